@@ -1,0 +1,131 @@
+#include "tensor/im2col.h"
+
+#include <cstring>
+
+#include "tensor/check.h"
+
+namespace mp {
+
+Conv2dGeom Conv2dGeom::make(int64_t C, int64_t H, int64_t W, int64_t KH, int64_t KW, int64_t stride,
+                            int64_t pad) {
+  MP_CHECK(C >= 1 && H >= 1 && W >= 1 && KH >= 1 && KW >= 1,
+           "Conv2dGeom: sizes must be positive (C=" << C << " H=" << H << " W=" << W << " KH=" << KH
+                                                    << " KW=" << KW << ")");
+  MP_CHECK(stride >= 1 && pad >= 0,
+           "Conv2dGeom: stride=" << stride << " pad=" << pad << " (need stride >= 1, pad >= 0)");
+  MP_CHECK(H + 2 * pad >= KH && W + 2 * pad >= KW,
+           "Conv2dGeom: kernel " << KH << "x" << KW << " larger than the padded input "
+                                 << H + 2 * pad << "x" << W + 2 * pad);
+  Conv2dGeom g{C, H, W, KH, KW, stride, pad, 0, 0};
+  g.OH = (H + 2 * pad - KH) / stride + 1;
+  g.OW = (W + 2 * pad - KW) / stride + 1;
+  return g;
+}
+
+namespace {
+
+// For kernel column kw: the output columns [ow0, ow1) whose input column iw = ow*stride - pad
+// + kw lies inside the image; the others are padding.
+inline void valid_cols(const Conv2dGeom& g, int64_t kw, int64_t* ow0, int64_t* ow1) {
+  // iw >= 0  <=> ow >= (pad - kw) / stride (rounded up); iw < W <=> ow <= (W - 1 + pad - kw)/s
+  const int64_t lo_num = g.pad - kw;
+  int64_t lo = lo_num <= 0 ? 0 : (lo_num + g.stride - 1) / g.stride;
+  const int64_t hi_num = g.W - 1 + g.pad - kw;
+  int64_t hi = hi_num < 0 ? 0 : hi_num / g.stride + 1;
+  if (hi > g.OW) hi = g.OW;
+  if (lo > hi) lo = hi;
+  *ow0 = lo;
+  *ow1 = hi;
+}
+
+}  // namespace
+
+// img [C,H,W] -> col [C*KH*KW, OH*OW]
+void im2col(const float* img, const Conv2dGeom& g, float* col) {
+  const int64_t OHW = g.OH * g.OW;
+  for (int64_t c = 0; c < g.C; ++c) {
+    const float* plane = img + c * g.H * g.W;
+    for (int64_t kh = 0; kh < g.KH; ++kh) {
+      for (int64_t kw = 0; kw < g.KW; ++kw) {
+        float* row = col + ((c * g.KH + kh) * g.KW + kw) * OHW;
+        int64_t ow0, ow1;
+        valid_cols(g, kw, &ow0, &ow1);
+        for (int64_t oh = 0; oh < g.OH; ++oh) {
+          float* out = row + oh * g.OW;
+          const int64_t ih = oh * g.stride - g.pad + kh;
+          if (ih < 0 || ih >= g.H) {
+            std::memset(out, 0, sizeof(float) * g.OW);
+            continue;
+          }
+          const float* in = plane + ih * g.W;
+          const int64_t off = kw - g.pad;  // pixel column of output column ow: ow*stride + off
+          for (int64_t ow = 0; ow < ow0; ++ow) out[ow] = 0.0f;
+          if (g.stride == 1) {
+            if (ow1 > ow0) std::memcpy(out + ow0, in + ow0 + off, sizeof(float) * (ow1 - ow0));
+          } else {
+            const int64_t s = g.stride;
+            for (int64_t ow = ow0; ow < ow1; ++ow) out[ow] = in[ow * s + off];
+          }
+          for (int64_t ow = ow1; ow < g.OW; ++ow) out[ow] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+// col [C*KH*KW, OH*OW] -> img [C,H,W] (accumulate)
+void col2im(const float* col, const Conv2dGeom& g, float* img) {
+  const int64_t OHW = g.OH * g.OW;
+  for (int64_t c = 0; c < g.C; ++c) {
+    float* plane = img + c * g.H * g.W;
+    for (int64_t kh = 0; kh < g.KH; ++kh) {
+      for (int64_t kw = 0; kw < g.KW; ++kw) {
+        const float* row = col + ((c * g.KH + kh) * g.KW + kw) * OHW;
+        int64_t ow0, ow1;
+        valid_cols(g, kw, &ow0, &ow1);
+        for (int64_t oh = 0; oh < g.OH; ++oh) {
+          const int64_t ih = oh * g.stride - g.pad + kh;
+          if (ih < 0 || ih >= g.H) continue;
+          const float* src = row + oh * g.OW;
+          float* out = plane + ih * g.W;
+          const int64_t off = kw - g.pad;
+          if (g.stride == 1) {
+#pragma omp simd
+            for (int64_t ow = ow0; ow < ow1; ++ow) out[ow + off] += src[ow];
+          } else {
+            const int64_t s = g.stride;
+            for (int64_t ow = ow0; ow < ow1; ++ow) out[ow * s + off] += src[ow];
+          }
+        }
+      }
+    }
+  }
+}
+
+void im2col_ref(const float* img, const Conv2dGeom& g, float* col) {
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t kh = 0; kh < g.KH; ++kh)
+      for (int64_t kw = 0; kw < g.KW; ++kw)
+        for (int64_t oh = 0; oh < g.OH; ++oh)
+          for (int64_t ow = 0; ow < g.OW; ++ow) {
+            const int64_t ih = oh * g.stride - g.pad + kh, iw = ow * g.stride - g.pad + kw;
+            const bool inside = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W;
+            col[(((c * g.KH + kh) * g.KW + kw) * g.OH + oh) * g.OW + ow] =
+                inside ? img[(c * g.H + ih) * g.W + iw] : 0.0f;
+          }
+}
+
+void col2im_ref(const float* col, const Conv2dGeom& g, float* img) {
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t kh = 0; kh < g.KH; ++kh)
+      for (int64_t kw = 0; kw < g.KW; ++kw)
+        for (int64_t oh = 0; oh < g.OH; ++oh)
+          for (int64_t ow = 0; ow < g.OW; ++ow) {
+            const int64_t ih = oh * g.stride - g.pad + kh, iw = ow * g.stride - g.pad + kw;
+            if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W)
+              img[(c * g.H + ih) * g.W + iw] +=
+                  col[(((c * g.KH + kh) * g.KW + kw) * g.OH + oh) * g.OW + ow];
+          }
+}
+
+}  // namespace mp

@@ -1,0 +1,22 @@
+#pragma once
+// One owner for threads: memprobe's OpenMP loops and OpenBLAS share a single OpenMP runtime (the
+// openblas-openmp build is linked by full path, see cmake/Dependencies.cmake). set_num_threads
+// sets both; runtime_info() is printed in every run's header so a slow run can be diagnosed.
+#include <cstdint>
+#include <string>
+
+namespace mp {
+
+// Below this many elements (or multiply-adds) of work a parallel region costs more than it
+// saves (fork/join is ~1-5 us on 2 cores); kernels stay serial under it.
+constexpr int64_t kParallelMinWork = 32768;
+
+void set_num_threads(int n);  // omp_set_num_threads AND openblas_set_num_threads; n >= 1
+int num_threads();            // omp_get_max_threads()
+bool blas_is_openmp();        // openblas_get_parallel() == 2
+// One line: OpenBLAS version/config, core name, parallel mode, OpenMP and BLAS thread counts.
+std::string runtime_info();
+// Prints a one-line warning to stderr if the pthread build of OpenBLAS got loaded instead.
+void warn_if_blas_not_openmp();
+
+}  // namespace mp
