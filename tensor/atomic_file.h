@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "tensor/check.h"  // mp::Error, thrown by everything here
+
 namespace mp {
 
 // Test hook: makes the writer behave as if the OS had failed, so the clean-up paths can be

@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "tensor/check.h"  // mp::Error, thrown by everything here
+
 namespace mp {
 
 class FileLock {

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "tensor/check.h"  // mp::Error, thrown by everything here
+
 namespace mp {
 
 // Incremental hasher: update() any number of times, then hex_digest() once (64 lowercase hex
