@@ -40,9 +40,9 @@ inline void valid_cols(const Conv2dGeom& g, int64_t kw, int64_t* ow0, int64_t* o
 
 }  // namespace
 
-// img [C,H,W] -> col [C*KH*KW, OH*OW]
-void im2col(const float* img, const Conv2dGeom& g, float* col) {
-  const int64_t OHW = g.OH * g.OW;
+// img [C,H,W] -> col [C*KH*KW, OH*OW] with row stride ld
+void im2col_strided(const float* img, const Conv2dGeom& g, float* col, int64_t ld) {
+  const int64_t OHW = ld;
   for (int64_t c = 0; c < g.C; ++c) {
     const float* plane = img + c * g.H * g.W;
     for (int64_t kh = 0; kh < g.KH; ++kh) {
@@ -73,9 +73,9 @@ void im2col(const float* img, const Conv2dGeom& g, float* col) {
   }
 }
 
-// col [C*KH*KW, OH*OW] -> img [C,H,W] (accumulate)
-void col2im(const float* col, const Conv2dGeom& g, float* img) {
-  const int64_t OHW = g.OH * g.OW;
+// col [C*KH*KW, OH*OW] with row stride ld -> img [C,H,W] (accumulate)
+void col2im_strided(const float* col, int64_t ld, const Conv2dGeom& g, float* img) {
+  const int64_t OHW = ld;
   for (int64_t c = 0; c < g.C; ++c) {
     float* plane = img + c * g.H * g.W;
     for (int64_t kh = 0; kh < g.KH; ++kh) {
@@ -100,6 +100,14 @@ void col2im(const float* col, const Conv2dGeom& g, float* img) {
       }
     }
   }
+}
+
+void im2col(const float* img, const Conv2dGeom& g, float* col) {
+  im2col_strided(img, g, col, g.OH * g.OW);
+}
+
+void col2im(const float* col, const Conv2dGeom& g, float* img) {
+  col2im_strided(col, g.OH * g.OW, g, img);
 }
 
 void im2col_ref(const float* img, const Conv2dGeom& g, float* col) {

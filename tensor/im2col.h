@@ -21,6 +21,11 @@ void im2col(const float* img, const Conv2dGeom& g, float* col);
 // col [C*KH*KW, OH*OW] -> img [C,H,W]: ACCUMULATES (img += fold(col)), the adjoint of im2col
 void col2im(const float* col, const Conv2dGeom& g, float* img);
 
+// The same with a row stride: row r of col starts at col + r*ld (ld >= OH*OW). Lets a caller lay
+// several images side by side in one col matrix [C*KH*KW, B*OH*OW] and run one larger GEMM.
+void im2col_strided(const float* img, const Conv2dGeom& g, float* col, int64_t ld);
+void col2im_strided(const float* col, int64_t ld, const Conv2dGeom& g, float* img);
+
 void im2col_ref(const float* img, const Conv2dGeom& g, float* col);
 void col2im_ref(const float* col, const Conv2dGeom& g, float* img);
 

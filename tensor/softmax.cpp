@@ -35,8 +35,9 @@ void log_softmax_rows(const float* x, int64_t M, int64_t N, float* y) {
       float m;
       double ls;
       row_lse(x + i * N, N, &m, &ls);
-      const float shift = static_cast<float>(static_cast<double>(m) + ls);
-      for (int64_t j = 0; j < N; ++j) y[i * N + j] = x[i * N + j] - shift;
+      // (x - m) first: subtracting a rounded m + lse would lose digits when |m| is large.
+      const float l = static_cast<float>(ls);
+      for (int64_t j = 0; j < N; ++j) y[i * N + j] = (x[i * N + j] - m) - l;
     }
   });
 }
