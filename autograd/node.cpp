@@ -1,0 +1,69 @@
+#include "autograd/node.h"
+
+#include "autograd/grad_mode.h"
+
+namespace mp::ag {
+
+void BackwardCtx::put(int i, Tensor g) {
+  const size_t k = static_cast<size_t>(i);
+  MP_CHECK(k < edges_.size(), "backward: gradient for input " << i << " of a node with "
+                                                              << edges_.size() << " inputs");
+  if (!edges_[k].active() || !g.defined()) return;
+  out_[k] = std::move(g);
+}
+
+Tensor* BackwardCtx::leaf_grad(int i) {
+  const Edge& e = edges_[static_cast<size_t>(i)];
+  if (!e.leaf) return nullptr;
+  Tensor& g = e.leaf->grad;
+  if (!g.defined() || !g.is_contiguous() || g.shape() != e.shape) return nullptr;
+  return &g;
+}
+
+Node::~Node() {
+  // Move out every producer this node is the last owner of, then do the same for each of them
+  // with an explicit stack, so each node dies with an empty edge list (no recursion).
+  std::vector<std::shared_ptr<Node>> stack;
+  auto take_children = [&stack](std::vector<Edge>& edges) {
+    for (Edge& e : edges)
+      if (e.fn && e.fn.use_count() == 1) stack.push_back(std::move(e.fn));
+    edges.clear();
+  };
+  take_children(next_);
+  while (!stack.empty()) {
+    std::shared_ptr<Node> n = std::move(stack.back());
+    stack.pop_back();
+    take_children(n->next_);
+  }  // n is destroyed here, childless
+}
+
+bool should_record(std::initializer_list<Var> inputs) {
+  if (!grad_enabled()) return false;
+  for (const Var& v : inputs)
+    if (v.requires_grad()) return true;
+  return false;
+}
+
+Var record(const char* name, Tensor out, std::initializer_list<Var> inputs, BackwardFn fn) {
+  if (!should_record(inputs)) return Var(std::move(out), false);
+  std::vector<Edge> edges;
+  edges.reserve(inputs.size());
+  for (const Var& v : inputs) {
+    Edge e;
+    if (v.requires_grad()) {
+      e.shape = v.shape();
+      if (v.grad_fn())
+        e.fn = v.grad_fn();
+      else
+        e.leaf = v.impl();
+    }
+    edges.push_back(std::move(e));
+  }
+  auto impl = std::make_shared<VarImpl>();
+  impl->data = std::move(out);
+  impl->requires_grad = true;
+  impl->grad_fn = std::make_shared<Node>(name, std::move(edges), std::move(fn));
+  return Var::from_impl(std::move(impl));
+}
+
+}  // namespace mp::ag

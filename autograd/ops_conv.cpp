@@ -1,0 +1,68 @@
+// 2-D convolution (im2col + sgemm in tensor/conv2d) with an optional fused ReLU.
+#include "autograd/node.h"
+#include "autograd/op_util.h"
+#include "autograd/ops.h"
+#include "tensor/conv2d.h"
+#include "tensor/elementwise.h"
+
+namespace mp::ag {
+
+using detail::contig;
+using detail::shape_str;
+
+namespace {
+
+// Hands a parameter gradient to the engine, or adds it straight into an existing leaf grad.
+void put_or_accumulate(BackwardCtx& ctx, int i, Tensor g) {
+  if (Tensor* acc = ctx.leaf_grad(i))
+    add_f32(acc->data(), g.data(), acc->data(), g.numel());
+  else
+    ctx.put(i, std::move(g));
+}
+
+Var conv_impl(const char* name, const Var& x, const Var& w, const Var& b, int64_t stride,
+              int64_t pad, bool with_relu) {
+  MP_CHECK(x.defined() && w.defined() && x.ndim() == 4 && w.ndim() == 4 && x.size(1) == w.size(1),
+           name << ": input " << shape_str(x) << " and weight " << shape_str(w)
+                << " must be [N,C,H,W] and [OC,C,KH,KW]");
+  const int64_t N = x.size(0), OC = w.size(0);
+  MP_CHECK(!b.defined() || (b.ndim() == 1 && b.size(0) == OC),
+           name << ": bias " << shape_str(b) << " for " << OC << " output channels");
+  const Conv2dGeom g =
+      Conv2dGeom::make(x.size(1), x.size(2), x.size(3), w.size(2), w.size(3), stride, pad);
+  Tensor X = contig(x), Wt = contig(w);
+  Tensor Y = Tensor::empty({N, OC, g.OH, g.OW});
+  Tensor Bt = b.defined() ? contig(b) : Tensor();
+  conv2d_fwd(X.data(), Wt.data(), Bt.defined() ? Bt.data() : nullptr, N, g, OC, Y.data());
+  if (with_relu) relu_fwd(Y.data(), Y.data(), Y.numel());
+  if (!should_record({x, w, b})) return Var(Y);
+  Tensor Ys = with_relu ? Y : Tensor();
+  auto fn = [X, Wt, Ys, N, g, OC](const Tensor& G, BackwardCtx& ctx) {
+    Tensor Gz = G;
+    if (Ys.defined()) {
+      Gz = Tensor::empty(G.shape());
+      relu_bwd(Ys.data(), G.data(), Gz.data(), G.numel());
+    }
+    Tensor dx = ctx.needs(0) ? Tensor::empty(X.shape()) : Tensor();
+    Tensor dw = Tensor::empty(Wt.shape());  // the kernel always produces dw
+    Tensor db = ctx.needs(2) ? Tensor::empty({OC}) : Tensor();
+    conv2d_bwd(X.data(), Wt.data(), Gz.data(), N, g, OC, dx.defined() ? dx.data() : nullptr,
+               dw.data(), db.defined() ? db.data() : nullptr);
+    if (dx.defined()) ctx.put(0, std::move(dx));
+    if (ctx.needs(1)) put_or_accumulate(ctx, 1, std::move(dw));
+    if (db.defined()) put_or_accumulate(ctx, 2, std::move(db));
+  };
+  return record(name, Y, {x, w, b}, fn);
+}
+
+}  // namespace
+
+Var conv2d(const Var& x, const Var& w, const Var& b, int64_t stride, int64_t pad) {
+  return conv_impl("conv2d", x, w, b, stride, pad, false);
+}
+
+Var conv2d_relu(const Var& x, const Var& w, const Var& b, int64_t stride, int64_t pad) {
+  return conv_impl("conv2d_relu", x, w, b, stride, pad, true);
+}
+
+}  // namespace mp::ag

@@ -1,0 +1,67 @@
+// Pooling: max (indices of the winners saved for backward), average, global average.
+#include <memory>
+#include <vector>
+
+#include "autograd/node.h"
+#include "autograd/op_util.h"
+#include "autograd/ops.h"
+#include "tensor/pool.h"
+
+namespace mp::ag {
+
+using detail::contig;
+using detail::shape_str;
+
+namespace {
+
+Pool2dGeom pool_geom(const char* name, const Var& x, int64_t k, int64_t stride, int64_t pad) {
+  MP_CHECK(x.defined() && x.ndim() == 4, name << ": input " << shape_str(x) << " is not [N,C,H,W]");
+  return Pool2dGeom::make(x.size(0), x.size(1), x.size(2), x.size(3), k, stride, pad);
+}
+
+}  // namespace
+
+Var max_pool2d(const Var& x, int64_t k, int64_t stride, int64_t pad) {
+  const Pool2dGeom g = pool_geom("max_pool2d", x, k, stride, pad);
+  Tensor X = contig(x);
+  Tensor Y = Tensor::empty({g.N, g.C, g.OH, g.OW});
+  auto idx = std::make_shared<std::vector<int32_t>>(static_cast<size_t>(Y.numel()));
+  maxpool2d_fwd(X.data(), g, Y.data(), idx->data());
+  const Shape sx = x.shape();
+  return record("max_pool2d", Y, {x}, [idx, g, sx](const Tensor& G, BackwardCtx& ctx) {
+    Tensor dx = Tensor::empty(sx);
+    maxpool2d_bwd(G.data(), idx->data(), g, dx.data());
+    ctx.put(0, std::move(dx));
+  });
+}
+
+Var avg_pool2d(const Var& x, int64_t k, int64_t stride, int64_t pad) {
+  const Pool2dGeom g = pool_geom("avg_pool2d", x, k, stride, pad);
+  Tensor X = contig(x);
+  Tensor Y = Tensor::empty({g.N, g.C, g.OH, g.OW});
+  avgpool2d_fwd(X.data(), g, Y.data());
+  const Shape sx = x.shape();
+  return record("avg_pool2d", Y, {x}, [g, sx](const Tensor& G, BackwardCtx& ctx) {
+    Tensor dx = Tensor::empty(sx);
+    avgpool2d_bwd(G.data(), g, dx.data());
+    ctx.put(0, std::move(dx));
+  });
+}
+
+Var global_avg_pool(const Var& x) {
+  MP_CHECK(x.defined() && x.ndim() == 4,
+           "global_avg_pool: input " << shape_str(x) << " is not [N,C,H,W]");
+  const int64_t N = x.size(0), C = x.size(1), HW = x.size(2) * x.size(3);
+  MP_CHECK(HW > 0, "global_avg_pool: empty spatial extent " << x.shape().str());
+  Tensor X = contig(x);
+  Tensor Y = Tensor::empty({N, C});
+  global_avgpool_fwd(X.data(), N, C, HW, Y.data());
+  const Shape sx = x.shape();
+  return record("global_avg_pool", Y, {x}, [sx, N, C, HW](const Tensor& G, BackwardCtx& ctx) {
+    Tensor dx = Tensor::empty(sx);
+    global_avgpool_bwd(G.data(), N, C, HW, dx.data());
+    ctx.put(0, std::move(dx));
+  });
+}
+
+}  // namespace mp::ag

@@ -1,0 +1,70 @@
+#pragma once
+// Var: a shared handle to a tensor that may take part in differentiation (flashlight's
+// Variable, micrograd's Value with tensors). Copies of a Var share one VarImpl, so a parameter
+// held by a layer and by an optimizer is the same object. A Var either is a leaf (created by
+// the user, e.g. a parameter; backward accumulates into its grad) or the output of a recorded
+// op (grad_fn set; its gradient flows on to the op's inputs and is not retained).
+#include <memory>
+
+#include "tensor/tensor.h"
+
+namespace mp::ag {
+
+class Node;
+
+struct VarImpl {
+  Tensor data;
+  Tensor grad;  // undefined until a backward pass reaches this leaf
+  bool requires_grad = false;
+  std::shared_ptr<Node> grad_fn;  // null for leaves
+};
+
+class Var {
+ public:
+  Var() = default;  // undefined (e.g. "no bias")
+  explicit Var(Tensor data, bool requires_grad = false);
+
+  bool defined() const { return impl_ != nullptr; }
+  const Tensor& data() const;
+  // Writable data of a leaf, for in-place updates (optimizer steps, weight editing, loading).
+  // Refused while grad mode is on for a Var that requires grad: a recorded op may have saved
+  // this tensor for backward, and changing it would silently corrupt the gradient.
+  Tensor& mutable_data();
+  // Re-points a leaf at another tensor of the same shape (used to move parameters into one slab).
+  void set_data(Tensor t);
+
+  const Tensor& grad() const;  // undefined until backward writes it
+  Tensor& mutable_grad();      // the leaf's gradient slot (may be undefined)
+  void set_grad(Tensor g);     // same shape as data, or undefined
+
+  bool requires_grad() const;
+  void set_requires_grad(bool on);  // leaves only
+  bool is_leaf() const;
+  const std::shared_ptr<Node>& grad_fn() const;
+
+  // Fills an existing gradient with zeros (keeping its storage, so slab-backed gradients stay
+  // in their slab); does nothing when the gradient is undefined.
+  void zero_grad();
+  // Backpropagates from this 1-element Var with seed gradient 1.
+  void backward();
+  // Backpropagates with an explicit seed of this Var's shape (vector-Jacobian product).
+  void backward(const Tensor& grad_output);
+  // A new leaf sharing this Var's data, outside the graph.
+  Var detach() const;
+
+  const Shape& shape() const { return data().shape(); }
+  int ndim() const { return data().ndim(); }
+  int64_t size(int d) const { return data().size(d); }
+  int64_t numel() const { return data().numel(); }
+  float item() const { return data().item(); }
+
+  bool same(const Var& o) const { return impl_ == o.impl_; }
+  const std::shared_ptr<VarImpl>& impl() const { return impl_; }
+  // Wraps an op result (used by the op recorder).
+  static Var from_impl(std::shared_ptr<VarImpl> impl);
+
+ private:
+  std::shared_ptr<VarImpl> impl_;
+};
+
+}  // namespace mp::ag
