@@ -261,23 +261,24 @@ void fetch_cifar(const DatasetInfo& info, const std::string& data_dir, std::ostr
 }
 
 // True when the dataset is already complete and verified (the idempotent no-op case).
-bool already_present(const DatasetInfo& info, const std::string& data_dir, std::ostream& log) {
+bool already_present(const DatasetInfo& info, const std::string& data_dir, std::ostream& log,
+                     const char* verdict) {
   if (info.name == "cifar10") {
     if (all_ok(check_cifar_binary(info, data_dir))) {
       log << "cifar10: official binary form present and verified in " << cifar_binary_dir(data_dir)
-          << "; nothing to do\n";
+          << "; " << verdict << "\n";
       return true;
     }
     if (all_ok(check_cifar_png(info, data_dir))) {
       log << "cifar10: all 8 files (PNG + JSON) present and verified in "
-          << dataset_dir(data_dir, info.name) << "; nothing to do\n";
+          << dataset_dir(data_dir, info.name) << "; " << verdict << "\n";
       return true;
     }
     return false;
   }
   if (all_ok(check_idx(info, data_dir))) {
     log << info.name << ": all 4 files present and verified in " << dataset_dir(data_dir, info.name)
-        << "; nothing to do\n";
+        << "; " << verdict << "\n";
     return true;
   }
   return false;
@@ -296,7 +297,7 @@ void fetch_dataset(const std::string& name, const std::string& data_dir, std::os
   fs::create_directories(dataset_dir(data_dir, name), ec);
   MP_CHECK(!ec, "cannot create " << dataset_dir(data_dir, name) << ": " << ec.message());
   log << name << ": checking " << dataset_dir(data_dir, name) << "\n";
-  if (already_present(info, data_dir, log)) return;
+  if (already_present(info, data_dir, log, "nothing to do")) return;
   if (name == "mnist")
     fetch_mnist(info, data_dir, log, opt);
   else if (name == "fashion-mnist")
@@ -304,7 +305,7 @@ void fetch_dataset(const std::string& name, const std::string& data_dir, std::os
   else
     fetch_cifar(info, data_dir, log, opt);
   // Re-check everything from disk: the result is what a later load will see.
-  MP_CHECK(already_present(info, data_dir, log),
+  MP_CHECK(already_present(info, data_dir, log, "done"),
            name << ": files are still incomplete after fetching; see the lines above");
 }
 
