@@ -120,12 +120,14 @@ GradcheckResult gradcheck_params(const std::function<Var()>& loss,
   MP_CHECK(eps > 0.0 && n_samples > 0, "gradcheck_params: eps " << eps << " and n_samples "
                                                                 << n_samples
                                                                 << " must be positive");
-  // Save the caller's gradients, then compute fresh ones from zero.
-  std::vector<Tensor> saved;
+  // Save the caller's gradients (values AND the tensor objects: an optimizer's gradients are
+  // views into its slab and must stay so), then compute fresh ones from zero.
+  std::vector<Tensor> slots, backups;
   for (const auto& [name, p] : params) {
     MP_CHECK(p.defined() && p.is_leaf() && p.data().is_contiguous(),
              "gradcheck_params: parameter '" << name << "' is not a contiguous leaf");
-    saved.push_back(p.grad().defined() ? p.grad().clone() : Tensor());
+    slots.push_back(p.grad());
+    backups.push_back(p.grad().defined() ? p.grad().clone() : Tensor());
     Var(p).set_grad(Tensor());
   }
   std::vector<Tensor> analytic;
@@ -159,7 +161,13 @@ GradcheckResult gradcheck_params(const std::function<Var()>& loss,
       }
     }
   }
-  for (size_t k = 0; k < params.size(); ++k) Var(params[k].second).set_grad(saved[k]);
+  for (size_t k = 0; k < params.size(); ++k) {
+    if (slots[k].defined() && slots[k].is_contiguous())
+      slots[k].copy_from(backups[k]);
+    else
+      slots[k] = backups[k];
+    Var(params[k].second).set_grad(slots[k]);
+  }
   return tally.finish();
 }
 

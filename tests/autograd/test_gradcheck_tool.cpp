@@ -44,6 +44,7 @@ TEST_CASE("gradcheck_params checks sampled coordinates and restores the paramete
   Var x(uniform_tensor({5, 6}, -1, 1, 5));
   const std::vector<int32_t> t = {0, 1, 2, 3, 1};
   W.set_grad(Tensor::full({4, 6}, 7.0f));  // an existing gradient must survive the check
+  const Tensor slot = W.grad();            // ...as the same tensor (e.g. an optimizer's slab)
   const std::vector<float> w_before = W.data().to_vector();
   auto loss = [&]() { return cross_entropy(linear(x, W, b), t); };
   Rng rng(9);
@@ -53,6 +54,7 @@ TEST_CASE("gradcheck_params checks sampled coordinates and restores the paramete
   REQUIRE(r.checked == 14);  // 10 of 24 weights, all 4 biases
   REQUIRE(W.data().to_vector() == w_before);
   REQUIRE(W.grad().to_vector() == std::vector<float>(24, 7.0f));
+  REQUIRE(W.grad().same_storage(slot));
   REQUIRE_FALSE(b.grad().defined());
 
   // A loss whose gradient the graph does not see (a detached branch) is caught.

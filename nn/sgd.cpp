@@ -1,0 +1,71 @@
+#include "nn/sgd.h"
+
+#include "autograd/grad_mode.h"
+#include "tensor/parallel.h"
+
+namespace mp::nn {
+
+SGD::SGD(NamedParams params, double lr, double momentum, double dampening, double weight_decay,
+         bool nesterov)
+    : Optimizer(std::move(params)),
+      momentum_(momentum),
+      dampening_(dampening),
+      weight_decay_(weight_decay),
+      nesterov_(nesterov) {
+  set_lr(lr);
+  MP_CHECK(momentum >= 0.0 && weight_decay >= 0.0,
+           "SGD: momentum " << momentum << " and weight_decay " << weight_decay << " must be >= 0");
+  MP_CHECK(!nesterov || (momentum > 0.0 && dampening == 0.0),
+           "SGD: nesterov momentum requires a momentum and zero dampening");
+  if (momentum_ != 0.0) buf_ = make_state_slab();
+}
+
+void SGD::step() {
+  check_slab();
+  ag::NoGradGuard no_grad;
+  float* p = values_.data();
+  const float* g = grads_.data();
+  float* b = momentum_ != 0.0 ? buf_.data() : nullptr;
+  // PyTorch passes these Python floats to float kernels, i.e. rounds each once to float.
+  const float neg_lr = static_cast<float>(-lr_), wd = static_cast<float>(weight_decay_);
+  const float mom = static_cast<float>(momentum_), damp1 = static_cast<float>(1.0 - dampening_);
+  const bool first = !has_buf_, nesterov = nesterov_;
+  parallel_for(
+      values_.numel(), 8,
+      [=](int64_t lo, int64_t hi) {
+        for (int64_t i = lo; i < hi; ++i) {
+          float d = g[i];
+          if (wd != 0.0f) d = d + wd * p[i];
+          if (b) {
+            b[i] = first ? d : b[i] * mom + damp1 * d;
+            d = nesterov ? d + mom * b[i] : b[i];
+          }
+          p[i] = p[i] + neg_lr * d;
+        }
+      },
+      16);
+  has_buf_ = has_buf_ || b != nullptr;
+  ++step_count_;
+}
+
+OptimizerState SGD::state() const {
+  OptimizerState out;
+  if (has_buf_) export_slab(buf_, ".momentum_buffer", out);
+  return out;
+}
+
+void SGD::load_state(const OptimizerState& state, int64_t step_count) {
+  MP_CHECK(step_count >= 0, "SGD.load_state: negative step count " << step_count);
+  const bool want_buf = momentum_ != 0.0 && !state.empty();
+  check_no_unexpected(
+      state, want_buf ? std::vector<std::string>{".momentum_buffer"} : std::vector<std::string>{},
+      "SGD");
+  if (want_buf) {
+    std::vector<const Tensor*> src = find_state(state, ".momentum_buffer", "SGD");
+    import_slab(src, buf_);
+  }
+  has_buf_ = want_buf;
+  step_count_ = step_count;
+}
+
+}  // namespace mp::nn
