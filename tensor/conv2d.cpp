@@ -22,7 +22,7 @@ void check_conv(const Conv2dGeom& g, int64_t N, int64_t OC, const char* who) {
 // Scratch buffers reused across calls on the same thread (OpenMP keeps its worker threads, so
 // their thread_locals persist): steady-state training allocates nothing. Separate slots because
 // one thread needs several buffers at once.
-enum Slot { kCol, kDcol, kDy, kOut, kPartial, kSlots };
+enum Slot { kCol, kDcol, kPartial, kSlots };
 float* workspace(Slot slot, int64_t n) {
   thread_local std::vector<float> ws[kSlots];
   std::vector<float>& v = ws[slot];
@@ -30,59 +30,27 @@ float* workspace(Slot slot, int64_t n) {
   return v.data();
 }
 
-// Images per GEMM. A late layer's plane is tiny (7x7 = 49 columns), a thin GEMM that OpenBLAS
-// runs far below peak; laying B images side by side in one col matrix [K, B*P] gives it ~512
-// columns. Early layers (P = 784) use B = 1 and write straight into y.
-int64_t group_size(const Conv2dGeom& g) {
-  const int64_t P = g.OH * g.OW;
-  int64_t b = 512 / P;
-  return b < 1 ? 1 : b > 16 ? 16 : b;
-}
-
-// Images [n0, n1) as groups of up to B: calls f(first image, images in group).
-template <typename F>
-void for_groups(int64_t n0, int64_t n1, int64_t B, F&& f) {
-  for (int64_t n = n0; n < n1; n += B) f(n, n1 - n < B ? n1 - n : B);
-}
-
-// col [K, nb*P] <- im2col of images x[n .. n+nb)
-void gather_cols(const float* x, const Conv2dGeom& g, int64_t n, int64_t nb, float* col) {
-  const int64_t img = g.C * g.H * g.W, P = g.OH * g.OW;
-  for (int64_t b = 0; b < nb; ++b) im2col_strided(x + (n + b) * img, g, col + b * P, nb * P);
-}
-
 }  // namespace
 
-// Forward: groups of images run in parallel, each one im2col + one single-threaded sgemm
-// (OpenBLAS runs serially inside an OpenMP region), which beats threading one thin GEMM.
+// One GEMM per image, images in parallel. Measured on the study's layers (bench_gemm and CPU-time
+// runs): OpenBLAS runs these cache-resident shapes (OC x OH*OW x C*9, even 64 x 49 x 576) at
+// 85-110 GFLOP/s on one core, while batching several images' im2col into one wider GEMM was no
+// faster (the col matrix falls out of L2) and costs a scatter of the output. Each thread's
+// sgemm runs single-threaded inside the OpenMP region, so threads split images, not GEMMs, which
+// is what thin GEMMs (K = 9 or 27 for a first layer) need.
 void conv2d_fwd(const float* x, const float* w, const float* b, int64_t N, const Conv2dGeom& g,
                 int64_t OC, float* y) {
   check_conv(g, N, OC, "conv2d_fwd");
-  const int64_t K = g.col_rows(), P = g.col_cols(), B = group_size(g);
-  const int64_t groups = (N + B - 1) / B;
-  parallel_for(groups, B * 2 * OC * K * P, [&](int64_t g0, int64_t g1) {
-    float* col = workspace(kCol, K * B * P);
-    for_groups(g0 * B, g1 * B < N ? g1 * B : N, B, [&](int64_t n, int64_t nb) {
-      gather_cols(x, g, n, nb, col);
-      if (nb == 1) {
-        float* yn = y + n * OC * P;
-        sgemm(false, false, OC, P, K, 1.0f, w, K, col, P, 0.0f, yn, P);
-        if (b)
-          for (int64_t oc = 0; oc < OC; ++oc) vec_add_scalar(P, b[oc], yn + oc * P);
-        return;
-      }
-      // out [OC, nb*P] -> y[n+i] [OC, P]: scatter the side-by-side images back, adding bias.
-      float* out = workspace(kOut, OC * nb * P);
-      sgemm(false, false, OC, nb * P, K, 1.0f, w, K, col, nb * P, 0.0f, out, nb * P);
-      for (int64_t i = 0; i < nb; ++i)
-        for (int64_t oc = 0; oc < OC; ++oc) {
-          const float* src = out + oc * nb * P + i * P;
-          float* dst = y + ((n + i) * OC + oc) * P;
-          const float bv = b ? b[oc] : 0.0f;
-#pragma omp simd
-          for (int64_t p = 0; p < P; ++p) dst[p] = src[p] + bv;
-        }
-    });
+  const int64_t K = g.col_rows(), P = g.col_cols(), img = g.C * g.H * g.W;
+  parallel_for(N, 2 * OC * K * P, [&](int64_t n0, int64_t n1) {
+    float* col = workspace(kCol, K * P);
+    for (int64_t n = n0; n < n1; ++n) {
+      float* yn = y + n * OC * P;
+      im2col(x + n * img, g, col);
+      sgemm(false, false, OC, P, K, 1.0f, w, K, col, P, 0.0f, yn, P);
+      if (b)
+        for (int64_t oc = 0; oc < OC; ++oc) vec_add_scalar(P, b[oc], yn + oc * P);
+    }
   });
 }
 
@@ -92,9 +60,8 @@ void conv2d_fwd(const float* x, const float* w, const float* b, int64_t N, const
 void conv2d_bwd(const float* x, const float* w, const float* dy, int64_t N, const Conv2dGeom& g,
                 int64_t OC, float* dx, float* dw, float* db) {
   check_conv(g, N, OC, "conv2d_bwd");
-  const int64_t K = g.col_rows(), P = g.col_cols(), img = g.C * g.H * g.W, B = group_size(g);
-  const int64_t WN = OC * K;
-  constexpr int64_t kChunks = 8;
+  const int64_t K = g.col_rows(), P = g.col_cols(), img = g.C * g.H * g.W, WN = OC * K;
+  constexpr int64_t kChunks = 8;  // >= the cores of any machine this runs on; partials are small
   const int64_t chunks = N < kChunks ? N : kChunks;
   if (chunks == 0) {
     std::memset(dw, 0, sizeof(float) * WN);
@@ -105,33 +72,24 @@ void conv2d_bwd(const float* x, const float* w, const float* dy, int64_t N, cons
   float* partial = workspace(kPartial, (chunks - 1) * WN);
   const int64_t flops_per_image = (dx ? 4 : 2) * OC * K * P;
   parallel_for(chunks, (N / chunks) * flops_per_image, [&](int64_t c0, int64_t c1) {
-    float* col = workspace(kCol, K * B * P);
+    float* col = workspace(kCol, K * P);
+    float* dcol = dx ? workspace(kDcol, K * P) : nullptr;
     for (int64_t c = c0; c < c1; ++c) {
       float* dwc = c == 0 ? dw : partial + (c - 1) * WN;
       float beta = 0.0f;  // the first GEMM of a chunk overwrites its slab
-      for_groups(N * c / chunks, N * (c + 1) / chunks, B, [&](int64_t n, int64_t nb) {
-        gather_cols(x, g, n, nb, col);
-        const float* dyg = dy + n * OC * P;
-        if (nb > 1) {  // dy of the group as [OC, nb*P], matching col's column order
-          float* t = workspace(kDy, OC * nb * P);
-          for (int64_t i = 0; i < nb; ++i)
-            for (int64_t oc = 0; oc < OC; ++oc)
-              std::memcpy(t + oc * nb * P + i * P, dy + ((n + i) * OC + oc) * P, sizeof(float) * P);
-          dyg = t;
-        }
-        // dw_c += dy_g [OC, nb*P] * col_g^T [nb*P, K]
-        sgemm(false, true, OC, K, nb * P, 1.0f, dyg, nb * P, col, nb * P, beta, dwc, K);
+      for (int64_t n = N * c / chunks; n < N * (c + 1) / chunks; ++n) {
+        const float* dyn = dy + n * OC * P;
+        im2col(x + n * img, g, col);
+        // dw_c += dy_n [OC, P] * col_n^T [P, K]
+        sgemm(false, true, OC, K, P, 1.0f, dyn, P, col, P, beta, dwc, K);
         beta = 1.0f;
-        if (!dx) return;
-        // dcol [K, nb*P] = w^T [K, OC] * dy_g, folded back into each image
-        float* dcol = workspace(kDcol, K * nb * P);
-        sgemm(true, false, K, nb * P, OC, 1.0f, w, K, dyg, nb * P, 0.0f, dcol, nb * P);
-        for (int64_t i = 0; i < nb; ++i) {
-          float* dxi = dx + (n + i) * img;
-          std::memset(dxi, 0, sizeof(float) * img);
-          col2im_strided(dcol + i * P, nb * P, g, dxi);
-        }
-      });
+        if (!dx) continue;
+        // dcol [K, P] = w^T [K, OC] * dy_n, folded back into the image
+        sgemm(true, false, K, P, OC, 1.0f, w, K, dyn, P, 0.0f, dcol, P);
+        float* dxn = dx + n * img;
+        std::memset(dxn, 0, sizeof(float) * img);
+        col2im(dcol, g, dxn);
+      }
     }
   });
   // Fixed-order reduction of the partial slabs (parallel over elements, never over chunks).

@@ -15,7 +15,8 @@ static std::vector<Conv2dGeom> geometries() {
           Conv2dGeom::make(3, 7, 9, 3, 3, 2, 1), Conv2dGeom::make(2, 9, 6, 3, 3, 2, 0),
           Conv2dGeom::make(4, 8, 8, 1, 1, 2, 0), Conv2dGeom::make(2, 6, 11, 2, 3, 1, 0),
           Conv2dGeom::make(3, 5, 5, 5, 5, 1, 2), Conv2dGeom::make(16, 14, 14, 3, 3, 1, 1),
-          Conv2dGeom::make(5, 7, 7, 3, 3, 1, 1), Conv2dGeom::make(1, 28, 28, 3, 3, 1, 1)};
+          Conv2dGeom::make(5, 7, 7, 3, 3, 1, 1), Conv2dGeom::make(1, 28, 28, 3, 3, 1, 1),
+          Conv2dGeom::make(2, 3, 1, 5, 5, 1, 2), Conv2dGeom::make(1, 2, 2, 5, 5, 1, 2)};
 }
 
 TEST_CASE("Conv2dGeom computes output sizes and rejects bad geometry", "[tensor][conv]") {
