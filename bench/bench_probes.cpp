@@ -1,0 +1,210 @@
+// bench_probes: times MASC + the linear probe on activations shaped like a wide hidden layer,
+// side by side with the numpy peer (/work/shared/peer/masc_numpy_peer.py), and prints one line
+// in the peer's format:
+//   workload=masc-N-d threads=T fit_s=... score_s=... linear_fit_s=... components=[k_0 ...]
+//
+// Synthetic data follows the peer's distribution (class-dependent rank-16 structure plus noise,
+// ReLU'd; the test set draws a fresh basis exactly as the peer's second synthetic() call does)
+// but not numpy's random stream. For an identical-predictions check on the peer's own data, use
+// scripts/probe_peer_compare.sh, which dumps the peer's arrays and predictions to .npy and runs
+//   bench_probes --from-npy train.npy labels.npy test.npy --peer-masc pred_masc.npy
+//                --peer-linear pred_linear.npy --peer-k components.npy
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "probes/linear_probe.h"
+#include "probes/masc.h"
+#include "tensor/npy.h"
+#include "tensor/rng.h"
+#include "tensor/threads.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// The peer's synthetic(): x = relu(z . basis[y] + 0.5 * noise), z ~ N(0, I_16), basis ~ N(0, 1).
+// Rows are generated in blocks, each from its own seeded generator, so the data is the same for
+// every thread count.
+void synthetic(int64_t n, int64_t d, int classes, uint32_t seed, std::vector<float>& x,
+               std::vector<int32_t>& y) {
+  constexpr int kRank = 16;
+  mp::Rng master(seed);
+  std::vector<double> basis(static_cast<size_t>(classes) * kRank * d);
+  for (double& b : basis) b = master.normal();
+  y.resize(static_cast<size_t>(n));
+  for (auto& v : y) v = static_cast<int32_t>(master.randint(static_cast<uint32_t>(classes)));
+  x.assign(static_cast<size_t>(n * d), 0.0f);
+  constexpr int64_t kRowsPerStream = 256;
+  const int64_t blocks = (n + kRowsPerStream - 1) / kRowsPerStream;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int64_t b = 0; b < blocks; ++b) {
+    mp::Rng rng(seed * 7919u + 1u + static_cast<uint32_t>(b));
+    std::vector<double> row(static_cast<size_t>(d));
+    for (int64_t i = b * kRowsPerStream; i < std::min(n, (b + 1) * kRowsPerStream); ++i) {
+      double z[kRank];
+      for (double& v : z) v = rng.normal();
+      const double* B = basis.data() + static_cast<size_t>(y[static_cast<size_t>(i)]) * kRank * d;
+      for (int64_t j = 0; j < d; ++j) row[static_cast<size_t>(j)] = 0.5 * rng.normal();
+      for (int r = 0; r < kRank; ++r) {
+        for (int64_t j = 0; j < d; ++j) row[static_cast<size_t>(j)] += z[r] * B[r * d + j];
+      }
+      float* dst = x.data() + i * d;
+      for (int64_t j = 0; j < d; ++j) dst[j] = static_cast<float>(std::max(row[j], 0.0));
+    }
+  }
+}
+
+std::vector<float> load_matrix(const std::string& path, int64_t& rows, int64_t& cols) {
+  mp::NpyArray a = mp::load_npy(path);
+  MP_CHECK(a.shape.size() == 2,
+           "bench_probes: " << path << " must be 2-D, has " << a.shape.size() << " dimensions");
+  rows = a.shape[0];
+  cols = a.shape[1];
+  std::vector<double> v = mp::npy_to_f64(a);  // accepts <f4 and <f8
+  std::vector<float> out(v.size());
+  for (size_t i = 0; i < v.size(); ++i) out[i] = static_cast<float>(v[i]);
+  if (a.dtype != "<f4")
+    std::fprintf(stderr, "note: %s is %s, rounded to float32\n", path.c_str(), a.dtype.c_str());
+  return out;
+}
+
+std::vector<int64_t> load_ints(const std::string& path) {
+  return mp::npy_to_i64(mp::load_npy(path));
+}
+
+// "yes" / "no (m of n differ, first at i)" for two prediction arrays.
+std::string compare(const std::vector<int32_t>& ours, const std::vector<int64_t>& peer) {
+  if (ours.size() != peer.size()) {
+    return "no (length " + std::to_string(ours.size()) + " vs " + std::to_string(peer.size()) + ")";
+  }
+  int64_t diff = 0, first = -1;
+  for (size_t i = 0; i < ours.size(); ++i) {
+    if (ours[i] != peer[i]) {
+      if (first < 0) first = static_cast<int64_t>(i);
+      ++diff;
+    }
+  }
+  if (diff == 0) return "yes";
+  return "no(" + std::to_string(diff) + "_of_" + std::to_string(ours.size()) + "_differ_first_at_" +
+         std::to_string(first) + ")";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"MASC + linear probe benchmark (memprobe vs the numpy peer)"};
+  int64_t n_train = 60000, n_test = 10000, dim = 2048;
+  int classes = 10, threads = 0;
+  double tau = 0.99;
+  uint32_t seed = 0;
+  bool serial_classes = false, skip_linear_alone = false;
+  std::vector<std::string> from_npy;
+  std::string peer_masc, peer_linear, peer_k, save_prefix;
+  app.add_option("--n-train", n_train, "training rows (synthetic)");
+  app.add_option("--n-test", n_test, "test rows (synthetic)");
+  app.add_option("--dim", dim, "activation dimension (synthetic)");
+  app.add_option("--classes", classes, "number of classes");
+  app.add_option("--tau", tau, "MASC variance fraction");
+  app.add_option("--seed", seed, "synthetic data seed");
+  app.add_option("--threads", threads, "threads for OpenMP and BLAS (0 = default)");
+  app.add_flag("--serial-classes", serial_classes,
+               "fit classes one after another with threaded BLAS instead of side by side");
+  app.add_flag("--skip-linear-alone", skip_linear_alone,
+               "do not time the stand-alone linear-probe fit");
+  app.add_option("--from-npy", from_npy, "train.npy labels.npy test.npy instead of synthetic")
+      ->expected(3);
+  app.add_option("--peer-masc", peer_masc, "peer's MASC test predictions (.npy) to compare");
+  app.add_option("--peer-linear", peer_linear, "peer's linear-probe test predictions (.npy)");
+  app.add_option("--peer-k", peer_k, "peer's components per class (.npy)");
+  app.add_option("--save", save_prefix, "write <prefix>masc_pred.npy, linear_pred.npy, k.npy");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (threads > 0) mp::set_num_threads(threads);
+    std::fprintf(stderr, "%s\n", mp::runtime_info().c_str());
+    std::vector<float> xtr, xte;
+    std::vector<int32_t> ytr, yte;
+    auto t0 = Clock::now();
+    if (!from_npy.empty()) {
+      int64_t rte = 0, cte = 0;
+      xtr = load_matrix(from_npy[0], n_train, dim);
+      std::vector<int64_t> y64 = load_ints(from_npy[1]);
+      MP_CHECK(static_cast<int64_t>(y64.size()) == n_train,
+               "bench_probes: " << y64.size() << " labels for " << n_train << " rows");
+      for (int64_t v : y64) ytr.push_back(static_cast<int32_t>(v));
+      xte = load_matrix(from_npy[2], rte, cte);
+      MP_CHECK(cte == dim, "bench_probes: test has " << cte << " columns, train " << dim);
+      n_test = rte;
+    } else {
+      synthetic(n_train, dim, classes, seed, xtr, ytr);
+      synthetic(n_test, dim, classes, seed + 1000003u, xte, yte);
+    }
+    std::fprintf(stderr, "data ready in %.2f s (%lld x %lld train, %lld test)\n", seconds_since(t0),
+                 static_cast<long long>(n_train), static_cast<long long>(dim),
+                 static_cast<long long>(n_test));
+
+    mp::probes::MascOptions opts;
+    opts.tau = tau;
+    opts.parallel_classes = !serial_classes;
+    t0 = Clock::now();
+    mp::probes::MascAndLinear fit =
+        mp::probes::fit_masc_and_linear(xtr.data(), n_train, dim, ytr.data(), classes, opts);
+    const double fit_s = seconds_since(t0);
+    t0 = Clock::now();
+    std::vector<int32_t> pm = mp::probes::predict_masc(fit.masc, xte.data(), n_test);
+    const double score_s = seconds_since(t0);
+    t0 = Clock::now();
+    std::vector<int32_t> pl = mp::probes::predict_linear(fit.linear, xte.data(), n_test);
+    const double linear_score_s = seconds_since(t0);
+    double linear_alone_s = -1;
+    if (!skip_linear_alone) {
+      t0 = Clock::now();
+      mp::probes::LinearProbe lin =
+          mp::probes::fit_linear_probe(xtr.data(), n_train, dim, ytr.data(), classes,
+                                       mp::probes::EigenPath::kAuto, !serial_classes);
+      linear_alone_s = seconds_since(t0);
+      MP_CHECK(mp::probes::predict_linear(lin, xte.data(), n_test) == pl,
+               "bench_probes: stand-alone linear probe disagrees with the shared fit");
+    }
+
+    std::string ks;
+    for (int c = 0; c < classes; ++c) ks += (c ? " " : "") + std::to_string(fit.masc.k[c]);
+    std::printf(
+        "workload=masc-%lld-%lld threads=%d fit_s=%.2f score_s=%.2f linear_fit_s=%.2f "
+        "linear_score_s=%.2f total_s=%.2f components=[%s] fit=masc+linear_shared "
+        "classes_parallel=%s\n",
+        static_cast<long long>(n_train), static_cast<long long>(dim), mp::num_threads(), fit_s,
+        score_s, linear_alone_s, linear_score_s, fit_s + score_s + linear_score_s, ks.c_str(),
+        serial_classes ? "no" : "yes");
+    if (!peer_k.empty()) {
+      std::vector<int64_t> k = load_ints(peer_k);
+      bool same = static_cast<int>(k.size()) == classes;
+      for (int c = 0; same && c < classes; ++c) same = k[static_cast<size_t>(c)] == fit.masc.k[c];
+      std::printf("identical_components=%s\n", same ? "yes" : "no");
+    }
+    if (!peer_masc.empty()) {
+      std::printf("identical_predictions_masc=%s\n", compare(pm, load_ints(peer_masc)).c_str());
+    }
+    if (!peer_linear.empty()) {
+      std::printf("identical_predictions_linear=%s\n", compare(pl, load_ints(peer_linear)).c_str());
+    }
+    if (!save_prefix.empty()) {
+      mp::save_npy_i32(save_prefix + "masc_pred.npy", pm.data(), {n_test});
+      mp::save_npy_i32(save_prefix + "linear_pred.npy", pl.data(), {n_test});
+      std::vector<int32_t> k(fit.masc.k.begin(), fit.masc.k.end());
+      mp::save_npy_i32(save_prefix + "k.npy", k.data(), {classes});
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_probes: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,337 @@
+#include "probes/class_eigen.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstddef>
+#include <exception>
+
+#include <omp.h>
+
+#include "probes/lapack.h"
+#include "tensor/check.h"
+
+namespace mp::probes {
+
+namespace {
+
+// Rows (or columns) are converted to double in blocks of about this many doubles, so the class
+// never needs a full double copy (a 6000 x 16384 class would take 786 MB) while each BLAS call
+// still has a long enough inner dimension to run near peak.
+constexpr int64_t kBlockDoubles = int64_t{1} << 22;  // 32 MB
+
+double threshold_rank(int64_t rows, int64_t d) {
+  return static_cast<double>(std::max(rows, d)) * DBL_EPSILON;
+}
+
+// A (n x n row-major, lower triangle valid; i.e. the upper triangle in LAPACK's column-major
+// view) -> all eigenvalues descending, rank, k from the rule, and the top-k eigenvectors as
+// k x n row-major. A is overwritten by the Householder reflectors.
+void top_eigen(std::vector<double>& A, int n, int64_t rows_for_rank, int64_t d,
+               const ComponentRule& rule, std::vector<double>& desc, int& rank, int& k,
+               std::vector<double>& vecs) {
+  desc.clear();
+  vecs.clear();
+  rank = 0;
+  k = 0;
+  if (n == 0) return;
+  const char uplo = 'U';  // row-major lower == column-major upper
+  std::vector<double> D(n), E(std::max(n, 1)), tau(std::max(n - 1, 1));
+  int info = 0, lwork = -1;
+  double wq = 0;
+  dsytrd_(&uplo, &n, A.data(), &n, D.data(), E.data(), tau.data(), &wq, &lwork, &info, 1);
+  lwork = std::max(1, static_cast<int>(wq));
+  std::vector<double> work(static_cast<size_t>(lwork));
+  dsytrd_(&uplo, &n, A.data(), &n, D.data(), E.data(), tau.data(), work.data(), &lwork, &info, 1);
+  MP_CHECK(info == 0, "probes/class_eigen: dsytrd failed with info=" << info << " (n=" << n << ")");
+
+  // All eigenvalues from the tridiagonal (O(n^2)): needed for the tau rule and the report.
+  std::vector<double> Dw(D), Ew(E);
+  dsterf_(&n, Dw.data(), Ew.data(), &info);
+  MP_CHECK(info == 0, "probes/class_eigen: dsterf failed to converge, info=" << info);
+  desc.assign(Dw.rbegin(), Dw.rend());
+
+  const double top = desc[0];
+  if (!(top > 0)) return;  // all-zero class: no subspace
+  const double thr = threshold_rank(rows_for_rank, d) * top;
+  for (double l : desc) rank += l > thr ? 1 : 0;
+  if (rule.fixed_k > 0) {
+    k = std::min(rule.fixed_k, rank);
+  } else {
+    // Clamped to the rank: beyond it the "eigenvectors" are rounding noise (and in the Gram
+    // path cannot be mapped back at all); the peer never reaches them for tau < 1.
+    k = std::min(count_components_tau(desc, rule.tau, d), rank);
+  }
+
+  // Only the top k eigenvectors of the tridiagonal (MRRR), then back-transform just those k
+  // columns: O(n^2 k) instead of the O(n^3) a full eigh spends on vectors nobody uses.
+  const char jobz = 'V', range = 'I';
+  const int il = n - k + 1, iu = n;
+  const double vl = 0, vu = 0;
+  int m = 0, tryrac = 1, nzc = k, liwork = -1;
+  std::vector<double> W(n), Z(static_cast<size_t>(n) * k);
+  std::vector<int> isuppz(2 * static_cast<size_t>(k));
+  int iwq = 0;
+  lwork = -1;
+  Dw = D;
+  Ew = E;
+  dstemr_(&jobz, &range, &n, Dw.data(), Ew.data(), &vl, &vu, &il, &iu, &m, W.data(), Z.data(), &n,
+          &nzc, isuppz.data(), &tryrac, &wq, &lwork, &iwq, &liwork, &info, 1, 1);
+  lwork = std::max(1, static_cast<int>(wq));
+  liwork = std::max(1, iwq);
+  work.assign(static_cast<size_t>(lwork), 0.0);
+  std::vector<int> iwork(static_cast<size_t>(liwork));
+  dstemr_(&jobz, &range, &n, Dw.data(), Ew.data(), &vl, &vu, &il, &iu, &m, W.data(), Z.data(), &n,
+          &nzc, isuppz.data(), &tryrac, work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1);
+  MP_CHECK(info == 0 && m == k,
+           "probes/class_eigen: dstemr failed, info=" << info << " m=" << m << " wanted " << k);
+
+  const char side = 'L', trans = 'N';
+  lwork = -1;
+  dormtr_(&side, &uplo, &trans, &n, &k, A.data(), &n, tau.data(), Z.data(), &n, &wq, &lwork, &info,
+          1, 1, 1);
+  lwork = std::max(1, static_cast<int>(wq));
+  work.assign(static_cast<size_t>(lwork), 0.0);
+  dormtr_(&side, &uplo, &trans, &n, &k, A.data(), &n, tau.data(), Z.data(), &n, work.data(), &lwork,
+          &info, 1, 1, 1);
+  MP_CHECK(info == 0, "probes/class_eigen: dormtr failed, info=" << info);
+
+  // Z is column-major n x k with ascending eigenvalues: column j is contiguous, so it is
+  // already row j of a k x n row-major matrix. Reverse to descending order.
+  vecs.resize(static_cast<size_t>(k) * n);
+  for (int j = 0; j < k; ++j) {
+    std::copy_n(Z.data() + static_cast<size_t>(k - 1 - j) * n, n,
+                vecs.data() + static_cast<size_t>(j) * n);
+  }
+}
+
+// S = X_c^T X_c (d x d, lower triangle in row-major terms), rows converted in blocks.
+std::vector<double> second_moment(const float* X, int64_t d, const std::vector<int64_t>& rows) {
+  const int64_t nc = static_cast<int64_t>(rows.size());
+  std::vector<double> S(static_cast<size_t>(d * d), 0.0);
+  const int64_t block = std::max<int64_t>(64, kBlockDoubles / std::max<int64_t>(d, 1));
+  std::vector<double> Xb(static_cast<size_t>(std::min(block, nc) * d));
+  for (int64_t r0 = 0; r0 < nc; r0 += block) {
+    const int64_t nb = std::min(block, nc - r0);
+    for (int64_t i = 0; i < nb; ++i) {
+      const float* src = X + rows[static_cast<size_t>(r0 + i)] * d;
+      double* dst = Xb.data() + i * d;
+      for (int64_t j = 0; j < d; ++j) dst[j] = src[j];
+    }
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, static_cast<int>(d), static_cast<int>(nb),
+                1.0, Xb.data(), static_cast<int>(d), 1.0, S.data(), static_cast<int>(d));
+  }
+  return S;
+}
+
+// Columns [j0, j0 + w) of X_c as an N_c x w double matrix.
+void gather_columns(const float* X, int64_t d, const std::vector<int64_t>& rows, int64_t j0,
+                    int64_t w, std::vector<double>& out) {
+  const int64_t nc = static_cast<int64_t>(rows.size());
+  out.resize(static_cast<size_t>(nc * w));
+  for (int64_t i = 0; i < nc; ++i) {
+    const float* src = X + rows[static_cast<size_t>(i)] * d + j0;
+    double* dst = out.data() + i * w;
+    for (int64_t j = 0; j < w; ++j) dst[j] = src[j];
+  }
+}
+
+int64_t column_block(int64_t nc, int64_t d) {
+  return std::min(d, std::max<int64_t>(64, kBlockDoubles / std::max<int64_t>(nc, 1)));
+}
+
+ClassEigen eigen_direct(const float* X, int64_t d, const std::vector<int64_t>& rows,
+                        const ComponentRule& rule) {
+  ClassEigen ce;
+  ce.rows = static_cast<int64_t>(rows.size());
+  ce.dim = d;
+  ce.gram = false;
+  std::vector<double> S = second_moment(X, d, rows);
+  top_eigen(S, static_cast<int>(d), ce.rows, d, rule, ce.eigenvalues, ce.rank, ce.k, ce.vectors);
+  return ce;
+}
+
+ClassEigen eigen_gram(const float* X, int64_t d, const std::vector<int64_t>& rows,
+                      const ComponentRule& rule) {
+  ClassEigen ce;
+  const int64_t nc = static_cast<int64_t>(rows.size());
+  ce.rows = nc;
+  ce.dim = d;
+  ce.gram = true;
+  if (nc == 0) return ce;
+  // G = X_c X_c^T, accumulated over column blocks.
+  std::vector<double> G(static_cast<size_t>(nc * nc), 0.0), Xb;
+  const int64_t wb = column_block(nc, d);
+  for (int64_t j0 = 0; j0 < d; j0 += wb) {
+    const int64_t w = std::min(wb, d - j0);
+    gather_columns(X, d, rows, j0, w, Xb);
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, static_cast<int>(nc), static_cast<int>(w),
+                1.0, Xb.data(), static_cast<int>(w), 1.0, G.data(), static_cast<int>(nc));
+  }
+  std::vector<double> U;
+  top_eigen(G, static_cast<int>(nc), nc, d, rule, ce.eigenvalues, ce.rank, ce.k, U);
+  if (ce.k == 0) return ce;
+  // v_j = X_c^T u_j / sqrt(lambda_j): V (k x d) = U (k x N_c) * X_c (N_c x d), per column block.
+  const int k = ce.k;
+  ce.vectors.assign(static_cast<size_t>(k) * d, 0.0);
+  for (int64_t j0 = 0; j0 < d; j0 += wb) {
+    const int64_t w = std::min(wb, d - j0);
+    gather_columns(X, d, rows, j0, w, Xb);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k, static_cast<int>(w),
+                static_cast<int>(nc), 1.0, U.data(), static_cast<int>(nc), Xb.data(),
+                static_cast<int>(w), 0.0, ce.vectors.data() + j0, static_cast<int>(d));
+  }
+  // Dividing by sqrt(lambda) gives unit norm up to eps * lambda_1 / lambda_j; normalising by the
+  // computed norm instead is the same map mathematically and exactly unit length numerically.
+  for (int j = 0; j < k; ++j) {
+    double* v = ce.vectors.data() + static_cast<size_t>(j) * d;
+    const double nrm = cblas_dnrm2(static_cast<int>(d), v, 1);
+    MP_CHECK(nrm > 0, "probes/class_eigen: Gram eigenvector " << j << " mapped to zero");
+    cblas_dscal(static_cast<int>(d), 1.0 / nrm, v, 1);
+  }
+  return ce;
+}
+
+}  // namespace
+
+double numpy_pairwise_sum(const double* a, int64_t n) {
+  if (n < 8) {
+    double res = 0.;
+    for (int64_t i = 0; i < n; ++i) res += a[i];
+    return res;
+  }
+  if (n <= 128) {
+    double r[8];
+    for (int j = 0; j < 8; ++j) r[j] = a[j];
+    int64_t i = 8;
+    for (; i < n - (n % 8); i += 8) {
+      for (int j = 0; j < 8; ++j) r[j] += a[i + j];
+    }
+    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) res += a[i];
+    return res;
+  }
+  int64_t n2 = n / 2;
+  n2 -= n2 % 8;
+  return numpy_pairwise_sum(a, n2) + numpy_pairwise_sum(a + n2, n - n2);
+}
+
+int count_components_tau(const std::vector<double>& desc, double tau, int64_t pad_to) {
+  std::vector<double> w(desc);
+  if (pad_to > static_cast<int64_t>(w.size())) w.resize(static_cast<size_t>(pad_to), 0.0);
+  const int64_t n = static_cast<int64_t>(w.size());
+  if (n == 0) return 0;
+  const double s = numpy_pairwise_sum(w.data(), n);
+  // np.cumsum(w / s) <= tau, counted over the whole array as np.count_nonzero does.
+  int count = 0;
+  double c = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    const double r = w[static_cast<size_t>(j)] / s;
+    c = (j == 0) ? r : c + r;
+    count += (c <= tau) ? 1 : 0;
+  }
+  return count + 1;
+}
+
+std::vector<int64_t> class_row_indices(const int32_t* labels, int64_t N, int c) {
+  std::vector<int64_t> idx;
+  for (int64_t i = 0; i < N; ++i) {
+    if (labels[i] == c) idx.push_back(i);
+  }
+  return idx;
+}
+
+ClassEigen class_eigen_rows(const float* X, int64_t d, const std::vector<int64_t>& rows,
+                            const ComponentRule& rule, EigenPath path) {
+  MP_CHECK(d > 0 && d < (int64_t{1} << 31),
+           "probes/class_eigen: dimension d=" << d << " must be in [1, 2^31)");
+  MP_CHECK(rule.fixed_k >= 0, "probes/class_eigen: fixed_k=" << rule.fixed_k << " is negative");
+  MP_CHECK(rule.tau >= 0 && rule.tau <= 1,
+           "probes/class_eigen: tau=" << rule.tau << " must lie in [0, 1]");
+  const int64_t nc = static_cast<int64_t>(rows.size());
+  const bool gram = path == EigenPath::kGram || (path == EigenPath::kAuto && nc < d);
+  MP_CHECK((gram ? nc : d) < 46341, "probes/class_eigen: eigenproblem of size "
+                                        << (gram ? nc : d) << " is too large for 32-bit LAPACK");
+  return gram ? eigen_gram(X, d, rows, rule) : eigen_direct(X, d, rows, rule);
+}
+
+ClassEigen class_eigen(const float* X, int64_t N, int64_t d, const int32_t* labels, int c,
+                       const ComponentRule& rule, EigenPath path) {
+  MP_CHECK(X != nullptr || N == 0, "probes/class_eigen: X is null with N=" << N);
+  return class_eigen_rows(X, d, class_row_indices(labels, N, c), rule, path);
+}
+
+void check_labels(const int32_t* labels, int64_t N, int num_classes, const char* who) {
+  MP_CHECK(num_classes >= 1, who << ": num_classes=" << num_classes << " must be >= 1");
+  MP_CHECK(N >= 0, who << ": negative row count N=" << N);
+  MP_CHECK(labels != nullptr || N == 0, who << ": labels pointer is null with N=" << N);
+  for (int64_t i = 0; i < N; ++i) {
+    MP_CHECK(labels[i] >= 0 && labels[i] < num_classes, who << ": label " << labels[i] << " at row "
+                                                            << i << " is outside [0, "
+                                                            << num_classes << ")");
+  }
+}
+
+std::vector<ClassEigen> all_class_eigen(const float* X, int64_t N, int64_t d, const int32_t* labels,
+                                        int num_classes, const ComponentRule& rule, EigenPath path,
+                                        bool parallel_classes) {
+  check_labels(labels, N, num_classes, "probes/all_class_eigen");
+  MP_CHECK(X != nullptr || N == 0, "probes/all_class_eigen: X is null with N=" << N);
+  std::vector<std::vector<int64_t>> rows(static_cast<size_t>(num_classes));
+  for (int64_t i = 0; i < N; ++i) rows[static_cast<size_t>(labels[i])].push_back(i);
+  std::vector<ClassEigen> out(static_cast<size_t>(num_classes));
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(num_classes));
+  const bool par = parallel_classes && num_classes > 1 && omp_get_max_threads() > 1;
+  // Largest classes first so the dynamic schedule balances.
+  std::vector<int> order(static_cast<size_t>(num_classes));
+  for (int c = 0; c < num_classes; ++c) order[static_cast<size_t>(c)] = c;
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return rows[static_cast<size_t>(a)].size() > rows[static_cast<size_t>(b)].size();
+  });
+#pragma omp parallel for schedule(dynamic, 1) if (par)
+  for (int i = 0; i < num_classes; ++i) {
+    const size_t c = static_cast<size_t>(order[static_cast<size_t>(i)]);
+    try {
+      out[c] = class_eigen_rows(X, d, rows[c], rule, path);
+    } catch (...) {
+      errors[c] = std::current_exception();  // exceptions must not leave an OpenMP region
+    }
+  }
+  for (auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  return out;
+}
+
+std::vector<double> eigh_reference(std::vector<double> A, int64_t n64,
+                                   std::vector<double>* vectors) {
+  MP_CHECK(
+      static_cast<int64_t>(A.size()) == n64 * n64,
+      "probes/eigh_reference: matrix has " << A.size() << " entries, expected n*n with n=" << n64);
+  const int n = static_cast<int>(n64);
+  if (n == 0) return {};
+  const char jobz = vectors ? 'V' : 'N', uplo = 'U';
+  std::vector<double> w(n);
+  int info = 0, lwork = -1, liwork = -1, iwq = 0;
+  double wq = 0;
+  dsyevd_(&jobz, &uplo, &n, A.data(), &n, w.data(), &wq, &lwork, &iwq, &liwork, &info, 1, 1);
+  lwork = std::max(1, static_cast<int>(wq));
+  liwork = std::max(1, iwq);
+  std::vector<double> work(static_cast<size_t>(lwork));
+  std::vector<int> iwork(static_cast<size_t>(liwork));
+  dsyevd_(&jobz, &uplo, &n, A.data(), &n, w.data(), work.data(), &lwork, iwork.data(), &liwork,
+          &info, 1, 1);
+  MP_CHECK(info == 0, "probes/eigh_reference: dsyevd failed, info=" << info);
+  if (vectors) {
+    vectors->resize(static_cast<size_t>(n) * n);
+    for (int j = 0; j < n; ++j) {
+      std::copy_n(A.data() + static_cast<size_t>(n - 1 - j) * n, n,
+                  vectors->data() + static_cast<size_t>(j) * n);
+    }
+  }
+  return std::vector<double>(w.rbegin(), w.rend());
+}
+
+}  // namespace mp::probes

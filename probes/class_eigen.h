@@ -1,0 +1,75 @@
+#pragma once
+// Per-class eigen machinery shared by MASC (METHOD.md §5) and the linear probe (§6): for the rows
+// of one class, the spectrum of the uncentred second moment S_c = X_c^T X_c (descending) and its
+// top eigenvectors, computed once so that fitting both probes never eigendecomposes twice.
+//
+// Two exact paths:
+//  - direct: S_c (d x d) by dsyrk in double, then tridiagonalise + all eigenvalues + only the
+//    wanted top-k eigenvectors (dsytrd, dsterf, dstemr, dormtr).
+//  - Gram:   G = X_c X_c^T (N_c x N_c) has the same non-zero spectrum; an eigenvector u of G with
+//    eigenvalue l maps to the unit eigenvector v = X_c^T u / sqrt(l) of S_c. Needed when
+//    N_c < d (conv layers with d = 16384 would otherwise need a 2 GB matrix and an O(d^3) solve).
+#include <cstdint>
+#include <vector>
+
+namespace mp::probes {
+
+enum class EigenPath { kAuto, kDirect, kGram };  // kAuto: Gram iff N_c < d
+
+// How many eigenvectors to keep, decided from the spectrum.
+struct ComponentRule {
+  double tau = 0.99;  // keep 1 + #{j : cumsum(lambda/sum lambda)_j <= tau}
+  int fixed_k = 0;    // > 0: keep exactly this many (clamped to the numerical rank)
+};
+
+struct ClassEigen {
+  int64_t rows = 0;   // N_c
+  int64_t dim = 0;    // d
+  bool gram = false;  // which path computed it
+  // Descending spectrum of S_c as computed: d values (direct) or N_c values (Gram; the other
+  // d - N_c eigenvalues of S_c are exactly zero).
+  std::vector<double> eigenvalues;
+  int rank = 0;  // numerical rank: #{lambda_j > max(N_c, d) * eps * lambda_1}
+  int k = 0;     // eigenvectors kept (0 only if the class is empty or all its rows are zero)
+  std::vector<double> vectors;  // k x d row-major, orthonormal rows, eigenvalue descending
+};
+
+// The numpy peer's component count for a descending spectrum, reproducing its floating-point
+// steps: s = pairwise sum (numpy's np.sum order), r_j = lambda_j / s, sequential cumsum, and
+// 1 + count of cumsum <= tau over the WHOLE array (not just a prefix). `pad_to` > size appends
+// exact zeros first (the Gram path's missing eigenvalues) so the summation tree matches a full
+// d-length spectrum. Returns the unclamped count; callers clamp to the rank.
+int count_components_tau(const std::vector<double>& desc, double tau, int64_t pad_to = 0);
+
+// numpy's pairwise summation (umath loops, blocks of 8 accumulators below 128 elements).
+double numpy_pairwise_sum(const double* a, int64_t n);
+
+// The eigen data of class c: rows i with labels[i] == c of the N x d float32 matrix X.
+ClassEigen class_eigen(const float* X, int64_t N, int64_t d, const int32_t* labels, int c,
+                       const ComponentRule& rule, EigenPath path = EigenPath::kAuto);
+
+// Same, on an explicit list of row indices (labels already applied).
+ClassEigen class_eigen_rows(const float* X, int64_t d, const std::vector<int64_t>& rows,
+                            const ComponentRule& rule, EigenPath path = EigenPath::kAuto);
+
+// class_eigen for every class 0..K-1 (labels must lie in [0, K)). With `parallel_classes` and
+// more than one OpenMP thread, classes run concurrently, each with single-threaded BLAS (the
+// OpenMP OpenBLAS runs serially inside a parallel region): the tridiagonal reduction is
+// memory-bound, so two classes side by side beat one class on two threads. Results do not
+// depend on the thread count in that mode.
+std::vector<ClassEigen> all_class_eigen(const float* X, int64_t N, int64_t d, const int32_t* labels,
+                                        int num_classes, const ComponentRule& rule, EigenPath path,
+                                        bool parallel_classes);
+
+// Throws unless every label lies in [0, K).
+void check_labels(const int32_t* labels, int64_t N, int num_classes, const char* who);
+
+// Indices of the rows of class c, ascending.
+std::vector<int64_t> class_row_indices(const int32_t* labels, int64_t N, int c);
+
+// Reference twin (test oracle): full symmetric eigendecomposition by LAPACK dsyevd of an
+// n x n symmetric matrix (row-major; only the lower triangle in row-major terms is read).
+// Returns eigenvalues descending; `vectors` (if non-null) gets n x n, row j = eigenvector j.
+std::vector<double> eigh_reference(std::vector<double> A, int64_t n, std::vector<double>* vectors);
+
+}  // namespace mp::probes

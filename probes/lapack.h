@@ -1,0 +1,34 @@
+#pragma once
+// The few LAPACK routines the probes call, declared by hand: LAPACKE is not installed, so these
+// are the Fortran symbols of liblapack (OpenMP OpenBLAS directory, LP64: 32-bit INTEGER).
+// gfortran passes each CHARACTER argument's length as a trailing size_t; they are declared so
+// the calls are ABI-exact rather than relying on the callee ignoring missing arguments.
+#include <cstddef>
+
+extern "C" {
+
+// Symmetric -> tridiagonal (Q^T A Q = T), Householder reflectors left in A and tau.
+void dsytrd_(const char* uplo, const int* n, double* a, const int* lda, double* d, double* e,
+             double* tau, double* work, const int* lwork, int* info, size_t uplo_len);
+
+// All eigenvalues of a symmetric tridiagonal matrix (root-free QL/QR), ascending in d.
+void dsterf_(const int* n, double* d, double* e, int* info);
+
+// Selected eigenpairs of a symmetric tridiagonal matrix by MRRR (ascending).
+void dstemr_(const char* jobz, const char* range, const int* n, double* d, double* e,
+             const double* vl, const double* vu, const int* il, const int* iu, int* m, double* w,
+             double* z, const int* ldz, const int* nzc, int* isuppz, int* tryrac, double* work,
+             const int* lwork, int* iwork, const int* liwork, int* info, size_t jobz_len,
+             size_t range_len);
+
+// C <- Q C with Q from dsytrd (back-transforms tridiagonal eigenvectors).
+void dormtr_(const char* side, const char* uplo, const char* trans, const int* m, const int* n,
+             const double* a, const int* lda, const double* tau, double* c, const int* ldc,
+             double* work, const int* lwork, int* info, size_t side_len, size_t uplo_len,
+             size_t trans_len);
+
+// Full symmetric eigendecomposition (divide and conquer): the reference twin / test oracle.
+void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w,
+             double* work, const int* lwork, int* iwork, const int* liwork, int* info,
+             size_t jobz_len, size_t uplo_len);
+}

@@ -1,0 +1,107 @@
+#include "probes/masc.h"
+
+#include <utility>
+
+#include "probes/projection.h"
+#include "tensor/check.h"
+
+namespace mp::probes {
+
+MascProbe masc_from_eigen(std::vector<ClassEigen> eig, int64_t d) {
+  MascProbe p;
+  p.num_classes = static_cast<int>(eig.size());
+  p.dim = d;
+  for (auto& e : eig) {
+    p.k.push_back(e.k);
+    p.class_rows.push_back(e.rows);
+    p.gram.push_back(e.gram ? 1 : 0);
+    p.basis.push_back(std::move(e.vectors));
+    p.eigenvalues.push_back(std::move(e.eigenvalues));
+  }
+  return p;
+}
+
+MascProbe fit_masc(const float* X, int64_t N, int64_t d, const int32_t* labels, int num_classes,
+                   const MascOptions& opts) {
+  const ComponentRule rule{opts.tau, opts.fixed_k};
+  return masc_from_eigen(
+      all_class_eigen(X, N, d, labels, num_classes, rule, opts.path, opts.parallel_classes), d);
+}
+
+namespace {
+void check_probe(const MascProbe& p, const char* who) {
+  MP_CHECK(p.num_classes >= 1 && static_cast<int>(p.basis.size()) == p.num_classes &&
+               static_cast<int>(p.k.size()) == p.num_classes,
+           who << ": probe is not fitted or inconsistent (num_classes=" << p.num_classes << ")");
+  for (int c = 0; c < p.num_classes; ++c) {
+    MP_CHECK(static_cast<int64_t>(p.basis[c].size()) == p.k[c] * p.dim,
+             who << ": class " << c << " basis holds " << p.basis[c].size() << " values, expected "
+                 << p.k[c] << " x " << p.dim);
+  }
+}
+}  // namespace
+
+// X is (N, d) float32 -> scores (N, K) double.
+std::vector<double> masc_scores(const MascProbe& probe, const float* X, int64_t N) {
+  check_probe(probe, "probes/masc_scores");
+  const int K = probe.num_classes;
+  const int64_t d = probe.dim;
+  // Concatenate the bases so all classes share one dgemm per row block.
+  std::vector<int64_t> offset(static_cast<size_t>(K) + 1, 0);
+  for (int c = 0; c < K; ++c) offset[c + 1] = offset[c] + probe.k[c];
+  const int64_t R = offset[K];
+  std::vector<double> W(static_cast<size_t>(R * d));
+  for (int c = 0; c < K; ++c) {
+    std::copy(probe.basis[c].begin(), probe.basis[c].end(), W.begin() + offset[c] * d);
+  }
+  std::vector<double> scores(static_cast<size_t>(N * K), 0.0);
+  for_each_projection_block(X, N, d, W.data(), R,
+                            [&](int64_t r0, int64_t nb, const double* P, const double* sq) {
+#pragma omp parallel for schedule(static) if (nb * R > (int64_t{1} << 16))
+                              for (int64_t i = 0; i < nb; ++i) {
+                                double* s = scores.data() + (r0 + i) * K;
+                                if (!(sq[i] > 0)) continue;  // x = 0: every score 0, class 0
+                                const double* p = P + i * R;
+                                for (int c = 0; c < K; ++c) {
+                                  double acc = 0;
+                                  for (int64_t j = offset[c]; j < offset[c + 1]; ++j)
+                                    acc += p[j] * p[j];
+                                  s[c] = acc / sq[i];
+                                }
+                              }
+                            });
+  return scores;
+}
+
+std::vector<int32_t> predict_masc(const MascProbe& probe, const float* X, int64_t N) {
+  return argmax_rows(masc_scores(probe, X, N).data(), N, probe.num_classes);
+}
+
+std::vector<double> masc_scores_reference(const MascProbe& probe, const float* X, int64_t N) {
+  check_probe(probe, "probes/masc_scores_reference");
+  const int K = probe.num_classes;
+  const int64_t d = probe.dim;
+  std::vector<double> scores(static_cast<size_t>(N * K), 0.0);
+  for (int c = 0; c < K; ++c) {
+    // Projector P_c = V_c^T V_c (d x d).
+    std::vector<double> Pc(static_cast<size_t>(d * d), 0.0);
+    const std::vector<double>& V = probe.basis[c];
+    for (int j = 0; j < probe.k[c]; ++j) {
+      for (int64_t a = 0; a < d; ++a) {
+        for (int64_t b = 0; b < d; ++b) Pc[a * d + b] += V[j * d + a] * V[j * d + b];
+      }
+    }
+    for (int64_t i = 0; i < N; ++i) {
+      const float* x = X + i * d;
+      double num = 0, den = 0;
+      for (int64_t a = 0; a < d; ++a) {
+        den += static_cast<double>(x[a]) * x[a];
+        for (int64_t b = 0; b < d; ++b) num += static_cast<double>(x[a]) * Pc[a * d + b] * x[b];
+      }
+      scores[static_cast<size_t>(i * K + c)] = den > 0 ? num / den : 0.0;
+    }
+  }
+  return scores;
+}
+
+}  // namespace mp::probes

@@ -1,0 +1,53 @@
+#pragma once
+// MASC, the Minimum Angle Subspace Classifier (METHOD.md §5): per class, the span of the top
+// eigenvectors of the uncentred second moment S_c = X_c^T X_c; a row is assigned to the class
+// whose subspace it makes the smallest angle with, i.e. argmax_c ||V_c x||^2 / ||x||^2.
+// MASC is quadratic: score_c(x) = x^T (V_c^T V_c) x / x^T x. All arithmetic in double.
+//
+// Conventions (documented behaviour, not accidents):
+//  - A class with no rows (or only zero rows) gets an empty subspace: k_c = 0, score 0.
+//  - x = 0 scores 0 for every class -> class 0; never NaN.
+//  - Ties go to the lowest class index.
+//  - k_c is clamped to the class's numerical rank (see class_eigen.h).
+#include <cstdint>
+#include <vector>
+
+#include "probes/class_eigen.h"
+
+namespace mp::probes {
+
+struct MascOptions {
+  double tau = 0.99;  // variance fraction: k_c = 1 + #{j : cumsum(lambda / sum lambda)_j <= tau}
+  int fixed_k = 0;    // > 0 keeps exactly k components per class (clamped to the rank)
+  EigenPath path = EigenPath::kAuto;  // kAuto: Gram matrix iff N_c < d
+  bool parallel_classes = true;       // see all_class_eigen()
+};
+
+struct MascProbe {
+  int num_classes = 0;
+  int64_t dim = 0;
+  std::vector<std::vector<double>> basis;        // per class, k_c x d row-major orthonormal rows
+  std::vector<int> k;                            // k_c
+  std::vector<std::vector<double>> eigenvalues;  // per class, descending (see ClassEigen)
+  std::vector<int64_t> class_rows;               // N_c used for the fit
+  std::vector<char> gram;                        // 1 if class c used the Gram path
+};
+
+MascProbe fit_masc(const float* X, int64_t N, int64_t d, const int32_t* labels, int num_classes,
+                   const MascOptions& opts = {});
+
+// The probe from already computed per-class eigen data (how fit_masc_and_linear shares it).
+MascProbe masc_from_eigen(std::vector<ClassEigen> eig, int64_t d);
+
+// N x K row-major scores ||V_c x||^2 / ||x||^2 (0 for x = 0 or an empty class). One dgemm per
+// row block against the concatenated bases (double), then per-class sums of squares.
+std::vector<double> masc_scores(const MascProbe& probe, const float* X, int64_t N);
+
+// argmax of masc_scores; ties -> lowest class index.
+std::vector<int32_t> predict_masc(const MascProbe& probe, const float* X, int64_t N);
+
+// Plain twin (test oracle): the quadratic form x^T (V_c^T V_c) x / x^T x with P_c = V_c^T V_c
+// formed explicitly, by loops. O(N d^2 K): small inputs only.
+std::vector<double> masc_scores_reference(const MascProbe& probe, const float* X, int64_t N);
+
+}  // namespace mp::probes

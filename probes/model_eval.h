@@ -1,0 +1,42 @@
+#pragma once
+// Running a model over a dataset in inference mode (eval(), no-grad), batch by batch:
+// predictions and mean loss, and the activations of named layers (the probes' input, METHOD.md
+// §5.1). Only one batch of inputs and the requested layers' rows are held at a time.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "data/image_set.h"
+#include "data/loader.h"
+#include "nn/models.h"
+#include "probes/activation_matrix.h"
+
+namespace mp::probes {
+
+constexpr int64_t kInferenceBatch = 500;
+
+struct EvalResult {
+  std::vector<int32_t> predictions;  // argmax of the logits, ties -> lowest class
+  double mean_loss = 0;              // cross-entropy vs loss_labels, if given
+};
+
+// Restores the model's train/eval mode on return.
+EvalResult evaluate_model(nn::Model& model, const data::ImageSet& set,
+                          const data::Normalization& norm,
+                          const std::vector<int32_t>* loss_labels = nullptr,
+                          int64_t batch = kInferenceBatch);
+
+double accuracy(const std::vector<int32_t>& pred, const std::vector<int32_t>& labels);
+
+// Activations of `layers` over the whole set, flattened to [N, d] (conv maps as C*H*W), float32.
+// Also returns predictions if `predictions` is non-null (same pass).
+std::map<std::string, Matrix> collect_activations(nn::Model& model, const data::ImageSet& set,
+                                                  const data::Normalization& norm,
+                                                  const std::vector<std::string>& layers,
+                                                  std::vector<int32_t>* predictions = nullptr,
+                                                  int64_t batch = kInferenceBatch);
+
+// Row width of every probe-able layer for this model and input (one forward of one image).
+std::map<std::string, int64_t> layer_widths(nn::Model& model, const data::ImageSet& set);
+
+}  // namespace mp::probes

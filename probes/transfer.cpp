@@ -1,0 +1,36 @@
+#include "probes/transfer.h"
+
+#include "autograd/grad_mode.h"
+#include "probes/model_eval.h"
+
+namespace mp::probes {
+
+void write_probe_into_output(nn::Model& model, const LinearProbe& probe, bool zero_bias) {
+  nn::Linear& out = model.output_layer();
+  MP_CHECK(out.out_features() == probe.num_classes && out.in_features() == probe.dim,
+           "transfer: the linear probe is " << probe.num_classes << " x " << probe.dim
+                                            << " but the output layer is " << out.out_features()
+                                            << " x " << out.in_features());
+  ag::NoGradGuard no_grad;
+  // In place: the optimizer's parameter slab (if any) shares this storage.
+  Tensor& w = out.weight.mutable_data();
+  float* wp = w.data();
+  for (size_t i = 0; i < probe.W.size(); ++i) wp[i] = static_cast<float>(probe.W[i]);
+  if (zero_bias && out.has_bias()) out.bias.mutable_data().fill(0.0f);
+}
+
+TransferResult edit_output_layer(nn::Model& model, const data::ImageSet& train,
+                                 const std::vector<int32_t>& train_labels, bool zero_bias) {
+  MP_CHECK(static_cast<int64_t>(train_labels.size()) == train.n,
+           "transfer: " << train_labels.size() << " labels for " << train.n << " images");
+  TransferResult r;
+  r.layer = model.last_hidden_layer();
+  std::map<std::string, Matrix> acts = collect_activations(model, train, {}, {r.layer});
+  const Matrix& X = acts.at(r.layer);
+  r.probe = fit_linear_probe(X.data.data(), X.rows, X.cols, train_labels.data(), train.num_classes);
+  r.probe_train_pred = predict_linear(r.probe, X.data.data(), X.rows);
+  write_probe_into_output(model, r.probe, zero_bias);
+  return r;
+}
+
+}  // namespace mp::probes

@@ -1,0 +1,89 @@
+#pragma once
+// Synthetic activations with known class structure, shared by the probe tests.
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "tensor/rng.h"
+
+namespace mp::probes::testing {
+
+// q orthonormal rows of length d (Gram-Schmidt on Gaussian rows, twice for accuracy).
+inline std::vector<double> random_orthonormal(int q, int64_t d, uint32_t seed) {
+  mp::Rng rng(seed);
+  std::vector<double> Q(static_cast<size_t>(q * d));
+  for (auto& v : Q) v = rng.normal();
+  for (int i = 0; i < q; ++i) {
+    double* qi = Q.data() + i * d;
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int j = 0; j < i; ++j) {
+        const double* qj = Q.data() + j * d;
+        double dot = 0;
+        for (int64_t t = 0; t < d; ++t) dot += qi[t] * qj[t];
+        for (int64_t t = 0; t < d; ++t) qi[t] -= dot * qj[t];
+      }
+    }
+    double n = 0;
+    for (int64_t t = 0; t < d; ++t) n += qi[t] * qi[t];
+    n = std::sqrt(n);
+    for (int64_t t = 0; t < d; ++t) qi[t] /= n;
+  }
+  return Q;
+}
+
+// Class c spans exactly `rank` of the orthonormal directions Q[c*rank .. c*rank+rank) (mutually
+// orthogonal subspaces), noiseless: x = sum_r z_r q_r with z_r in [0.5, 1.5] * scale_r, the
+// scales distinct (1, 0.6, 0.35, ...) so the spectrum has clear gaps. Rows cycle through classes.
+struct SubspaceData {
+  int64_t n = 0, d = 0;
+  int classes = 0, rank = 0;
+  std::vector<double> Q;  // classes*rank x d
+  std::vector<float> X;
+  std::vector<int32_t> y;
+};
+
+inline SubspaceData subspace_data(int64_t n, int64_t d, int classes, int rank, uint32_t seed,
+                                  const std::vector<double>* Q_in = nullptr) {
+  SubspaceData s;
+  s.n = n;
+  s.d = d;
+  s.classes = classes;
+  s.rank = rank;
+  s.Q = Q_in ? *Q_in : random_orthonormal(classes * rank, d, seed);
+  mp::Rng rng(seed + 17);
+  s.X.assign(static_cast<size_t>(n * d), 0.0f);
+  s.y.resize(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const int c = static_cast<int>(i % classes);
+    s.y[static_cast<size_t>(i)] = c;
+    double scale = 1.0;
+    std::vector<double> x(static_cast<size_t>(d), 0.0);
+    for (int r = 0; r < rank; ++r) {
+      const double z = scale * (0.5 + rng.uniform_double());
+      const double* q = s.Q.data() + (c * rank + r) * d;
+      for (int64_t t = 0; t < d; ++t) x[static_cast<size_t>(t)] += z * q[t];
+      scale *= 0.6;
+    }
+    for (int64_t t = 0; t < d; ++t) s.X[static_cast<size_t>(i * d + t)] = static_cast<float>(x[t]);
+  }
+  return s;
+}
+
+// Projector V^T V (d x d) of k orthonormal rows.
+inline std::vector<double> projector(const std::vector<double>& V, int k, int64_t d) {
+  std::vector<double> P(static_cast<size_t>(d * d), 0.0);
+  for (int j = 0; j < k; ++j) {
+    for (int64_t a = 0; a < d; ++a) {
+      for (int64_t b = 0; b < d; ++b) P[a * d + b] += V[j * d + a] * V[j * d + b];
+    }
+  }
+  return P;
+}
+
+inline double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {
+  double m = 0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
+  return a.size() == b.size() ? m : INFINITY;
+}
+
+}  // namespace mp::probes::testing

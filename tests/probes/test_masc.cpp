@@ -1,0 +1,240 @@
+// MASC: exact recovery of known class subspaces, the quadratic-form identity against an
+// independent computation, edge conventions, and golden values from the numpy peer.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "probe_fixtures.h"
+#include "probes/masc.h"
+#include "probes/metrics.h"
+#include "probes/projection.h"
+#include "tensor/check.h"
+
+using namespace mp::probes;
+using mp::probes::testing::max_abs_diff;
+using mp::probes::testing::projector;
+
+namespace {
+
+// The golden tiny case: 30 x 6 non-negative rows, 3 classes (label = row % 3), 12 test rows
+// (two of them zero). Produced with numpy (rng 123, rounded to 2 decimals, float32) and run
+// through masc_numpy_peer.py's masc_fit / masc_predict / linear_fit.
+const std::vector<float> kTrain = {
+    0.00f, 0.29f, 0.80f, 0.00f, 0.81f, 0.00f, 1.19f, 0.00f, 1.55f, 0.00f, 1.00f, 0.00f, 1.26f,
+    1.97f, 0.00f, 3.02f, 0.64f, 0.00f, 0.00f, 0.00f, 1.64f, 0.14f, 1.40f, 1.30f, 0.00f, 0.16f,
+    0.98f, 0.00f, 0.00f, 0.00f, 0.12f, 0.57f, 0.04f, 0.70f, 0.00f, 0.36f, 0.00f, 0.00f, 3.12f,
+    0.70f, 2.26f, 2.78f, 0.33f, 0.00f, 0.00f, 0.13f, 0.13f, 0.00f, 0.12f, 0.23f, 0.15f, 0.38f,
+    0.11f, 0.00f, 0.88f, 0.00f, 0.00f, 0.24f, 0.00f, 0.50f, 0.00f, 0.19f, 2.56f, 0.00f, 0.00f,
+    0.00f, 0.00f, 0.00f, 1.78f, 0.00f, 0.00f, 0.31f, 0.45f, 0.00f, 0.00f, 0.00f, 0.00f, 0.42f,
+    0.07f, 0.39f, 0.54f, 0.01f, 0.00f, 0.31f, 0.00f, 0.00f, 0.00f, 0.00f, 0.00f, 0.00f, 0.34f,
+    0.00f, 0.69f, 0.77f, 0.48f, 1.55f, 0.75f, 0.00f, 1.30f, 0.00f, 0.00f, 0.00f, 0.00f, 0.00f,
+    0.00f, 0.00f, 0.00f, 0.31f, 0.00f, 0.99f, 0.99f, 0.00f, 0.32f, 0.00f, 2.90f, 0.00f, 2.32f,
+    0.24f, 2.45f, 0.00f, 0.00f, 0.06f, 0.00f, 0.00f, 0.18f, 0.00f, 0.56f, 0.02f, 0.76f, 0.10f,
+    0.14f, 0.84f, 0.00f, 1.00f, 0.00f, 0.00f, 0.00f, 1.09f, 1.72f, 0.10f, 1.87f, 1.86f, 0.77f,
+    0.00f, 0.92f, 0.44f, 0.00f, 0.29f, 0.00f, 0.10f, 0.00f, 0.60f, 0.07f, 0.00f, 0.00f, 0.00f,
+    0.62f, 0.27f, 0.49f, 0.46f, 0.68f, 0.00f, 0.00f, 0.00f, 1.65f, 0.05f, 1.78f, 0.49f, 0.55f,
+    0.00f, 0.59f, 0.00f, 0.67f, 0.00f, 1.73f, 1.41f, 0.22f, 4.09f, 0.94f, 0.00f};
+const std::vector<float> kTest = {
+    1.25f, 0.00f, 0.13f, 0.68f, 0.00f, 3.13f, 0.00f, 0.00f, 1.16f, 0.04f, 0.00f, 0.00f,
+    0.00f, 0.00f, 0.00f, 0.00f, 0.00f, 0.00f, 1.23f, 0.00f, 0.00f, 0.52f, 0.00f, 2.56f,
+    0.00f, 0.00f, 1.75f, 0.00f, 0.00f, 0.00f, 0.00f, 0.00f, 0.00f, 0.00f, 0.00f, 0.00f,
+    0.40f, 1.22f, 0.00f, 0.00f, 0.00f, 0.00f, 0.00f, 0.54f, 0.00f, 0.52f, 0.08f, 1.96f,
+    0.06f, 0.00f, 0.77f, 0.58f, 0.54f, 0.58f, 0.26f, 0.89f, 0.00f, 0.00f, 0.00f, 0.00f,
+    0.76f, 0.00f, 1.48f, 0.00f, 0.73f, 0.00f, 1.14f, 1.28f, 0.00f, 2.75f, 0.00f, 0.00f};
+
+std::vector<int32_t> golden_labels() {
+  std::vector<int32_t> y(30);
+  for (int i = 0; i < 30; ++i) y[static_cast<size_t>(i)] = i % 3;
+  return y;
+}
+
+}  // namespace
+
+TEST_CASE("MASC matches the numpy peer on the golden tiny case", "[probes]") {
+  const std::vector<int32_t> y = golden_labels();
+  struct Golden {
+    double tau;
+    std::vector<int> k;
+    std::vector<int32_t> test_pred, train_pred;
+  };
+  const Golden golden[] = {
+      {0.5, {1, 1, 1}, {0, 1, 0, 0, 1, 0, 2, 0, 0, 2, 1, 2}, {0, 1, 2, 0, 1, 2, 0, 2, 2, 2,
+                                                              1, 0, 1, 0, 0, 0, 1, 0, 1, 1,
+                                                              0, 0, 0, 2, 2, 2, 1, 0, 1, 2}},
+      {0.8, {1, 2, 1}, {0, 1, 0, 0, 1, 0, 2, 0, 0, 2, 1, 2}, {1, 1, 2, 0, 1, 2, 0, 1, 2, 1,
+                                                              1, 1, 1, 1, 0, 0, 1, 0, 1, 1,
+                                                              1, 0, 0, 2, 2, 2, 1, 0, 1, 2}},
+      {0.9, {2, 2, 2}, {0, 1, 0, 0, 1, 0, 2, 0, 0, 2, 1, 2}, {0, 1, 2, 0, 1, 2, 0, 1, 2, 0,
+                                                              1, 1, 0, 1, 0, 0, 1, 0, 1, 1,
+                                                              0, 0, 0, 2, 2, 2, 1, 0, 1, 2}},
+      {0.99, {4, 4, 4}, {0, 1, 0, 0, 1, 0, 0, 0, 0, 2, 2, 2}, {1, 1, 2, 0, 1, 2, 0, 0, 2, 0,
+                                                               1, 2, 0, 1, 0, 0, 1, 0, 0, 1,
+                                                               1, 0, 1, 2, 0, 2, 2, 0, 1, 2}},
+  };
+  for (const Golden& g : golden) {
+    for (EigenPath path : {EigenPath::kDirect, EigenPath::kGram}) {
+      MascOptions opts;
+      opts.tau = g.tau;
+      opts.path = path;
+      MascProbe p = fit_masc(kTrain.data(), 30, 6, y.data(), 3, opts);
+      CHECK(p.k == g.k);
+      CHECK(predict_masc(p, kTest.data(), 12) == g.test_pred);
+      CHECK(predict_masc(p, kTrain.data(), 30) == g.train_pred);
+    }
+  }
+  // Peer eigenvalues of S_0 (np.linalg.eigvalsh, descending).
+  MascProbe p = fit_masc(kTrain.data(), 30, 6, y.data(), 3, {});
+  const double s0[] = {39.95445076018617,  3.9864492750295573, 1.9650160429267038,
+                       0.8209407481004523, 0.2675408487097303, 0.04080078232123339};
+  for (int j = 0; j < 6; ++j) CHECK(p.eigenvalues[0][j] == Approx(s0[j]).epsilon(1e-12));
+}
+
+TEST_CASE("MASC recovers known class subspaces exactly", "[probes]") {
+  // 4 classes, each spanning exactly 3 orthonormal directions (mutually orthogonal) in d = 20.
+  testing::SubspaceData tr = testing::subspace_data(120, 20, 4, 3, 7);
+  testing::SubspaceData te = testing::subspace_data(80, 20, 4, 3, 8, &tr.Q);
+  MascOptions opts;
+  opts.tau = 0.999999;
+  for (EigenPath path : {EigenPath::kAuto, EigenPath::kDirect, EigenPath::kGram}) {
+    opts.path = path;
+    MascProbe p = fit_masc(tr.X.data(), tr.n, tr.d, tr.y.data(), 4, opts);
+    CHECK(p.k == std::vector<int>{3, 3, 3, 3});
+    CHECK(accuracy(predict_masc(p, te.X.data(), te.n), te.y.data(), te.n) == 1.0);
+    // The fitted subspace is the true one: projectors agree (float32 data limits this to ~1e-7).
+    for (int c = 0; c < 4; ++c) {
+      std::vector<double> Qc(tr.Q.begin() + c * 3 * 20, tr.Q.begin() + (c + 1) * 3 * 20);
+      CHECK(max_abs_diff(projector(p.basis[c], 3, 20), projector(Qc, 3, 20)) < 1e-6);
+    }
+    // In-class rows score 1, other classes 0 (orthogonal subspaces).
+    std::vector<double> s = masc_scores(p, te.X.data(), te.n);
+    for (int64_t i = 0; i < te.n; ++i) {
+      for (int c = 0; c < 4; ++c) {
+        CHECK(s[i * 4 + c] == Approx(c == te.y[i] ? 1.0 : 0.0).margin(1e-6));
+      }
+    }
+  }
+}
+
+TEST_CASE("MASC scores equal the quadratic form x^T V^T V x / x^T x", "[probes]") {
+  mp::Rng rng(3);
+  const int64_t n = 90, d = 17, m = 25;
+  std::vector<float> X(static_cast<size_t>(n * d)), T(static_cast<size_t>(m * d));
+  for (auto& v : X) v = static_cast<float>(std::max(0.0, rng.normal()));
+  for (auto& v : T) v = static_cast<float>(rng.normal());  // signed, off the training cone
+  std::vector<int32_t> y(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) y[static_cast<size_t>(i)] = static_cast<int32_t>((i * 5) % 4);
+  MascOptions opts;
+  opts.tau = 0.8;
+  MascProbe p = fit_masc(X.data(), n, d, y.data(), 4, opts);
+  const std::vector<double> fast = masc_scores(p, T.data(), m);
+  const std::vector<double> ref = masc_scores_reference(p, T.data(), m);
+  CHECK(max_abs_diff(fast, ref) < 1e-13);
+  for (double s : fast) CHECK((s >= 0.0 && s <= 1.0 + 1e-12));
+  CHECK(predict_masc(p, T.data(), m) == argmax_rows(ref.data(), m, 4));
+}
+
+TEST_CASE("projection blocks match the plain twin across block boundaries", "[probes]") {
+  mp::Rng rng(9);
+  const int64_t n = 23, d = 11, R = 5;
+  std::vector<float> X(static_cast<size_t>(n * d));
+  std::vector<double> W(static_cast<size_t>(R * d));
+  for (auto& v : X) v = static_cast<float>(rng.normal());
+  for (auto& v : W) v = rng.normal();
+  const std::vector<double> ref = project_reference(X.data(), n, d, W.data(), R);
+  std::vector<double> got(static_cast<size_t>(n * R), -1.0), sq(static_cast<size_t>(n), -1.0);
+  int blocks = 0;
+  for_each_projection_block(
+      X.data(), n, d, W.data(), R,
+      [&](int64_t r0, int64_t nb, const double* P, const double* s) {
+        ++blocks;
+        std::copy(P, P + nb * R, got.begin() + r0 * R);
+        std::copy(s, s + nb, sq.begin() + r0);
+      },
+      4);
+  CHECK(blocks == 6);
+  CHECK(max_abs_diff(got, ref) < 1e-12);
+  for (int64_t i = 0; i < n; ++i) {
+    double s = 0;
+    for (int64_t t = 0; t < d; ++t) s += double(X[i * d + t]) * X[i * d + t];
+    CHECK(sq[i] == Approx(s).epsilon(1e-15));
+  }
+}
+
+TEST_CASE("MASC edge conventions: x = 0, ties, empty class, fixed k", "[probes]") {
+  testing::SubspaceData tr = testing::subspace_data(60, 12, 3, 2, 31);
+  SECTION("x = 0 gives class 0 and zero scores, never NaN") {
+    MascProbe p = fit_masc(tr.X.data(), tr.n, tr.d, tr.y.data(), 3, {});
+    std::vector<float> zero(12, 0.0f);
+    std::vector<double> s = masc_scores(p, zero.data(), 1);
+    for (double v : s) CHECK(v == 0.0);
+    CHECK(predict_masc(p, zero.data(), 1) == std::vector<int32_t>{0});
+  }
+  SECTION("identical class subspaces tie -> lowest index") {
+    // Classes 1 and 2 get exactly the same rows, so their subspaces and scores are identical.
+    std::vector<float> X;
+    std::vector<int32_t> y;
+    for (int64_t i = 0; i < tr.n; ++i) {
+      if (tr.y[i] == 2) continue;
+      const float* r = tr.X.data() + i * tr.d;
+      for (int copy = 0; copy < (tr.y[i] == 1 ? 2 : 1); ++copy) {
+        X.insert(X.end(), r, r + tr.d);
+        y.push_back(tr.y[i] == 1 ? 1 + copy : 0);
+      }
+    }
+    MascOptions serial;
+    serial.parallel_classes = false;
+    for (const MascOptions& o : {MascOptions{}, serial}) {
+      MascProbe p = fit_masc(X.data(), static_cast<int64_t>(y.size()), tr.d, y.data(), 3, o);
+      std::vector<double> s = masc_scores(p, tr.X.data() + 1 * tr.d, 1);  // a class-1 row
+      REQUIRE(s[1] == s[2]);
+      CHECK(s[1] > s[0]);
+      CHECK(predict_masc(p, tr.X.data() + 1 * tr.d, 1) == std::vector<int32_t>{1});
+    }
+  }
+  SECTION("a class with no rows has k = 0, scores 0, and is never predicted") {
+    MascProbe p = fit_masc(tr.X.data(), tr.n, tr.d, tr.y.data(), 5, {});
+    CHECK(p.k[3] == 0);
+    CHECK(p.k[4] == 0);
+    CHECK(p.class_rows[4] == 0);
+    std::vector<double> s = masc_scores(p, tr.X.data(), tr.n);
+    for (int64_t i = 0; i < tr.n; ++i) {
+      CHECK(s[i * 5 + 3] == 0.0);
+      CHECK(s[i * 5 + 4] == 0.0);
+    }
+    CHECK(accuracy(predict_masc(p, tr.X.data(), tr.n), tr.y.data(), tr.n) == 1.0);
+  }
+  SECTION("fixed k") {
+    MascOptions o;
+    o.fixed_k = 1;
+    MascProbe p = fit_masc(tr.X.data(), tr.n, tr.d, tr.y.data(), 3, o);
+    CHECK(p.k == std::vector<int>{1, 1, 1});
+    for (int c = 0; c < 3; ++c) CHECK(p.basis[c].size() == 12u);
+  }
+  SECTION("bad input throws") {
+    std::vector<int32_t> y = tr.y;
+    y[5] = -1;
+    CHECK_THROWS_AS(fit_masc(tr.X.data(), tr.n, tr.d, y.data(), 3, {}), mp::Error);
+    MascProbe unfitted;
+    CHECK_THROWS_AS(predict_masc(unfitted, tr.X.data(), 1), mp::Error);
+  }
+}
+
+TEST_CASE("MASC: parallel and serial class fitting agree", "[probes]") {
+  mp::Rng rng(13);
+  const int64_t n = 200, d = 30;
+  std::vector<float> X(static_cast<size_t>(n * d));
+  for (auto& v : X) v = static_cast<float>(std::max(0.0, rng.normal() + 0.1));
+  std::vector<int32_t> y(static_cast<size_t>(n));
+  for (auto& v : y) v = static_cast<int32_t>(rng.randint(4));
+  MascOptions a, b;
+  b.parallel_classes = false;
+  MascProbe pa = fit_masc(X.data(), n, d, y.data(), 4, a);
+  MascProbe pb = fit_masc(X.data(), n, d, y.data(), 4, b);
+  CHECK(pa.k == pb.k);
+  for (int c = 0; c < 4; ++c) {
+    CHECK(max_abs_diff(projector(pa.basis[c], pa.k[c], d), projector(pb.basis[c], pb.k[c], d)) <
+          1e-10);
+  }
+  CHECK(predict_masc(pa, X.data(), n) == predict_masc(pb, X.data(), n));
+}
