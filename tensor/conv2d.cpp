@@ -30,24 +30,38 @@ float* workspace(Slot slot, int64_t n) {
   return v.data();
 }
 
+// Output rows per band: the band's col matrix (K x rows*OW floats) should stay in L2 next to
+// its dcol twin in backward (~128 KB each), but keep >= 128 columns so the GEMM stays efficient.
+// Measured: a 28x28 plane with K = 144 runs its GEMM at ~110 GFLOP/s in 224-column bands vs ~75
+// as one 784-column GEMM whose col matrix no longer fits in L2 beside dcol.
+int64_t band_rows(const Conv2dGeom& g) {
+  constexpr int64_t kBandFloats = 32768, kMinCols = 128;
+  int64_t rows = kBandFloats / (g.col_rows() * g.OW);
+  const int64_t min_rows = (kMinCols + g.OW - 1) / g.OW;
+  if (rows < min_rows) rows = min_rows;
+  return rows < g.OH ? rows : g.OH;
+}
+
 }  // namespace
 
-// One GEMM per image, images in parallel. Measured on the study's layers (bench_gemm and CPU-time
-// runs): OpenBLAS runs these cache-resident shapes (OC x OH*OW x C*9, even 64 x 49 x 576) at
-// 85-110 GFLOP/s on one core, while batching several images' im2col into one wider GEMM was no
-// faster (the col matrix falls out of L2) and costs a scatter of the output. Each thread's
-// sgemm runs single-threaded inside the OpenMP region, so threads split images, not GEMMs, which
-// is what thin GEMMs (K = 9 or 27 for a first layer) need.
+// Images run in parallel, each as bands of output rows: im2col of the band into a thread-local
+// buffer, then one single-threaded sgemm (OpenBLAS runs serially inside an OpenMP region) straight
+// into y. Threads split images, not GEMMs: a first layer's GEMM (K = 9 or 27) is too thin to
+// split. Batching several images into one wide GEMM was measured too, and was no faster.
 void conv2d_fwd(const float* x, const float* w, const float* b, int64_t N, const Conv2dGeom& g,
                 int64_t OC, float* y) {
   check_conv(g, N, OC, "conv2d_fwd");
-  const int64_t K = g.col_rows(), P = g.col_cols(), img = g.C * g.H * g.W;
+  const int64_t K = g.col_rows(), P = g.col_cols(), img = g.C * g.H * g.W, R = band_rows(g);
   parallel_for(N, 2 * OC * K * P, [&](int64_t n0, int64_t n1) {
-    float* col = workspace(kCol, K * P);
+    float* col = workspace(kCol, K * R * g.OW);
     for (int64_t n = n0; n < n1; ++n) {
       float* yn = y + n * OC * P;
-      im2col(x + n * img, g, col);
-      sgemm(false, false, OC, P, K, 1.0f, w, K, col, P, 0.0f, yn, P);
+      for (int64_t oh0 = 0; oh0 < g.OH; oh0 += R) {
+        const int64_t oh1 = oh0 + R < g.OH ? oh0 + R : g.OH, Pb = (oh1 - oh0) * g.OW;
+        im2col_rows(x + n * img, g, oh0, oh1, col);
+        // y_n[:, band] [OC, Pb] (row stride P) = w [OC, K] * col [K, Pb]
+        sgemm(false, false, OC, Pb, K, 1.0f, w, K, col, Pb, 0.0f, yn + oh0 * g.OW, P);
+      }
       if (b)
         for (int64_t oc = 0; oc < OC; ++oc) vec_add_scalar(P, b[oc], yn + oc * P);
     }
@@ -61,6 +75,7 @@ void conv2d_bwd(const float* x, const float* w, const float* dy, int64_t N, cons
                 int64_t OC, float* dx, float* dw, float* db) {
   check_conv(g, N, OC, "conv2d_bwd");
   const int64_t K = g.col_rows(), P = g.col_cols(), img = g.C * g.H * g.W, WN = OC * K;
+  const int64_t R = band_rows(g);
   constexpr int64_t kChunks = 8;  // >= the cores of any machine this runs on; partials are small
   const int64_t chunks = N < kChunks ? N : kChunks;
   if (chunks == 0) {
@@ -72,23 +87,26 @@ void conv2d_bwd(const float* x, const float* w, const float* dy, int64_t N, cons
   float* partial = workspace(kPartial, (chunks - 1) * WN);
   const int64_t flops_per_image = (dx ? 4 : 2) * OC * K * P;
   parallel_for(chunks, (N / chunks) * flops_per_image, [&](int64_t c0, int64_t c1) {
-    float* col = workspace(kCol, K * P);
-    float* dcol = dx ? workspace(kDcol, K * P) : nullptr;
+    float* col = workspace(kCol, K * R * g.OW);
+    float* dcol = dx ? workspace(kDcol, K * R * g.OW) : nullptr;
     for (int64_t c = c0; c < c1; ++c) {
       float* dwc = c == 0 ? dw : partial + (c - 1) * WN;
       float beta = 0.0f;  // the first GEMM of a chunk overwrites its slab
       for (int64_t n = N * c / chunks; n < N * (c + 1) / chunks; ++n) {
-        const float* dyn = dy + n * OC * P;
-        im2col(x + n * img, g, col);
-        // dw_c += dy_n [OC, P] * col_n^T [P, K]
-        sgemm(false, true, OC, K, P, 1.0f, dyn, P, col, P, beta, dwc, K);
-        beta = 1.0f;
-        if (!dx) continue;
-        // dcol [K, P] = w^T [K, OC] * dy_n, folded back into the image
-        sgemm(true, false, K, P, OC, 1.0f, w, K, dyn, P, 0.0f, dcol, P);
-        float* dxn = dx + n * img;
-        std::memset(dxn, 0, sizeof(float) * img);
-        col2im(dcol, g, dxn);
+        float* dxn = dx ? dx + n * img : nullptr;
+        if (dxn) std::memset(dxn, 0, sizeof(float) * img);
+        for (int64_t oh0 = 0; oh0 < g.OH; oh0 += R) {
+          const int64_t oh1 = oh0 + R < g.OH ? oh0 + R : g.OH, Pb = (oh1 - oh0) * g.OW;
+          const float* dyb = dy + n * OC * P + oh0 * g.OW;  // dy_n[:, band], row stride P
+          im2col_rows(x + n * img, g, oh0, oh1, col);
+          // dw_c += dy_band [OC, Pb] * col^T [Pb, K]
+          sgemm(false, true, OC, K, Pb, 1.0f, dyb, P, col, Pb, beta, dwc, K);
+          beta = 1.0f;
+          if (!dxn) continue;
+          // dcol [K, Pb] = w^T [K, OC] * dy_band, folded back into the image
+          sgemm(true, false, K, Pb, OC, 1.0f, w, K, dyb, P, 0.0f, dcol, Pb);
+          col2im_rows(dcol, g, oh0, oh1, dxn);
+        }
       }
     }
   });

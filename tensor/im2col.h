@@ -21,10 +21,10 @@ void im2col(const float* img, const Conv2dGeom& g, float* col);
 // col [C*KH*KW, OH*OW] -> img [C,H,W]: ACCUMULATES (img += fold(col)), the adjoint of im2col
 void col2im(const float* col, const Conv2dGeom& g, float* img);
 
-// The same with a row stride: row r of col starts at col + r*ld (ld >= OH*OW). Lets a caller lay
-// several images side by side in one col matrix [C*KH*KW, B*OH*OW] and run one larger GEMM.
-void im2col_strided(const float* img, const Conv2dGeom& g, float* col, int64_t ld);
-void col2im_strided(const float* col, int64_t ld, const Conv2dGeom& g, float* img);
+// A band of output rows [oh0, oh1): col [C*KH*KW, (oh1-oh0)*OW], the matching columns of the
+// full col matrix. Lets conv2d work on an image in L2-sized pieces. col2im_rows accumulates.
+void im2col_rows(const float* img, const Conv2dGeom& g, int64_t oh0, int64_t oh1, float* col);
+void col2im_rows(const float* col, const Conv2dGeom& g, int64_t oh0, int64_t oh1, float* img);
 
 void im2col_ref(const float* img, const Conv2dGeom& g, float* col);
 void col2im_ref(const float* col, const Conv2dGeom& g, float* img);
