@@ -78,8 +78,10 @@ void sum_rows(const float* x, int64_t M, int64_t N, float* y) {
       N, M,
       [&](int64_t j0, int64_t j1) {
         const int64_t w = j1 - j0;
-        std::vector<double> acc(static_cast<size_t>(w), 0.0);
+        thread_local std::vector<double> acc;  // reused: no allocation per training step
+        if (static_cast<int64_t>(acc.size()) < w) acc.resize(static_cast<size_t>(w));
         double* a = acc.data();
+        for (int64_t j = 0; j < w; ++j) a[j] = 0.0;
         for (int64_t r = 0; r < M; ++r) {
           const float* row = x + r * N + j0;
 #pragma omp simd

@@ -44,7 +44,8 @@ Tensor sum(const Tensor& x_in, int dim, bool keepdim) {
   float* yp = y.data();
   const int64_t D = s.D, inner = s.inner;
   parallel_for(s.outer, D * inner, [&](int64_t o0, int64_t o1) {
-    std::vector<double> acc(static_cast<size_t>(inner));
+    thread_local std::vector<double> acc;  // reused: no allocation per training step
+    if (static_cast<int64_t>(acc.size()) < inner) acc.resize(static_cast<size_t>(inner));
     for (int64_t o = o0; o < o1; ++o) {
       const float* base = xp + o * D * inner;
       if (inner == 1) {
