@@ -21,6 +21,11 @@ void dstemr_(const char* jobz, const char* range, const int* n, double* d, doubl
              const int* lwork, int* iwork, const int* liwork, int* info, size_t jobz_len,
              size_t range_len);
 
+// All eigenpairs of a symmetric tridiagonal matrix by divide and conquer (compz = 'I').
+void dstedc_(const char* compz, const int* n, double* d, double* e, double* z, const int* ldz,
+             double* work, const int* lwork, int* iwork, const int* liwork, int* info,
+             size_t compz_len);
+
 // C <- Q C with Q from dsytrd (back-transforms tridiagonal eigenvectors).
 void dormtr_(const char* side, const char* uplo, const char* trans, const int* m, const int* n,
              const double* a, const int* lda, const double* tau, double* c, const int* ldc,

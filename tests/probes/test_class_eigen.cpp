@@ -95,6 +95,18 @@ TEST_CASE("class_eigen top-k matches a full dsyevd decomposition", "[probes]") {
       CHECK(std::fabs(g - (i == j ? 1.0 : 0.0)) < 1e-12);
     }
   }
+  // Both tridiagonal eigenvector routes (MRRR for few vectors, divide and conquer for many).
+  for (int fixed : {2, 5, 6, 23}) {
+    ComponentRule r2;
+    r2.fixed_k = fixed;
+    ClassEigen f = class_eigen(X.data(), n, d, y.data(), 0, r2, EigenPath::kDirect);
+    REQUIRE(f.k == fixed);
+    for (int j = 0; j < f.k; ++j) {
+      double dot = 0;
+      for (int64_t t = 0; t < d; ++t) dot += f.vectors[j * d + t] * vecs[j * d + t];
+      CHECK(std::fabs(std::fabs(dot) - 1.0) < 1e-10);
+    }
+  }
 }
 
 TEST_CASE("Gram path and direct path agree", "[probes]") {
