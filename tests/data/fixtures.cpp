@@ -13,10 +13,10 @@
 
 namespace mp::testing {
 
-std::vector<uint8_t> gzip_bytes(const std::vector<uint8_t>& raw) {
+std::vector<uint8_t> gzip_bytes(const std::vector<uint8_t>& raw, int level) {
   z_stream zs;
   std::memset(&zs, 0, sizeof zs);
-  if (deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+  if (deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
     throw std::runtime_error("deflateInit2");
   std::vector<uint8_t> out(deflateBound(&zs, static_cast<uLong>(raw.size())) + 64);
   zs.next_in = const_cast<Bytef*>(raw.data());

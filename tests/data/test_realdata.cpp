@@ -15,6 +15,7 @@
 #include "data/datasets.h"
 #include "data/fetch.h"
 #include "data/loader.h"
+#include "fixtures.h"
 #include "tensor/sha256.h"
 #include "test_util.h"
 
@@ -113,6 +114,26 @@ TEST_CASE("MNIST: fetching again is a verified no-op", "[data][realdata]") {
   CHECK(data::verify_dataset("mnist", root, log));
 }
 
+TEST_CASE("MNIST: official .gz files placed in a data dir are verified by content",
+          "[data][realdata]") {
+  const std::string root = real_root("mnist");
+  if (root.empty()) return;
+  mp::testing::TempDir d;
+  fs::create_directories(d / "mnist");
+  for (const data::PinnedFile& f : data::dataset_info("mnist").files) {
+    const std::vector<uint8_t> raw = mp::testing::read_file(fs::path(root) / "mnist" / f.name);
+    mp::testing::write_file(d / "mnist" / (f.name + ".gz"), mp::testing::gzip_bytes(raw, 1));
+  }
+  std::ostringstream log;
+  data::FetchOptions opt;
+  opt.npm = "/nonexistent/npm-must-not-run";
+  data::fetch_dataset("mnist", d.path().string(), log, opt);
+  CHECK_THAT(log.str(), Catch::Contains("nothing to do"));
+  const data::DatasetPair p = data::load_dataset("mnist", d.path().string());
+  CHECK(p.files_sha256[0].first == "train-images-idx3-ubyte.gz");
+  CHECK(p.train.pixels == loaded("mnist", root).train.pixels);
+}
+
 TEST_CASE("MNIST: a normalised batch lies in [-1, 1] with the expected values",
           "[data][realdata]") {
   const std::string root = real_root("mnist");
@@ -162,6 +183,35 @@ TEST_CASE("CIFAR-10: counts, first labels and channel means as DATA.md states",
   CHECK(std::abs(m[1] - 122.95) < 0.005);
   CHECK(std::abs(m[2] - 113.87) < 0.005);
   CHECK(p.train.class_names[1] == "automobile");
+}
+
+TEST_CASE("CIFAR-10: fetch unpacks a user-provided official tarball into verified files",
+          "[data][realdata][cifar]") {
+  const std::string root = real_root("cifar10");
+  if (root.empty()) return;
+  const data::DatasetPair& p = loaded("cifar10", root);
+  std::vector<mp::testing::TarMember> ms;
+  const data::DatasetInfo& info = data::dataset_info("cifar10");
+  for (int b = 0; b < 6; ++b) {
+    const data::ImageSet& s = b < 5 ? p.train : p.test;
+    ms.push_back({"cifar-10-batches-bin/" + info.files[static_cast<size_t>(b)].name,
+                  data::encode_cifar_binary(s, (b % 5) * 10000 * (b < 5), 10000), '0', ""});
+  }
+  mp::testing::TempDir d;
+  fs::create_directories(d / "cifar10");
+  // An uncompressed tar under the .tar.gz name: the reader detects compression by content.
+  mp::testing::write_file(d / "cifar10" / "cifar-10-binary.tar.gz", mp::testing::tar_bytes(ms));
+  ms.clear();
+  std::ostringstream log;
+  data::FetchOptions opt;
+  opt.npm = "/nonexistent/npm-must-not-run";
+  data::fetch_dataset("cifar10", d.path().string(), log, opt);
+  CHECK_THAT(log.str(), Catch::Contains("unpacking the official") && Catch::Contains("done;"));
+  CHECK_THAT(log.str(), Catch::Contains("wrote " + data::cifar_binary_dir(d.path().string()) +
+                                        "/test_batch.bin"));
+  // Verified from disk: every one of the six now matches DATA.md.
+  std::ostringstream check;
+  CHECK(data::verify_dataset("cifar10", d.path().string(), check));
 }
 
 TEST_CASE("CIFAR-10: the PNG form re-encoded as binary batches has DATA.md's sha256s",
