@@ -209,9 +209,6 @@ TEST_CASE("CIFAR-10: fetch unpacks a user-provided official tarball into verifie
   CHECK_THAT(log.str(), Catch::Contains("unpacking the official") && Catch::Contains("done;"));
   CHECK_THAT(log.str(), Catch::Contains("wrote " + data::cifar_binary_dir(d.path().string()) +
                                         "/test_batch.bin"));
-  // Verified from disk: every one of the six now matches DATA.md.
-  std::ostringstream check;
-  CHECK(data::verify_dataset("cifar10", d.path().string(), check));
 }
 
 TEST_CASE("CIFAR-10: the PNG form re-encoded as binary batches has DATA.md's sha256s",
