@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <set>
 
 #include "tensor/check.h"
 
@@ -27,6 +29,22 @@ int close_keep_errno(int fd) {
   return rc == 0 ? 0 : errno;
 }
 
+// Temp names in use by this process. The temp name holds only the pid, so two writers of the
+// same path in one process would share it; the second is refused instead of deleting the
+// first one's file (which it would otherwise take for a crashed run's leftover).
+std::mutex g_temps_mu;
+std::set<std::string> g_temps;
+
+bool claim_temp(const std::string& tmp) {
+  std::lock_guard<std::mutex> lock(g_temps_mu);
+  return g_temps.insert(tmp).second;
+}
+
+void release_temp(const std::string& tmp) {
+  std::lock_guard<std::mutex> lock(g_temps_mu);
+  g_temps.erase(tmp);
+}
+
 }  // namespace
 
 AtomicWriter::AtomicWriter(const std::string& path, const AtomicFaultInjection* faults)
@@ -35,12 +53,16 @@ AtomicWriter::AtomicWriter(const std::string& path, const AtomicFaultInjection* 
   MP_CHECK(path.back() != '/', "atomic write: '" << path << "' names a directory");
   if (faults) faults_ = *faults;
   tmp_ = path + ".tmp." + std::to_string(::getpid());
+  MP_CHECK(claim_temp(tmp_), "cannot write '" << path_
+                                              << "': another writer in this process is "
+                                                 "already writing it");
   // O_EXCL: a leftover temp from a crashed run with a recycled pid is removed first, never
   // silently appended to.
   ::unlink(tmp_.c_str());
   fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     int err = errno;
+    release_temp(tmp_);
     MP_FAIL("cannot create '" << tmp_ << "' to write '" << path_ << "': " << std::strerror(err));
   }
 }
@@ -54,6 +76,7 @@ void AtomicWriter::abort() noexcept {
   ::close(fd_);
   fd_ = -1;
   ::unlink(tmp_.c_str());
+  release_temp(tmp_);
 }
 
 void AtomicWriter::fail(const std::string& what, int err) {
@@ -103,13 +126,15 @@ void AtomicWriter::commit() {
   fd_ = -1;
   if (int err = close_keep_errno(fd)) {
     ::unlink(tmp_.c_str());
+    release_temp(tmp_);
     MP_FAIL("cannot write '" << path_ << "' (close): " << std::strerror(err)
                              << "; the previous file, if any, is unchanged");
   }
   int rename_err = faults_.rename_errno;
   if (!rename_err && ::rename(tmp_.c_str(), path_.c_str()) != 0) rename_err = errno;
+  if (rename_err) ::unlink(tmp_.c_str());
+  release_temp(tmp_);
   if (rename_err) {
-    ::unlink(tmp_.c_str());
     MP_FAIL("cannot write '" << path_ << "' (rename): " << std::strerror(rename_err)
                              << "; the previous file, if any, is unchanged");
   }

@@ -88,6 +88,24 @@ TEST_CASE("AtomicWriter destroyed without commit removes the temp file", "[tenso
   CHECK_FALSE(fs::exists(dir / "never.txt"));
 }
 
+TEST_CASE("a second AtomicWriter of the same path in one process is refused", "[tensor][io]") {
+  TempDir dir;
+  const std::string p = (dir / "twice.txt").string();
+  {
+    mp::AtomicWriter first(p);
+    first.write("first", 5);
+    // Sharing "<path>.tmp.<pid>" would delete the first writer's temp file: refuse instead.
+    CHECK_THROWS_WITH(mp::AtomicWriter(p), Catch::Contains(p) && Catch::Contains("another writer"));
+    CHECK(fs::exists(first.temp_path()));
+    first.commit();
+  }
+  mp::write_file_atomic(p, std::string("second"));  // free again after commit
+  CHECK(mp::read_file_text(p) == "second");
+  { mp::AtomicWriter abandoned(p); }
+  mp::write_file_atomic(p, std::string("third"));  // and after abandonment
+  CHECK(mp::read_file_text(p) == "third");
+}
+
 TEST_CASE("AtomicWriter reports a missing directory with path and strerror", "[tensor][io]") {
   TempDir dir;
   const std::string p = (dir / "no" / "such" / "dir" / "f.bin").string();
