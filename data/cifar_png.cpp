@@ -36,7 +36,8 @@ ImageSet decode_cifar_png(const std::vector<uint8_t>& bytes, const std::string& 
   const int side = kCifarSide, row_px = kCifarSide * kCifarSide;
   // Check the header before decoding so a wrong file fails fast with a precise message.
   const ImageHeader hdr = read_image_header(bytes, what);
-  MP_CHECK(hdr.w == row_px && hdr.h > 0 && hdr.channels == 3 && !hdr.is_16bit,
+  // 100,000 rows (300 MB decoded) is 10x an official batch: more is not a CIFAR sprite.
+  MP_CHECK(hdr.w == row_px && hdr.h > 0 && hdr.h <= 100000 && hdr.channels == 3 && !hdr.is_16bit,
            what << ": expected an 8-bit RGB PNG " << row_px << " pixels wide (one 32x32 image per "
                 << "row), found " << hdr.w << "x" << hdr.h << " with " << hdr.channels
                 << " channel(s)" << (hdr.is_16bit ? " of 16 bits" : ""));

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -44,11 +45,13 @@ void check_magic(const std::vector<uint8_t>& bytes, uint32_t expected, const std
 
 std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& what) {
   std::vector<uint8_t> out;
-  // The trailer's ISIZE (size mod 2^32 of the last member) is a good first guess for one member.
+  // The trailer's ISIZE (size mod 2^32 of the last member) is a good first guess for one member;
+  // capped, so a forged trailer cannot demand gigabytes up front (the vector still grows).
   if (in.size() >= 18) {
     const uint8_t* t = in.data() + in.size() - 4;
-    out.reserve(uint32_t(t[0]) | (uint32_t(t[1]) << 8) | (uint32_t(t[2]) << 16) |
-                (uint32_t(t[3]) << 24));
+    const uint32_t isize =
+        uint32_t(t[0]) | (uint32_t(t[1]) << 8) | (uint32_t(t[2]) << 16) | (uint32_t(t[3]) << 24);
+    out.reserve(std::min<size_t>(isize, size_t(256) << 20));
   }
   z_stream zs;
   std::memset(&zs, 0, sizeof zs);

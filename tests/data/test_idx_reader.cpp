@@ -170,3 +170,17 @@ TEST_CASE("IDX: a missing file names the path", "[data][idx]") {
   CHECK_THROWS_WITH(data::read_maybe_gzip((d / "nope").string()), Catch::Contains("nope"));
   CHECK_THROWS_AS(data::read_maybe_gzip(d.path().string()), mp::Error);  // a directory
 }
+
+TEST_CASE("gzip: a forged length trailer is an error, not a huge allocation", "[data][idx]") {
+  TempDir d;
+  std::vector<uint8_t> gz = mp::testing::gzip_bytes({1, 2, 3, 4});
+  gz[gz.size() - 1] = 0xff;  // ISIZE claims ~4 GB
+  write_file(d / "x.gz", gz);
+  CHECK_THROWS_WITH(data::read_maybe_gzip((d / "x.gz").string()),
+                    Catch::Contains("x.gz") && Catch::Contains("corrupt gzip"));
+  std::vector<uint8_t> trailing = mp::testing::gzip_bytes({1, 2, 3, 4});
+  trailing.push_back(0);
+  trailing.push_back(0);
+  write_file(d / "y.gz", trailing);
+  CHECK_THROWS_WITH(data::read_maybe_gzip((d / "y.gz").string()), Catch::Contains("garbage"));
+}
