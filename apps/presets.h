@@ -1,0 +1,24 @@
+#pragma once
+// Study presets for `memprobe reproduce`: which dataset/model, corruption levels and training
+// settings make up one experiment of the papers (METHOD.md §4), plus the `quick` preset sized to
+// finish in a few minutes on a 2-core laptop.
+#include <string>
+#include <vector>
+
+#include "apps/train_config.h"
+
+namespace mp::app {
+
+struct Preset {
+  std::string name;
+  std::string description;
+  TrainConfig base;             // dataset, model and any non-paper settings; seed/level set per run
+  std::vector<double> levels;   // corruption levels
+  std::vector<std::string> probe_layers;  // empty = every probe-able layer
+  int64_t dynamics_max_checkpoints = 0;   // 0 = every saved checkpoint
+};
+
+const std::vector<Preset>& all_presets();
+const Preset& find_preset(const std::string& name);  // throws mp::Error listing the valid names
+
+}  // namespace mp::app

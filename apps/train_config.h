@@ -1,0 +1,50 @@
+#pragma once
+// TrainConfig: everything that determines a training run, resolved from the paper's defaults
+// (METHOD.md §4) and the user's flags. A run is a pure function of this config and the thread
+// count; the manifest stores it in full so that `memprobe audit` can re-derive the run.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace mp::app {
+
+struct TrainConfig {
+  std::string dataset = "mnist";  // mnist | fashion-mnist | cifar10 | folder:PATH
+  std::string model = "mlp";      // mlp | cnn | resnet18
+  std::string data_dir;           // "" -> data::default_data_dir()
+  double corrupt = 0.0;           // corruption level p in [0, 1]
+  std::string corruption = "random";  // random (reference) | shuffle
+  uint32_t seed = 42;
+  // Paper defaults are filled in by resolve_defaults() where these are unset (empty / < 0).
+  std::string optimizer;     // sgd | adam
+  double lr = -1;
+  double momentum = -1;      // SGD only
+  int64_t batch_size = -1;
+  int max_epochs = 500;
+  double target_train_acc = -1;  // fraction in (0, 1]; stop when train acc (corrupted) >= it
+  bool shuffle = false;          // the reference iterates in a fixed order
+  int64_t train_subset = 0;      // 0 = the whole training set
+  std::string subset_mode = "first";  // first | stratified
+  int64_t test_subset = 0;            // 0 = the whole test set
+  std::string checkpoints = "paper";  // paper | all | none | comma list of epochs
+  int edit_at_epoch = -1;             // >= 0: weight-edit transfer at that epoch, then continue
+  std::string edit_bias = "zero";     // zero | keep
+  int threads = 0;                    // 0 = all cores
+
+  // Fills optimizer, lr, momentum, batch size and target accuracy from METHOD.md §4 for this
+  // model and dataset where the user did not set them; validates everything (throws mp::Error
+  // with one clear line naming the bad value).
+  void resolve_defaults();
+  // Epochs at which a checkpoint is saved (the final epoch is always added by the trainer).
+  bool is_checkpoint_epoch(int epoch) const;
+
+  nlohmann::json to_json() const;
+  static TrainConfig from_json(const nlohmann::json& j);
+};
+
+// Run-directory name used by `reproduce`: <dataset>-<model>-p<level>-s<seed>.
+std::string run_name(const TrainConfig& c);
+
+}  // namespace mp::app

@@ -1,0 +1,329 @@
+#include "apps/trainer.h"
+
+#include <cmath>
+#include <csignal>
+#include <map>
+
+#include "apps/console.h"
+#include "apps/commands.h"
+#include "apps/metrics_log.h"
+#include "apps/run_dir.h"
+#include "apps/study_data.h"
+#include "autograd/grad_mode.h"
+#include "autograd/ops.h"
+#include "nn/checkpoint.h"
+#include "nn/models.h"
+#include "nn/adam.h"
+#include "nn/sgd.h"
+#include "data/loader.h"
+#include "probes/model_eval.h"
+#include "probes/transfer.h"
+#include "tensor/atomic_file.h"
+#include "tensor/sha256.h"
+#include "tensor/threads.h"
+
+namespace mp::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// SIGINT/SIGTERM stop training at the next batch boundary; the run is left resumable from its
+// last checkpoint (a half-finished epoch is recomputed on resume, so nothing is half-written).
+volatile std::sig_atomic_t g_stop_signal = 0;
+extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+struct SignalScope {
+  void (*old_int)(int), (*old_term)(int);
+  SignalScope() {
+    g_stop_signal = 0;
+    old_int = std::signal(SIGINT, on_stop_signal);
+    old_term = std::signal(SIGTERM, on_stop_signal);
+  }
+  ~SignalScope() {
+    std::signal(SIGINT, old_int);
+    std::signal(SIGTERM, old_term);
+  }
+};
+
+std::unique_ptr<nn::Optimizer> make_optimizer(const TrainConfig& cfg, nn::Model& model) {
+  if (cfg.optimizer == "sgd")
+    return std::make_unique<nn::SGD>(model.named_parameters(), static_cast<float>(cfg.lr),
+                                     static_cast<float>(cfg.momentum));
+  return std::make_unique<nn::Adam>(model.named_parameters(), static_cast<float>(cfg.lr));
+}
+
+std::map<std::string, std::string> checkpoint_meta(const TrainConfig& cfg, const StudyData& d,
+                                                   int epoch) {
+  return {{"format", "pt"},
+          {"memprobe.arch", cfg.model},
+          {"memprobe.input", std::to_string(d.train.c) + "x" + std::to_string(d.train.h) + "x" +
+                                 std::to_string(d.train.w)},
+          {"memprobe.num_classes", std::to_string(d.num_classes())},
+          {"memprobe.epoch", std::to_string(epoch)},
+          {"memprobe.dataset", cfg.dataset},
+          {"memprobe.corrupt", std::to_string(cfg.corrupt)},
+          {"memprobe.seed", std::to_string(cfg.seed)}};
+}
+
+// The config keys that must match for --resume (threads may differ but breaks bit-identity:
+// warned about, not refused).
+void check_same_config(const nlohmann::json& stored, const nlohmann::json& now, std::ostream& log) {
+  for (auto it = now.begin(); it != now.end(); ++it) {
+    if (it.key() == "threads" || it.key() == "data_dir") continue;
+    MP_CHECK(stored.contains(it.key()) && stored.at(it.key()) == it.value(),
+             "--resume: the run was started with " << it.key() << " = "
+                 << (stored.contains(it.key()) ? stored.at(it.key()).dump() : "(unset)")
+                 << ", this command says " << it.value().dump()
+                 << "; use the original settings, or --force to start over");
+  }
+  if (stored.value("threads", 0) != now.value("threads", 0))
+    log << "warning: resuming with a different thread count than the run started with; the "
+           "result will not be bit-identical to an uninterrupted run\n";
+}
+
+class Trainer {
+ public:
+  Trainer(TrainConfig cfg, const fs::path& out, const TrainOptions& opt, std::ostream& log)
+      : cfg_(std::move(cfg)), opt_(opt), log_(log), run_(open_run(out)) {}
+
+  TrainOutcome run();
+
+ private:
+  static RunDir open_run(const fs::path& out) {
+    std::error_code ec;
+    if (fs::exists(out / "manifest.json", ec)) return RunDir::open(out);
+    return RunDir::create(out);
+  }
+  void evaluate(EpochMetrics& m);
+  double train_epoch(int epoch);
+  void save_checkpoint(int epoch);
+  void apply_edit(int epoch);
+  void log_epoch(const EpochMetrics& m);
+
+  TrainConfig cfg_;
+  TrainOptions opt_;
+  std::ostream& log_;
+  RunDir run_;
+  Manifest manifest_;
+  StudyData data_;
+  std::unique_ptr<nn::Model> model_;
+  std::unique_ptr<nn::Optimizer> optim_;
+  std::vector<EpochMetrics> metrics_;
+  double wall_offset_ = 0;  // wall time of earlier sessions (resume)
+  Timer timer_;
+};
+
+void Trainer::evaluate(EpochMetrics& m) {
+  const data::Normalization norm;
+  probes::EvalResult tr = probes::evaluate_model(*model_, data_.train, norm, &data_.train_corrupt);
+  probes::EvalResult te = probes::evaluate_model(*model_, data_.test, norm, nullptr);
+  m.train_acc_corrupted = probes::accuracy(tr.predictions, data_.train_corrupt);
+  m.train_acc_true = probes::accuracy(tr.predictions, data_.train_true);
+  m.test_acc = probes::accuracy(te.predictions, data_.test.labels);
+  if (m.epoch == 0) m.loss = tr.mean_loss;
+}
+
+double Trainer::train_epoch(int epoch) {
+  model_->train(true);
+  data::Loader loader(data_.train, data_.train_true, data_.train_corrupt, cfg_.batch_size,
+                      cfg_.shuffle, cfg_.seed);
+  loader.start_epoch(epoch);
+  data::Batch b;
+  double loss_sum = 0;
+  int64_t seen = 0, batch_no = 0;
+  Progress bar(std::cerr, "epoch " + std::to_string(epoch), loader.num_samples(),
+               Progress::Options{stderr_is_tty(), 0.1, 1e9, 2.0, "samples", nullptr});
+  while (loader.next(b)) {
+    ++batch_no;
+    optim_->zero_grad();
+    ag::Var logits = model_->forward(ag::Var(b.x));
+    ag::Var loss = ag::cross_entropy(logits, b.y_train);
+    const float lv = loss.item();
+    if (!std::isfinite(lv)) {
+      manifest_.finish("failed", metrics_.empty() ? 0 : metrics_.back().epoch,
+                       "non-finite loss at epoch " + std::to_string(epoch) + ", batch " +
+                           std::to_string(batch_no));
+      run_.write_manifest(manifest_);
+      MP_FAIL("training diverged: the loss is " << lv << " at epoch " << epoch << ", batch "
+                                                << batch_no << " (lr " << cfg_.lr
+                                                << "); the last good checkpoint is kept in "
+                                                << run_.checkpoints_dir().string());
+    }
+    loss.backward();
+    optim_->step();
+    loss_sum += static_cast<double>(lv) * b.size();
+    seen += b.size();
+    bar.update(seen);
+    if (g_stop_signal) break;
+  }
+  bar.finish();
+  return seen ? loss_sum / seen : 0.0;
+}
+
+void Trainer::save_checkpoint(int epoch) {
+  const auto meta = checkpoint_meta(cfg_, data_, epoch);
+  const fs::path model_path = run_.checkpoint_path(epoch);
+  nn::save_model(model_path.string(), *model_, meta);
+  nn::save_optimizer(run_.optim_path(epoch).string(), *optim_, meta);
+  manifest_.add_checkpoint(epoch, {RunDir::checkpoint_relpath(epoch), sha256_file(model_path.string())});
+  run_.write_manifest(manifest_);
+}
+
+void Trainer::apply_edit(int epoch) {
+  // METHOD.md §8 variant: write the linear probe of the last hidden layer into the output layer,
+  // then continue ordinary training with a fresh optimizer.
+  probes::TransferResult t = probes::edit_output_layer(*model_, data_.train, data_.train_corrupt,
+                                                       cfg_.edit_bias == "zero");
+  optim_ = make_optimizer(cfg_, *model_);
+  log_ << "edited the output layer at epoch " << epoch << " with the linear probe of "
+       << t.layer << " (bias " << cfg_.edit_bias << "); continuing with a fresh optimizer\n";
+}
+
+void Trainer::log_epoch(const EpochMetrics& m) {
+  if (opt_.quiet) return;
+  log_ << "epoch " << m.epoch << "  loss " << format_fixed(m.loss, 4) << "  train(corrupted) "
+       << format_percent(m.train_acc_corrupted) << "  train(true) "
+       << format_percent(m.train_acc_true) << "  test " << format_percent(m.test_acc);
+  if (m.epoch > 0) log_ << "  " << format_rate(m.samples_per_s, "samples") << "  " << format_duration(m.epoch_s);
+  log_ << std::endl;
+}
+
+TrainOutcome Trainer::run() {
+  run_.lock("train");
+  TrainOutcome out;
+  const nlohmann::json cfg_json = cfg_.to_json();
+  int start_epoch = 0;
+  bool resuming = false;
+  if (run_.has_manifest()) {
+    Manifest old = run_.read_manifest();
+    if (opt_.force) {
+      std::error_code ec;
+      fs::remove_all(run_.checkpoints_dir(), ec);
+      for (const fs::path& p : {run_.metrics_csv(), run_.probes_csv(), run_.transfer_csv(),
+                                run_.dynamics_csv()})
+        fs::remove(p, ec);
+    } else if (old.status() == "finished") {
+      metrics_ = read_metrics_csv(run_.metrics_csv());
+      out.reused = true;
+      out.stop_reason = "already finished";
+      out.final_epoch = old.final_epoch().value_or(0);
+      if (!metrics_.empty()) out.last = metrics_.back();
+      log_ << "run " << run_.root().string() << " is already finished (epoch " << out.final_epoch
+           << "); not retraining it (use --force to start over)\n";
+      return out;
+    } else {
+      const auto ckpts = run_.checkpoint_epochs();
+      MP_CHECK(opt_.resume, run_.root().string()
+                                << " holds an unfinished run (status " << old.status()
+                                << (ckpts.empty() ? ", no checkpoint" : ", last checkpoint epoch " +
+                                                                          std::to_string(ckpts.back()))
+                                << "): pass --resume to continue it or --force to start over");
+      check_same_config(old.json().value("config", nlohmann::json::object()), cfg_json, log_);
+      manifest_ = old;
+      resuming = !ckpts.empty();
+    }
+  }
+
+  data_ = load_study_data(cfg_);
+  const std::string labels_text = labels_csv_text(data_);
+  const std::string labels_sha = sha256_hex(labels_text.data(), labels_text.size());
+  if (resuming) {
+    MP_CHECK(manifest_.str("labels_sha256") == labels_sha,
+             "--resume: the training labels re-derived from the config differ from the ones the "
+             "run started with (labels.csv sha256 " << manifest_.str("labels_sha256") << " vs "
+                                                    << labels_sha << ")");
+  } else {
+    manifest_ = Manifest();
+    manifest_.start(opt_.command, cfg_json, runtime_info(), num_threads());
+    manifest_.set_dataset(cfg_.dataset, data_.files_sha256);
+    manifest_.set_labels_sha256(labels_sha);
+    write_file_atomic(run_.labels_csv().string(), labels_text);
+    run_.write_manifest(manifest_);
+  }
+  log_ << "run " << run_.root().string() << ": " << cfg_.dataset << " / " << cfg_.model
+       << ", corruption " << cfg_.corrupt << " (" << data_.n_changed << " of "
+       << data_.train.n << " training labels changed), seed " << cfg_.seed << ", "
+       << cfg_.optimizer << " lr " << cfg_.lr << ", batch " << cfg_.batch_size << ", target "
+       << format_percent(cfg_.target_train_acc) << ", at most " << cfg_.max_epochs << " epochs\n";
+
+  model_ = nn::make_model(cfg_.model, data_.train.c, data_.train.h, data_.train.w,
+                          data_.num_classes(), cfg_.seed);
+  optim_ = make_optimizer(cfg_, *model_);
+
+  if (resuming) {
+    const int last = run_.checkpoint_epochs().back();
+    nn::load_model(run_.checkpoint_path(last).string(), *model_);
+    nn::load_optimizer(run_.optim_path(last).string(), *optim_);
+    metrics_ = read_metrics_csv(run_.metrics_csv());
+    while (!metrics_.empty() && metrics_.back().epoch > last) metrics_.pop_back();
+    MP_CHECK(!metrics_.empty() && metrics_.back().epoch == last,
+             "--resume: metrics.csv has no row for the last checkpoint (epoch " << last << ")");
+    wall_offset_ = metrics_.back().wall_s;
+    start_epoch = last + 1;
+    if (last == cfg_.edit_at_epoch) apply_edit(last);
+    log_ << "resuming from the checkpoint of epoch " << last << "\n";
+  } else {
+    EpochMetrics m0;
+    m0.epoch = 0;
+    evaluate(m0);
+    m0.wall_s = timer_.seconds();
+    metrics_.push_back(m0);
+    write_metrics_csv(run_.metrics_csv(), metrics_);
+    log_epoch(m0);
+    save_checkpoint(0);
+    if (cfg_.edit_at_epoch == 0) apply_edit(0);
+    start_epoch = 1;
+  }
+
+  SignalScope signals;
+  const EpochMetrics& prev = metrics_.back();
+  bool done = prev.train_acc_corrupted >= cfg_.target_train_acc || prev.epoch >= cfg_.max_epochs;
+  out.stop_reason = prev.train_acc_corrupted >= cfg_.target_train_acc ? "target reached" : "epoch cap";
+  for (int epoch = start_epoch; !done; ++epoch) {
+    Timer t;
+    EpochMetrics m;
+    m.epoch = epoch;
+    m.loss = train_epoch(epoch);
+    const double train_s = t.seconds();
+    if (g_stop_signal) {
+      manifest_.json()["status"] = "interrupted";
+      run_.write_manifest(manifest_);
+      MP_FAIL("interrupted during epoch " << epoch << "; continue with the same command and "
+                                              "--resume (from the last checkpoint)");
+    }
+    evaluate(m);
+    m.samples_per_s = train_s > 0 ? data_.train.n / train_s : 0;
+    m.epoch_s = t.seconds();
+    m.wall_s = wall_offset_ + timer_.seconds();
+    metrics_.push_back(m);
+    write_metrics_csv(run_.metrics_csv(), metrics_);
+    log_epoch(m);
+    const bool target = m.train_acc_corrupted >= cfg_.target_train_acc;
+    done = target || epoch >= cfg_.max_epochs;
+    out.stop_reason = target ? "target reached" : "epoch cap";
+    if (cfg_.is_checkpoint_epoch(epoch) || done || epoch == cfg_.edit_at_epoch) save_checkpoint(epoch);
+    if (epoch == cfg_.edit_at_epoch && !done) apply_edit(epoch);
+  }
+  out.last = metrics_.back();
+  out.final_epoch = out.last.epoch;
+  manifest_.finish("finished", out.final_epoch, out.stop_reason);
+  run_.write_manifest(manifest_);
+  log_ << "finished at epoch " << out.final_epoch << " (" << out.stop_reason << "): test "
+       << format_percent(out.last.test_acc) << ", train(corrupted) "
+       << format_percent(out.last.train_acc_corrupted) << "\n";
+  return out;
+}
+
+}  // namespace
+
+TrainOutcome train_run(TrainConfig cfg, const fs::path& out, const TrainOptions& opt,
+                       std::ostream& log) {
+  cfg.resolve_defaults();
+  if (cfg.threads > 0) set_num_threads(cfg.threads);
+  cfg.threads = num_threads();
+  Trainer t(std::move(cfg), out, opt, log);
+  return t.run();
+}
+
+}  // namespace mp::app
