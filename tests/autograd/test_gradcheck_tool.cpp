@@ -52,6 +52,7 @@ TEST_CASE("gradcheck_params checks sampled coordinates and restores the paramete
   INFO(r.message);
   REQUIRE(r.ok);
   REQUIRE(r.checked == 14);  // 10 of 24 weights, all 4 biases
+  REQUIRE(r.refined == 0);   // no kinks in a linear layer + cross-entropy
   REQUIRE(W.data().to_vector() == w_before);
   REQUIRE(W.grad().to_vector() == std::vector<float>(24, 7.0f));
   REQUIRE(W.grad().same_storage(slot));
@@ -62,4 +63,26 @@ TEST_CASE("gradcheck_params checks sampled coordinates and restores the paramete
   GradcheckResult r2 = gradcheck_params(bad, {{"fc.weight", W}, {"fc.bias", b}}, 10, rng);
   REQUIRE_FALSE(r2.ok);
   REQUIRE(r2.message.find("fc.weight") != std::string::npos);
+}
+
+TEST_CASE("gradcheck_params re-checks a coordinate next to a ReLU kink, still fails a wrong one",
+          "[autograd]") {
+  // loss = sum(relu(w)) with w[0] = 0.003: a step of 0.01 crosses the kink at 0 (central
+  // difference 0.65, analytic 1), a step of 0.001 does not. w[1] = 0.5 is smooth.
+  Var w(Tensor::from_vector({2}, {0.003f, 0.5f}), true);
+  auto loss = [&]() { return sum(relu(w)); };
+  Rng rng(1);
+  GradcheckResult r = gradcheck_params(loss, {{"w", w}}, 5, rng);
+  INFO(r.message);
+  REQUIRE(r.ok);
+  REQUIRE(r.checked == 2);
+  REQUIRE(r.refined == 1);
+  REQUIRE(r.message.find("1 of them re-checked with eps/10") != std::string::npos);
+  // A wrong backward fails at both steps.
+  Var v(Tensor::from_vector({4}, {0.5f, -0.7f, 0.9f, 1.1f}), true);
+  auto wrong = [&]() { return sum(broken_square(v)); };
+  GradcheckResult r2 = gradcheck_params(wrong, {{"v", v}}, 4, rng);
+  REQUIRE_FALSE(r2.ok);
+  REQUIRE(r2.refined == 0);
+  REQUIRE(r2.message.find("element 3") != std::string::npos);
 }
