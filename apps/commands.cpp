@@ -19,6 +19,7 @@ void add_all_commands(CLI::App& app) {
   add_data_command(app);
   add_report_command(app);
   add_train_command(app);
+  add_probe_commands(app);
 }
 
 namespace {
@@ -60,13 +61,17 @@ std::string one_line(std::string s) {
 
 }  // namespace
 
-void set_action(CLI::App* cmd, CommandAction action) { actions()[cmd] = std::move(action); }
+void set_action(CLI::App* cmd, CommandAction action) {
+  actions()[cmd] = std::move(action);
+}
 
 std::string version_string() {
   return std::string("memprobe ") + MEMPROBE_VERSION + " (commit " + MEMPROBE_GIT_COMMIT + ")";
 }
 
-std::string header_line() { return version_string() + " | " + runtime_info(); }
+std::string header_line() {
+  return version_string() + " | " + runtime_info();
+}
 
 void print_header(CommandContext& ctx) {
   ctx.err << header_line() << '\n';
@@ -91,7 +96,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "Train networks on partly randomised labels, probe their hidden layers (MASC, linear\n"
       "probe, NCM, logistic regression), edit weights, and report.",
       "memprobe"};
-  app.set_version_flag("--version", version_string(), "Print the version and git commit, then exit");
+  app.set_version_flag("--version", version_string(),
+                       "Print the version and git commit, then exit");
   app.option_defaults()->always_capture_default();
   app.get_formatter()->column_width(34);
   app.require_subcommand(1);

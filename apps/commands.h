@@ -61,6 +61,7 @@ void add_info_command(CLI::App& app);    // cmd_info.cpp
 void add_data_command(CLI::App& app);    // cmd_data.cpp
 void add_report_command(CLI::App& app);  // cmd_report.cpp
 void add_train_command(CLI::App& app);   // cmd_train.cpp (train, eval)
+void add_probe_commands(CLI::App& app);  // cmd_probe.cpp (probe, activations, transfer, dynamics)
 
 // (dataset name, "present ..." / "not fetched (...; run: memprobe data fetch NAME)") for each
 // study dataset in `data_dir`, judged by file presence (cmd_data.cpp; used by `info`).
