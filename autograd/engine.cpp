@@ -2,6 +2,7 @@
 // (no recursion, so graph depth is unbounded). Each node runs once, after every consumer has
 // contributed to its output gradient; its closure (and so its saved tensors) is freed right
 // after it runs, tinygrad-style. Gradients reaching leaves are accumulated into their .grad.
+#include <atomic>
 #include <cstdint>
 
 #include "autograd/grad_mode.h"
@@ -13,7 +14,9 @@ namespace mp::ag {
 
 namespace {
 
-uint64_t g_epoch = 0;  // distinguishes this pass's scratch counts from a previous pass's
+// Distinguishes this pass's scratch counts from an earlier pass's (atomic: passes over
+// separate graphs may run on separate threads).
+std::atomic<uint64_t> g_epoch{0};
 
 // leaf.grad += g. A leaf's gradient tensor belongs to the leaf alone (first write clones), so
 // in-place accumulation cannot leak into another tensor.

@@ -110,8 +110,16 @@ void Module::load_state_dict(const NamedTensors& sd) {
                        (it->second->defined() ? it->second->shape().str() : "undefined");
     }
   }
-  for (const auto& [n, t] : sd)
-    if (!expected.count(n)) unexpected.push_back(n);
+  const std::string nbt = ".num_batches_tracked";
+  for (const auto& [n, t] : sd) {
+    if (expected.count(n)) continue;
+    // PyTorch's BatchNorm counter (an int64 scalar memprobe does not keep): accepted and
+    // ignored where the module has the matching running statistics.
+    if (n.size() > nbt.size() && n.compare(n.size() - nbt.size(), nbt.size(), nbt) == 0 &&
+        expected.count(n.substr(0, n.size() - nbt.size()) + ".running_mean"))
+      continue;
+    unexpected.push_back(n);
+  }
   if (!first_mismatch.empty() || !missing.empty() || !unexpected.empty()) {
     std::ostringstream os;
     os << "load_state_dict into " << type_name() << ":";

@@ -46,7 +46,8 @@ class Module {
   NamedTensors state_dict() const;
   // Copies every tensor into the module in place (so optimizer slabs stay valid). Checks the
   // whole map first and changes nothing on a mismatch; the error names the first shape
-  // mismatch (expected vs found) and the missing and unexpected names.
+  // mismatch (expected vs found) and the missing and unexpected names. PyTorch's
+  // "<bn>.num_batches_tracked" entries are accepted and ignored.
   void load_state_dict(const NamedTensors& sd);
   void load_state_dict(const std::map<std::string, Tensor>& sd);
 

@@ -77,6 +77,16 @@ TEST_CASE("load_state_dict names the first mismatch and the missing/unexpected n
   e = load_error(*resnet, rs);
   REQUIRE(e.find("missing: bn1.running_mean") != std::string::npos);
 
+  // A PyTorch state_dict also carries BatchNorm's num_batches_tracked: accepted and ignored,
+  // but only next to running statistics.
+  NamedTensors torch_sd = cloned(resnet->state_dict());
+  torch_sd.emplace_back("bn1.num_batches_tracked", Tensor::scalar(3.0f));
+  torch_sd.emplace_back("layer2.0.downsample.1.num_batches_tracked", Tensor::scalar(3.0f));
+  resnet->load_state_dict(torch_sd);
+  torch_sd.emplace_back("fc.num_batches_tracked", Tensor::scalar(3.0f));
+  e = load_error(*resnet, torch_sd);
+  REQUIRE(e.find("1 unexpected: fc.num_batches_tracked") != std::string::npos);
+
   // A map works as well as an ordered list.
   std::map<std::string, Tensor> m;
   for (auto& [n, t] : mnist->state_dict()) m[n] = t.clone();
