@@ -25,7 +25,7 @@ void batchnorm2d_fwd_train(const float* x, int64_t N, int64_t C, int64_t HW, con
   check_bn(N, C, HW, "batchnorm2d_fwd_train");
   const int64_t cnt = N * HW;
   MP_CHECK(cnt > 1, "batchnorm2d_fwd_train: need more than 1 value per channel, got " << cnt);
-  parallel_for(C, 3 * cnt, [&](int64_t c0, int64_t c1) {
+  parallel_for_stream(C, 3 * cnt, [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {
       double s = 0.0;
       for (int64_t n = 0; n < N; ++n) s += vec_sum(HW, x + (n * C + c) * HW);
@@ -65,7 +65,7 @@ void batchnorm2d_fwd_eval(const float* x, int64_t N, int64_t C, int64_t HW, cons
                           const float* beta, const float* running_mean, const float* running_var,
                           float eps, float* y) {
   check_bn(N, C, HW, "batchnorm2d_fwd_eval");
-  parallel_for(N * C, HW, [&](int64_t p0, int64_t p1) {
+  parallel_for_stream(N * C, HW, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t c = p % C;
       const double invstd = 1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps);
@@ -85,7 +85,7 @@ void batchnorm2d_bwd(const float* dy, const float* x, int64_t N, int64_t C, int6
                      float* dx, float* dgamma, float* dbeta) {
   check_bn(N, C, HW, "batchnorm2d_bwd");
   const int64_t cnt = N * HW;
-  parallel_for(C, 3 * cnt, [&](int64_t c0, int64_t c1) {
+  parallel_for_stream(C, 3 * cnt, [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {
       const float mean = save_mean[c], invstd = save_invstd[c];
       double sdy = 0.0, sdyx = 0.0;  // sum dy, sum dy * (x - mean)

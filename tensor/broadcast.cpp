@@ -96,7 +96,7 @@ void strided_op(const float* a, const Shape& sa, const float* b, const Shape& sb
   const int64_t inner = nd ? out[nd - 1] : 1;
   const int64_t rows = inner ? out.numel() / inner : 0;
   const int64_t ia = nd ? sa[nd - 1] : 0, ib = nd ? sb[nd - 1] : 0;
-  parallel_for(rows, inner, [&](int64_t r0, int64_t r1) {
+  parallel_for_stream(rows, inner, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       // Offsets of row r in a and b from its multi-index over the outer dims.
       int64_t rem = r, oa = 0, ob = 0;

@@ -111,7 +111,7 @@ void conv2d_bwd(const float* x, const float* w, const float* dy, int64_t N, cons
     }
   });
   // Fixed-order reduction of the partial slabs (parallel over elements, never over chunks).
-  parallel_for(
+  parallel_for_stream(
       WN, chunks,
       [&](int64_t i0, int64_t i1) {
         for (int64_t c = 1; c < chunks; ++c) vec_acc(i1 - i0, partial + (c - 1) * WN + i0, dw + i0);

@@ -15,35 +15,35 @@ constexpr int64_t kLine = 16;  // floats per 64-byte cache line: threads never s
 // ---- flat binary / unary ops: a, b, x, y [n] ----
 
 void add_f32(const float* a, const float* b, float* y, int64_t n) {
-  parallel_for(
+  parallel_for_stream(
       n, 1, [&](int64_t i0, int64_t i1) { vec_add(i1 - i0, a + i0, b + i0, y + i0); }, kLine);
 }
 void sub_f32(const float* a, const float* b, float* y, int64_t n) {
-  parallel_for(
+  parallel_for_stream(
       n, 1, [&](int64_t i0, int64_t i1) { vec_sub(i1 - i0, a + i0, b + i0, y + i0); }, kLine);
 }
 void mul_f32(const float* a, const float* b, float* y, int64_t n) {
-  parallel_for(
+  parallel_for_stream(
       n, 1, [&](int64_t i0, int64_t i1) { vec_mul(i1 - i0, a + i0, b + i0, y + i0); }, kLine);
 }
 void div_f32(const float* a, const float* b, float* y, int64_t n) {
-  parallel_for(
+  parallel_for_stream(
       n, 1, [&](int64_t i0, int64_t i1) { vec_div(i1 - i0, a + i0, b + i0, y + i0); }, kLine);
 }
 void scale_f32(const float* x, float s, float* y, int64_t n) {
-  parallel_for(
+  parallel_for_stream(
       n, 1, [&](int64_t i0, int64_t i1) { vec_scale(i1 - i0, x + i0, s, y + i0); }, kLine);
 }
 void axpy_f32(float a, const float* x, float* y, int64_t n) {
-  parallel_for(
+  parallel_for_stream(
       n, 1, [&](int64_t i0, int64_t i1) { vec_axpy(i1 - i0, a, x + i0, y + i0); }, kLine);
 }
 void relu_fwd(const float* x, float* y, int64_t n) {
-  parallel_for(
+  parallel_for_stream(
       n, 1, [&](int64_t i0, int64_t i1) { vec_relu(i1 - i0, x + i0, y + i0); }, kLine);
 }
 void relu_bwd(const float* y, const float* dy, float* dx, int64_t n) {
-  parallel_for(
+  parallel_for_stream(
       n, 1, [&](int64_t i0, int64_t i1) { vec_relu_bwd(i1 - i0, y + i0, dy + i0, dx + i0); },
       kLine);
 }
@@ -51,20 +51,20 @@ void relu_bwd(const float* y, const float* dy, float* dx, int64_t n) {
 // ---- row / channel broadcasts ----
 
 void bias_add_rows(float* y, const float* b, int64_t M, int64_t N) {
-  parallel_for(M, N, [&](int64_t r0, int64_t r1) {
+  parallel_for_stream(M, N, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) vec_acc(N, b, y + r * N);
   });
 }
 
 void bias_relu_rows(float* y, const float* b, int64_t M, int64_t N) {
-  parallel_for(M, N, [&](int64_t r0, int64_t r1) {
+  parallel_for_stream(M, N, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) vec_add_relu(N, y + r * N, b, y + r * N);
   });
 }
 
 void bias_add_channels(float* y, const float* b, int64_t N, int64_t C, int64_t HW) {
   // One (image, channel) plane per item; each plane gets one scalar.
-  parallel_for(N * C, HW, [&](int64_t p0, int64_t p1) {
+  parallel_for_stream(N * C, HW, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) vec_add_scalar(HW, b[p % C], y + p * HW);
   });
 }
@@ -74,7 +74,7 @@ void bias_add_channels(float* y, const float* b, int64_t N, int64_t C, int64_t H
 void sum_rows(const float* x, int64_t M, int64_t N, float* y) {
   // Split the N columns among threads; each thread walks all rows for its columns, adding a
   // row segment at a time into a double accumulator (contiguous, so it vectorises).
-  parallel_for(
+  parallel_for_stream(
       N, M,
       [&](int64_t j0, int64_t j1) {
         const int64_t w = j1 - j0;
@@ -93,7 +93,7 @@ void sum_rows(const float* x, int64_t M, int64_t N, float* y) {
 }
 
 void sum_channels(const float* x, int64_t N, int64_t C, int64_t HW, float* y) {
-  parallel_for(C, N * HW, [&](int64_t c0, int64_t c1) {
+  parallel_for_stream(C, N * HW, [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {
       double acc = 0.0;
       for (int64_t n = 0; n < N; ++n) acc += vec_sum(HW, x + (n * C + c) * HW);

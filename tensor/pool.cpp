@@ -87,14 +87,14 @@ void avgpool_plane_bwd(const float* dy, const Pool2dGeom& g, float* dx) {
 
 void maxpool2d_fwd(const float* x, const Pool2dGeom& g, float* y, int32_t* idx) {
   const int64_t in = g.H * g.W, out = g.OH * g.OW;
-  parallel_for(g.N * g.C, out * g.K * g.K, [&](int64_t p0, int64_t p1) {
+  parallel_for_stream(g.N * g.C, out * g.K * g.K, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) maxpool_plane(x + p * in, g, y + p * out, idx + p * out);
   });
 }
 
 void maxpool2d_bwd(const float* dy, const int32_t* idx, const Pool2dGeom& g, float* dx) {
   const int64_t in = g.H * g.W, out = g.OH * g.OW;
-  parallel_for(g.N * g.C, in + out, [&](int64_t p0, int64_t p1) {
+  parallel_for_stream(g.N * g.C, in + out, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       float* d = dx + p * in;
       std::memset(d, 0, sizeof(float) * in);
@@ -105,21 +105,21 @@ void maxpool2d_bwd(const float* dy, const int32_t* idx, const Pool2dGeom& g, flo
 
 void avgpool2d_fwd(const float* x, const Pool2dGeom& g, float* y) {
   const int64_t in = g.H * g.W, out = g.OH * g.OW;
-  parallel_for(g.N * g.C, out * g.K * g.K, [&](int64_t p0, int64_t p1) {
+  parallel_for_stream(g.N * g.C, out * g.K * g.K, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) avgpool_plane(x + p * in, g, y + p * out);
   });
 }
 
 void avgpool2d_bwd(const float* dy, const Pool2dGeom& g, float* dx) {
   const int64_t in = g.H * g.W, out = g.OH * g.OW;
-  parallel_for(g.N * g.C, in + out * g.K * g.K, [&](int64_t p0, int64_t p1) {
+  parallel_for_stream(g.N * g.C, in + out * g.K * g.K, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) avgpool_plane_bwd(dy + p * out, g, dx + p * in);
   });
 }
 
 void global_avgpool_fwd(const float* x, int64_t N, int64_t C, int64_t HW, float* y) {
   MP_CHECK(HW >= 1, "global_avgpool_fwd: empty plane");
-  parallel_for(N * C, HW, [&](int64_t p0, int64_t p1) {
+  parallel_for_stream(N * C, HW, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       double s = 0.0;
       const float* xp = x + p * HW;
@@ -133,7 +133,7 @@ void global_avgpool_fwd(const float* x, int64_t N, int64_t C, int64_t HW, float*
 void global_avgpool_bwd(const float* dy, int64_t N, int64_t C, int64_t HW, float* dx) {
   MP_CHECK(HW >= 1, "global_avgpool_bwd: empty plane");
   const float inv = 1.0f / static_cast<float>(HW);
-  parallel_for(N * C, HW, [&](int64_t p0, int64_t p1) {
+  parallel_for_stream(N * C, HW, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const float v = dy[p] * inv;
       for (int64_t i = 0; i < HW; ++i) dx[p * HW + i] = v;

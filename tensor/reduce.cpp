@@ -43,7 +43,7 @@ Tensor sum(const Tensor& x_in, int dim, bool keepdim) {
   const float* xp = x.data();
   float* yp = y.data();
   const int64_t D = s.D, inner = s.inner;
-  parallel_for(s.outer, D * inner, [&](int64_t o0, int64_t o1) {
+  parallel_for_stream(s.outer, D * inner, [&](int64_t o0, int64_t o1) {
     thread_local std::vector<double> acc;  // reused: no allocation per training step
     if (static_cast<int64_t>(acc.size()) < inner) acc.resize(static_cast<size_t>(inner));
     for (int64_t o = o0; o < o1; ++o) {
@@ -112,7 +112,7 @@ void max_dim(const Tensor& x_in, int dim, Tensor* values, std::vector<int64_t>* 
 std::vector<int32_t> argmax_rows(const float* x, int64_t M, int64_t N) {
   MP_CHECK(M >= 0 && N > 0, "argmax_rows: bad shape [" << M << ", " << N << "]");
   std::vector<int32_t> r(static_cast<size_t>(M));
-  parallel_for(M, N, [&](int64_t r0, int64_t r1) {
+  parallel_for_stream(M, N, [&](int64_t r0, int64_t r1) {
     for (int64_t i = r0; i < r1; ++i)
       r[static_cast<size_t>(i)] = static_cast<int32_t>(vec_argmax(N, x + i * N));
   });

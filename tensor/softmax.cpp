@@ -76,7 +76,7 @@ void cross_entropy_bwd(const float* probs, const int32_t* targets, int64_t M, in
   MP_CHECK(M >= 1 && N >= 1, "cross_entropy_bwd: bad shape [" << M << ", " << N << "]");
   check_targets(targets, M, N, "cross_entropy_bwd");
   const float s = dloss / static_cast<float>(M);
-  parallel_for(M, N, [&](int64_t r0, int64_t r1) {
+  parallel_for_stream(M, N, [&](int64_t r0, int64_t r1) {
     for (int64_t i = r0; i < r1; ++i) {
       vec_scale(N, probs + i * N, s, dlogits + i * N);
       dlogits[i * N + targets[i]] = (probs[i * N + targets[i]] - 1.0f) * s;
