@@ -11,11 +11,10 @@ namespace mp {
 // saves (fork/join is ~1-5 us on 2 cores); kernels stay serial under it.
 constexpr int64_t kParallelMinWork = 32768;
 // Streaming kernels (about one cheap op per element: add, relu, bias, column sums) are bound by
-// memory, not arithmetic, and a 32x2048 batch-32 activation (65536 floats, in L2) takes only a
-// few microseconds serially: splitting it saves about what the fork/join costs, and on a loaded
-// machine a parallel region can stall for a whole scheduler slice waiting for its partner
-// thread (measured here: a batch-32 MLP step 6x slower with two threads per element-wise
-// call). They go parallel only from 1 MB of floats, where the saving clearly dominates.
+// memory, not arithmetic: a batch-32 activation of 32x2048 floats (in L2) takes a few
+// microseconds serially, so splitting it saves about what the fork/join costs, and when the
+// cores are shared a parallel region can stall for a scheduler slice waiting for its partner
+// thread. They go parallel only from 1 MB of floats, where the saving clearly dominates.
 constexpr int64_t kParallelMinStream = 262144;
 
 void set_num_threads(int n);  // omp_set_num_threads AND openblas_set_num_threads; n >= 1
