@@ -51,6 +51,37 @@ void maxpool_plane(const float* x, const Pool2dGeom& g, float* y, int32_t* idx) 
   }
 }
 
+// The study's CNN pools 2x2 / stride 2 / no padding: every window is inside the plane, so the
+// four candidates are compared branch-free (select chains the compiler vectorises), in the same
+// order and with the same rule as maxpool_plane: strict > keeps the first maximum, NaN wins.
+inline void take(float v, int32_t i, float* m, int32_t* best) {
+  const bool t = v > *m || (v != v && *m == *m);
+  *m = t ? v : *m;
+  *best = t ? i : *best;
+}
+
+void maxpool_plane_2x2(const float* x, const Pool2dGeom& g, float* y, int32_t* idx) {
+  const int64_t W = g.W, OW = g.OW;
+  for (int64_t oh = 0; oh < g.OH; ++oh) {
+    const float* r0 = x + 2 * oh * W;
+    const float* r1 = r0 + W;
+    float* yo = y + oh * OW;
+    int32_t* io = idx + oh * OW;
+    const int32_t base = static_cast<int32_t>(2 * oh * W);
+#pragma omp simd
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      const int32_t i0 = base + static_cast<int32_t>(2 * ow);
+      float m = r0[2 * ow];
+      int32_t best = i0;
+      take(r0[2 * ow + 1], i0 + 1, &m, &best);
+      take(r1[2 * ow], i0 + static_cast<int32_t>(W), &m, &best);
+      take(r1[2 * ow + 1], i0 + static_cast<int32_t>(W) + 1, &m, &best);
+      yo[ow] = m;
+      io[ow] = best;
+    }
+  }
+}
+
 void avgpool_plane(const float* x, const Pool2dGeom& g, float* y) {
   const float inv = 1.0f / static_cast<float>(g.K * g.K);
   for (int64_t oh = 0; oh < g.OH; ++oh) {
@@ -88,7 +119,13 @@ void avgpool_plane_bwd(const float* dy, const Pool2dGeom& g, float* dx) {
 void maxpool2d_fwd(const float* x, const Pool2dGeom& g, float* y, int32_t* idx) {
   const int64_t in = g.H * g.W, out = g.OH * g.OW;
   parallel_for_stream(g.N * g.C, out * g.K * g.K, [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; ++p) maxpool_plane(x + p * in, g, y + p * out, idx + p * out);
+    const bool k2 = g.K == 2 && g.stride == 2 && g.pad == 0;
+    for (int64_t p = p0; p < p1; ++p) {
+      if (k2)
+        maxpool_plane_2x2(x + p * in, g, y + p * out, idx + p * out);
+      else
+        maxpool_plane(x + p * in, g, y + p * out, idx + p * out);
+    }
   });
 }
 

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "kernel_check.h"
 #include "tensor/pool.h"
 
@@ -30,6 +32,16 @@ TEST_CASE("maxpool and avgpool by hand, with ties and padding", "[tensor][pool]"
   g = Pool2dGeom::make(1, 1, 2, 2, 2, 2, 0);
   mp::maxpool2d_fwd(t.data(), g, y.data(), idx.data());
   REQUIRE(idx[0] == 0);
+  // NaN propagates (and its position is recorded) on both the 2x2 fast path and the general one.
+  const std::vector<float> n4 = {1, NAN, 5, 2, 7, 3, 0, 1, 2};  // [3,3]
+  g = Pool2dGeom::make(1, 1, 3, 3, 2, 2, 0);
+  mp::maxpool2d_fwd(n4.data(), g, y.data(), idx.data());
+  REQUIRE(std::isnan(y[0]));
+  REQUIRE(idx[0] == 1);
+  g = Pool2dGeom::make(1, 1, 3, 3, 3, 1, 0);
+  mp::maxpool2d_fwd(n4.data(), g, y.data(), idx.data());
+  REQUIRE(std::isnan(y[0]));
+  REQUIRE(idx[0] == 1);
   // avg 3x3 stride 2 pad 1 over [1,1,3,5]; count_include_pad: always divide by 9.
   g = Pool2dGeom::make(1, 1, 3, 5, 3, 2, 1);
   REQUIRE(g.OH == 2);
