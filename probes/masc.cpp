@@ -57,7 +57,6 @@ std::vector<double> masc_scores(const MascProbe& probe, const float* X, int64_t 
   std::vector<double> scores(static_cast<size_t>(N * K), 0.0);
   for_each_projection_block(X, N, d, W.data(), R,
                             [&](int64_t r0, int64_t nb, const double* P, const double* sq) {
-#pragma omp parallel for schedule(static) if (nb * R > (int64_t{1} << 16))
                               for (int64_t i = 0; i < nb; ++i) {
                                 double* s = scores.data() + (r0 + i) * K;
                                 if (!(sq[i] > 0)) continue;  // x = 0: every score 0, class 0

@@ -14,7 +14,8 @@ using ProjectionBlockFn =
     std::function<void(int64_t r0, int64_t nb, const double* P, const double* sq_norm)>;
 
 // X: N x d float32 row-major; W: R x d double row-major. One dgemm per block of rows
-// (P = X_block W^T, BLAS-threaded); blocks are visited in order, fn runs on the calling thread.
+// (P = X_block W^T). Blocks run concurrently on the OpenMP threads, so fn may be called from
+// several threads at once, for disjoint row ranges: it must only write to its own rows.
 // block_rows = 0 picks a size (~64 MB of block data); tests pass small values to cross blocks.
 void for_each_projection_block(const float* X, int64_t N, int64_t d, const double* W, int64_t R,
                                const ProjectionBlockFn& fn, int64_t block_rows = 0);

@@ -2,6 +2,7 @@
 // independent computation, edge conventions, and golden values from the numpy peer.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cmath>
 #include <vector>
 
@@ -143,7 +144,7 @@ TEST_CASE("projection blocks match the plain twin across block boundaries", "[pr
   for (auto& v : W) v = rng.normal();
   const std::vector<double> ref = project_reference(X.data(), n, d, W.data(), R);
   std::vector<double> got(static_cast<size_t>(n * R), -1.0), sq(static_cast<size_t>(n), -1.0);
-  int blocks = 0;
+  std::atomic<int> blocks{0};  // blocks may run on several threads
   for_each_projection_block(
       X.data(), n, d, W.data(), R,
       [&](int64_t r0, int64_t nb, const double* P, const double* s) {
