@@ -48,9 +48,9 @@ struct SignalScope {
 
 std::unique_ptr<nn::Optimizer> make_optimizer(const TrainConfig& cfg, nn::Model& model) {
   if (cfg.optimizer == "sgd")
-    return std::make_unique<nn::SGD>(model.named_parameters(), static_cast<float>(cfg.lr),
-                                     static_cast<float>(cfg.momentum));
-  return std::make_unique<nn::Adam>(model.named_parameters(), static_cast<float>(cfg.lr));
+    return std::make_unique<nn::SGD>(model.named_parameters(), cfg.lr,
+                                     cfg.momentum);
+  return std::make_unique<nn::Adam>(model.named_parameters(), cfg.lr);
 }
 
 std::map<std::string, std::string> checkpoint_meta(const TrainConfig& cfg, const StudyData& d,

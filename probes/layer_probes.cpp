@@ -1,0 +1,109 @@
+#include "probes/layer_probes.h"
+
+#include <map>
+
+#include "probes/linear_probe.h"
+#include "probes/ncm.h"
+
+namespace mp::probes {
+
+namespace {
+
+ProbeResult score(const std::string& layer, const std::string& probe, const std::string& subspace,
+                  const std::vector<int32_t>& pred_train, const std::vector<int32_t>& pred_test,
+                  const LayerInputs& in) {
+  ProbeResult r;
+  r.layer = layer;
+  r.probe = probe;
+  r.subspace = subspace;
+  r.test_acc = accuracy(pred_test, in.test_true->data(), in.test->rows);
+  r.train_acc_corrupted = accuracy(pred_train, in.train_corrupt->data(), in.train->rows);
+  r.train_acc_true = accuracy(pred_train, in.train_true->data(), in.train->rows);
+  return r;
+}
+
+bool wants(const ProbeSpec& s, const std::string& name) {
+  for (const auto& p : s.probes)
+    if (p == name) return true;
+  return false;
+}
+
+}  // namespace
+
+void check_probe_spec(const ProbeSpec& spec) {
+  MP_CHECK(!spec.probes.empty(), "--probes: no probe given (use masc,linear,ncm,logreg)");
+  for (const auto& p : spec.probes)
+    MP_CHECK(p == "masc" || p == "linear" || p == "ncm" || p == "logreg",
+             "unknown probe '" << p << "' (use masc, linear, ncm, logreg)");
+  for (const auto& s : spec.masc_subspaces)
+    MP_CHECK(s == "corrupted" || s == "true",
+             "unknown subspace '" << s << "' (use corrupted or true)");
+  MP_CHECK(spec.masc.fixed_k > 0 || (spec.masc.tau > 0 && spec.masc.tau <= 1),
+           "--tau must be in (0, 1], got " << spec.masc.tau);
+}
+
+std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerInputs& in,
+                                     const ProbeSpec& spec) {
+  check_probe_spec(spec);
+  const Matrix& X = *in.train;
+  const Matrix& T = *in.test;
+  MP_CHECK(X.cols == T.cols,
+           "layer " << layer << ": train width " << X.cols << " != test width " << T.cols);
+  MP_CHECK(static_cast<int64_t>(in.train_corrupt->size()) == X.rows &&
+               static_cast<int64_t>(in.train_true->size()) == X.rows &&
+               static_cast<int64_t>(in.test_true->size()) == T.rows,
+           "layer " << layer << ": label counts do not match the activation rows");
+  const int K = in.num_classes;
+  std::vector<ProbeResult> out;
+  const bool masc = wants(spec, "masc"), linear = wants(spec, "linear");
+  for (const std::string& sub : spec.masc_subspaces) {
+    // The linear probe is defined on the corrupted labels only (METHOD.md §6); it rides along
+    // with the corrupted-subspace MASC fit, which shares its eigen-decompositions.
+    const bool do_linear = linear && sub == "corrupted";
+    if (!masc && !do_linear) continue;
+    const std::vector<int32_t>& y = sub == "true" ? *in.train_true : *in.train_corrupt;
+    MascAndLinear f = fit_masc_and_linear(X.data.data(), X.rows, X.cols, y.data(), K, spec.masc);
+    if (masc) {
+      ProbeResult r = score(layer, "masc", sub, predict_masc(f.masc, X.data.data(), X.rows),
+                            predict_masc(f.masc, T.data.data(), T.rows), in);
+      r.k_per_class = f.masc.k;
+      out.push_back(r);
+    }
+    if (do_linear)
+      out.push_back(score(layer, "linear", "corrupted",
+                          predict_linear(f.linear, X.data.data(), X.rows),
+                          predict_linear(f.linear, T.data.data(), T.rows), in));
+  }
+  if (linear && std::find(spec.masc_subspaces.begin(), spec.masc_subspaces.end(), "corrupted") ==
+                    spec.masc_subspaces.end()) {
+    LinearProbe lp = fit_linear_probe(X.data.data(), X.rows, X.cols, in.train_corrupt->data(), K);
+    out.push_back(score(layer, "linear", "corrupted", predict_linear(lp, X.data.data(), X.rows),
+                        predict_linear(lp, T.data.data(), T.rows), in));
+  }
+  if (wants(spec, "ncm")) {
+    NcmProbe p = fit_ncm(X.data.data(), X.rows, X.cols, in.train_corrupt->data(), K);
+    out.push_back(score(layer, "ncm", "corrupted", predict_ncm(p, X.data.data(), X.rows),
+                        predict_ncm(p, T.data.data(), T.rows), in));
+  }
+  if (wants(spec, "logreg")) {
+    LogRegProbe p =
+        fit_logreg(X.data.data(), X.rows, X.cols, in.train_corrupt->data(), K, spec.logreg);
+    out.push_back(score(layer, "logreg", "corrupted", predict_logreg(p, X.data.data(), X.rows),
+                        predict_logreg(p, T.data.data(), T.rows), in));
+  }
+  return out;
+}
+
+std::vector<bool> best_layers(const std::vector<ProbeResult>& results) {
+  std::map<std::string, size_t> best;
+  for (size_t i = 0; i < results.size(); ++i) {
+    const std::string key = results[i].probe + "/" + results[i].subspace;
+    auto it = best.find(key);
+    if (it == best.end() || results[i].test_acc > results[it->second].test_acc) best[key] = i;
+  }
+  std::vector<bool> mark(results.size(), false);
+  for (const auto& kv : best) mark[kv.second] = true;
+  return mark;
+}
+
+}  // namespace mp::probes

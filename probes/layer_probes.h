@@ -1,0 +1,41 @@
+#pragma once
+// Probing one layer (METHOD.md §5-7): fit each requested probe on the training activations with
+// the corrupted labels (MASC also with the true labels when asked: `subspace true`), then score
+// it on the test set (true labels) and on the training set (vs corrupted and vs true labels).
+// MASC and the linear probe share one eigen-decomposition per class.
+#include <string>
+#include <vector>
+
+#include "probes/activation_matrix.h"
+#include "probes/logreg.h"
+#include "probes/masc.h"
+#include "probes/metrics.h"
+
+namespace mp::probes {
+
+struct ProbeSpec {
+  std::vector<std::string> probes = {"masc", "linear", "ncm", "logreg"};
+  std::vector<std::string> masc_subspaces = {"corrupted", "true"};  // labels MASC is fitted on
+  MascOptions masc;
+  LogRegOptions logreg;
+};
+
+struct LayerInputs {
+  const Matrix* train = nullptr;  // [N, d] activations of the training rows
+  const Matrix* test = nullptr;   // [M, d] activations of the test rows
+  const std::vector<int32_t>* train_corrupt = nullptr;
+  const std::vector<int32_t>* train_true = nullptr;
+  const std::vector<int32_t>* test_true = nullptr;
+  int num_classes = 10;
+};
+
+// Validates the spec (unknown probe or subspace -> mp::Error listing the valid names).
+void check_probe_spec(const ProbeSpec& spec);
+
+std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerInputs& in,
+                                     const ProbeSpec& spec);
+
+// Marks, per (probe, subspace), the result with the highest test accuracy (first on ties).
+std::vector<bool> best_layers(const std::vector<ProbeResult>& results);
+
+}  // namespace mp::probes
