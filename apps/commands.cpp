@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "apps/manifest.h"
 #include "memprobe_version.h"
 #include "tensor/threads.h"
 
@@ -20,6 +21,7 @@ void add_all_commands(CLI::App& app) {
   add_report_command(app);
   add_train_command(app);
   add_probe_commands(app);
+  add_reproduce_command(app);
 }
 
 namespace {
@@ -90,6 +92,11 @@ int available_cpus() {
 }
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  return run_cli(args, out, err, add_all_commands);
+}
+
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+            const std::function<void(CLI::App&)>& add_commands) {
   ActionRegistryScope scope;
   CLI::App app{
       "memprobe: memorization and latent generalization in deep networks, from scratch in C++.\n"
@@ -109,7 +116,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                  "Threads for OpenMP loops and OpenBLAS (0 = every CPU this process may use; "
                  "OMP_NUM_THREADS is honoured when set)")
       ->check(CLI::NonNegativeNumber);
-  add_all_commands(app);
+  add_commands(app);
 
   std::vector<std::string> argv_storage;
   argv_storage.reserve(args.size() + 1);
@@ -144,7 +151,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     } else {
       set_num_threads(available_cpus());
     }
-    CommandContext ctx{out, err, name, num_threads()};
+    CommandContext ctx{out, err, name, num_threads(), join_command_line(argv_storage)};
     return it->second(ctx);
   } catch (const UsageError& e) {
     err << name << ": error: " << one_line(e.what()) << " (see '" << name << " --help')\n";

@@ -28,10 +28,11 @@ class UsageError : public mp::Error {
 };
 
 struct CommandContext {
-  std::ostream& out;  // results (tables, paths written)
-  std::ostream& err;  // header, progress, warnings
-  std::string name;   // "memprobe data fetch"
-  int threads = 1;    // the thread count in force (after --threads was applied)
+  std::ostream& out;         // results (tables, paths written)
+  std::ostream& err;         // header, progress, warnings
+  std::string name;          // "memprobe data fetch"
+  int threads = 1;           // the thread count in force (after --threads was applied)
+  std::string command_line;  // "memprobe train --dataset mnist ..." (shell-quoted; for manifests)
 };
 using CommandAction = std::function<int(CommandContext&)>;  // returns the exit code
 
@@ -51,6 +52,9 @@ int available_cpus();
 
 // The dispatcher. `args` excludes the program name.
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// The same over another command tree (tests inject commands through it).
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+            const std::function<void(CLI::App&)>& add_commands);
 int run_cli(int argc, char** argv);  // std::cout / std::cerr
 
 // Builds the whole command tree (used by run_cli; exposed for tests of --help).
@@ -62,6 +66,7 @@ void add_data_command(CLI::App& app);    // cmd_data.cpp
 void add_report_command(CLI::App& app);  // cmd_report.cpp
 void add_train_command(CLI::App& app);   // cmd_train.cpp (train, eval)
 void add_probe_commands(CLI::App& app);  // cmd_probe.cpp (probe, activations, transfer, dynamics)
+void add_reproduce_command(CLI::App& app);  // cmd_reproduce.cpp
 
 // (dataset name, "present ..." / "not fetched (...; run: memprobe data fetch NAME)") for each
 // study dataset in `data_dir`, judged by file presence (cmd_data.cpp; used by `info`).

@@ -1,0 +1,34 @@
+#pragma once
+// `memprobe reproduce`: the whole study for one preset — for every (seed, corruption level):
+// train (resumable; finished runs are reused), probe every layer with MASC (corrupted and true
+// subspaces), the linear probe and the baselines, transfer by weight editing, and training
+// dynamics over the saved checkpoints; then the summary table and the report.
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "apps/report.h"
+
+namespace mp::app {
+
+struct ReproduceOptions {
+  std::string preset = "quick";
+  std::filesystem::path out;             // default: results/<preset>
+  std::vector<double> levels;            // empty: the preset's
+  std::vector<uint32_t> seeds = {42};
+  std::string data_dir;
+  int max_epochs = -1;                   // < 0: the preset's
+  int64_t train_subset = -1;             // < 0: the preset's
+  int64_t test_subset = -1;              // < 0: the preset's
+  std::string layers = "all";
+  std::string probes = "masc,linear,ncm,logreg";
+  bool dynamics = true;
+  std::string gnuplot = "auto";
+  std::string command;                   // recorded in each run's manifest
+};
+
+// Runs everything and writes the report; returns its result (summary rows, files written).
+ReportResult reproduce(const ReproduceOptions& opt, std::ostream& log);
+
+}  // namespace mp::app
