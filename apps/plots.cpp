@@ -48,7 +48,8 @@ std::string plot_command(const PlotSpec& s, const fs::path& csv) {
   for (size_t i = 0; i < s.series.size(); ++i) {
     const PlotSeries& ser = s.series[i];
     if (i) o << ", \\\n     ";
-    o << (i == 0 ? gp_quote(csv.string()) : std::string("''")) << " using ";
+    // skip 1: the CSV header is not a data row (with xtic() gnuplot would plot it as one).
+    o << (i == 0 ? gp_quote(csv.string()) : std::string("''")) << " skip 1 using ";
     const std::string x = s.x_axis == PlotXAxis::Categorical ? "0" : std::to_string(s.x_col);
     o << x << ':' << pct(ser.y_col);
     // A single seed has no sd (empty cell): draw a zero error bar instead of dropping the point.
@@ -80,8 +81,9 @@ std::string gnuplot_script(const PlotSpec& s, const fs::path& csv, const fs::pat
     << "set key outside right top noenhanced\n"
     << "set bars small\n";
   switch (s.x_axis) {
-    case PlotXAxis::Linear:
-      o << "set offsets graph 0.03, graph 0.03, 0, 0\n";
+    case PlotXAxis::Level:
+      // Corruption levels live in [0, 1]: show the whole range so the levels run sit in context.
+      o << "set xrange [-0.03:1.03]\nset xtics 0.1\n";
       break;
     case PlotXAxis::Categorical:
       o << "set offsets 0.3, 0.3, 0, 0\nset xtics noenhanced\n";

@@ -21,7 +21,7 @@ struct PlotSeries {
 };
 
 enum class PlotXAxis {
-  Linear,       // x = column x_col
+  Level,        // x = column x_col, a corruption level in [0, 1] (axis spans all of it)
   Categorical,  // x = row order, tick labels from column x_col (layer names)
   LogPlusOne,   // x = column x_col on a log(x+1) axis, so epoch 0 fits (training dynamics)
 };
@@ -30,7 +30,7 @@ struct PlotSpec {
   std::string name;  // file stem in the plot directory, e.g. "levels_mnist_mlp"
   std::string title, xlabel, ylabel = "accuracy (%)";
   int x_col = 1;
-  PlotXAxis x_axis = PlotXAxis::Linear;
+  PlotXAxis x_axis = PlotXAxis::Level;
   std::vector<PlotSeries> series;
 };
 

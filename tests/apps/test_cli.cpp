@@ -151,3 +151,40 @@ TEST_CASE("cli: info reports a dataset whose files are present", "[apps][cli]") 
   CHECK(r.out.find("mnist          present") != std::string::npos);
   CHECK(r.out.find("fashion-mnist  not fetched") != std::string::npos);
 }
+
+TEST_CASE(
+    "cli: actions get the command line, the name and the thread count; their errors "
+    "are formatted",
+    "[apps][cli]") {
+  std::string line, name;
+  int threads = 0;
+  auto add = [&](CLI::App& app) {
+    auto* grp = app.add_subcommand("grp", "a group");
+    auto* sub = grp->add_subcommand("sub", "a command");
+    auto mode = std::make_shared<std::string>();
+    sub->add_option("--mode", *mode, "ok | fail | usage");
+    set_action(sub, [&, mode](CommandContext& ctx) {
+      line = ctx.command_line;
+      name = ctx.name;
+      threads = ctx.threads;
+      if (*mode == "fail") MP_FAIL("it broke\non two lines");
+      if (*mode == "usage") throw UsageError("--mode usage needs --other");
+      return 7;
+    });
+  };
+  std::ostringstream out, err;
+  CHECK(run_cli({"grp", "sub", "--mode", "ok", "--threads", "1"}, out, err, add) == 7);
+  CHECK(line == "memprobe grp sub --mode ok --threads 1");
+  CHECK(name == "memprobe grp sub");
+  CHECK(threads == 1);
+  std::ostringstream out2, err2;
+  CHECK(run_cli({"grp", "sub", "--mode", "fail"}, out2, err2, add) == 1);
+  CHECK(err2.str() == "memprobe grp sub: error: it broke on two lines\n");
+  std::ostringstream out3, err3;
+  CHECK(run_cli({"grp", "sub", "--mode", "usage"}, out3, err3, add) == 2);
+  CHECK(err3.str() ==
+        "memprobe grp sub: error: --mode usage needs --other (see 'memprobe grp sub --help')\n");
+  std::ostringstream out4, err4;
+  CHECK(run_cli({"grp", "sub", "--mode", "a b"}, out4, err4, add) == 7);
+  CHECK(line == "memprobe grp sub --mode 'a b'");
+}
