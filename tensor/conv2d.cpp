@@ -42,6 +42,18 @@ int64_t band_rows(const Conv2dGeom& g) {
   return rows < g.OH ? rows : g.OH;
 }
 
+// Number of batch chunks with their own partial dw in backward. A function of the shapes only,
+// never of the thread count, so dw does not depend on it. Up to 8 (more than the cores of the
+// machines this targets), but the partial slabs are capped near 8 MB: a ResNet stage-4 weight
+// (512 x 4608 floats) would otherwise spend more time summing 7 slabs than in its GEMMs.
+int64_t dw_chunks(int64_t N, int64_t WN) {
+  constexpr int64_t kMaxChunks = 8, kMaxPartialFloats = int64_t(1) << 21;
+  int64_t c = 1 + kMaxPartialFloats / (WN > 0 ? WN : 1);
+  if (c < 2) c = 2;
+  if (c > kMaxChunks) c = kMaxChunks;
+  return N < c ? N : c;
+}
+
 }  // namespace
 
 // Images run in parallel, each as bands of output rows: im2col of the band into a thread-local
@@ -76,8 +88,7 @@ void conv2d_bwd(const float* x, const float* w, const float* dy, int64_t N, cons
   check_conv(g, N, OC, "conv2d_bwd");
   const int64_t K = g.col_rows(), P = g.col_cols(), img = g.C * g.H * g.W, WN = OC * K;
   const int64_t R = band_rows(g);
-  constexpr int64_t kChunks = 8;  // >= the cores of any machine this runs on; partials are small
-  const int64_t chunks = N < kChunks ? N : kChunks;
+  const int64_t chunks = dw_chunks(N, WN);
   if (chunks == 0) {
     std::memset(dw, 0, sizeof(float) * WN);
     if (db) std::memset(db, 0, sizeof(float) * OC);
