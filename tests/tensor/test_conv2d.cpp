@@ -17,6 +17,7 @@ static std::vector<Conv2dGeom> geometries() {
           Conv2dGeom::make(3, 5, 5, 5, 5, 1, 2), Conv2dGeom::make(16, 14, 14, 3, 3, 1, 1),
           Conv2dGeom::make(5, 7, 7, 3, 3, 1, 1), Conv2dGeom::make(1, 28, 28, 3, 3, 1, 1),
           Conv2dGeom::make(2, 3, 1, 5, 5, 1, 2), Conv2dGeom::make(1, 2, 2, 5, 5, 1, 2),
+          Conv2dGeom::make(2, 4, 6, 1, 3, 1, 1),  // OW == W but OH > H: whole pad rows
           // Large enough that conv2d splits each image into several bands of output rows.
           Conv2dGeom::make(16, 28, 28, 3, 3, 1, 1), Conv2dGeom::make(32, 40, 39, 3, 3, 2, 1)};
 }
