@@ -8,7 +8,8 @@
 #   scripts/probe_peer_compare.sh [--n-train N] [--n-test M] [--dim D] [--threads T]
 #                                 [--bench build/bench_probes] [--out DIR] [--peer PATH]
 # Needs /usr/bin/python3 with numpy (Debian's python3-numpy). Run on an otherwise idle machine:
-# the two programs are timed back to back, and the ratio is what to report.
+# the two programs are timed back to back, and the ratio is what to report. --threads T sets
+# OMP_NUM_THREADS for the peer's numpy/OpenBLAS and --threads for bench_probes alike.
 set -eu
 N_TRAIN=60000; N_TEST=10000; DIM=2048; THREADS=0
 BENCH=build/bench_probes; OUT=/tmp/memprobe_peer_compare
@@ -28,6 +29,7 @@ done
 [ -x "$BENCH" ] || { echo "probe_peer_compare.sh: $BENCH not built (cmake --build <dir> --target bench_probes)" >&2; exit 2; }
 mkdir -p "$OUT"
 
+if [ "$THREADS" -gt 0 ]; then export OMP_NUM_THREADS="$THREADS"; fi
 /usr/bin/python3 - "$PEER" "$OUT" "$N_TRAIN" "$N_TEST" "$DIM" <<'PY'
 import importlib.util, sys, time
 import numpy as np
@@ -39,16 +41,19 @@ rng = np.random.default_rng(0)                       # exactly the peer's main()
 xtr, ytr = peer.synthetic(n_train, dim, classes, rng)
 xte, _ = peer.synthetic(n_test, dim, classes, rng)
 np.save(f"{out}/train.npy", xtr); np.save(f"{out}/labels.npy", ytr); np.save(f"{out}/test.npy", xte)
+c0 = time.process_time()
 t0 = time.perf_counter(); subs = peer.masc_fit(xtr, ytr, classes, tau)
 t1 = time.perf_counter(); pm = peer.masc_predict(subs, xte)
 t2 = time.perf_counter(); W = peer.linear_fit(xtr, ytr, classes)
 t3 = time.perf_counter()
+cpu = time.process_time() - c0
 pl = np.argmax(xte.astype(np.float64) @ W.T, axis=1)
 np.save(f"{out}/pred_masc.npy", pm); np.save(f"{out}/pred_linear.npy", pl)
 np.save(f"{out}/components.npy", np.array([s.shape[0] for s in subs]))
 ks = " ".join(str(s.shape[0]) for s in subs)
 print(f"peer: workload=masc-{n_train}-{dim} fit_s={t1 - t0:.2f} score_s={t2 - t1:.2f} "
-      f"linear_fit_s={t3 - t2:.2f} total_s={t3 - t0:.2f} components=[{ks}] numpy={np.__version__}",
+      f"linear_fit_s={t3 - t2:.2f} total_s={t3 - t0:.2f} total_cpu_s={cpu:.2f} components=[{ks}] "
+      f"numpy={np.__version__}",
       flush=True)
 PY
 
