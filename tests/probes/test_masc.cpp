@@ -239,3 +239,28 @@ TEST_CASE("MASC: parallel and serial class fitting agree", "[probes]") {
   }
   CHECK(predict_masc(pa, X.data(), n) == predict_masc(pb, X.data(), n));
 }
+
+TEST_CASE("MASC: Gram and direct paths give identical predictions", "[probes]") {
+  // 4 classes of 25 rows in d = 64 (N_c < d): generic non-negative data, signed test rows.
+  mp::Rng rng(17);
+  const int64_t n = 100, d = 64, m = 200;
+  std::vector<float> X(static_cast<size_t>(n * d)), T(static_cast<size_t>(m * d));
+  for (auto& v : X) v = static_cast<float>(std::max(0.0, rng.normal() + 0.3));
+  for (auto& v : T) v = static_cast<float>(std::max(0.0, rng.normal() + 0.3));
+  std::vector<int32_t> y(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) y[static_cast<size_t>(i)] = static_cast<int32_t>(i % 4);
+  for (double tau : {0.7, 0.95}) {
+    MascOptions g, r;
+    g.tau = r.tau = tau;
+    g.path = EigenPath::kGram;
+    r.path = EigenPath::kDirect;
+    MascProbe pg = fit_masc(X.data(), n, d, y.data(), 4, g);
+    MascProbe pr = fit_masc(X.data(), n, d, y.data(), 4, r);
+    CHECK(pg.gram == std::vector<char>{1, 1, 1, 1});
+    CHECK(pr.gram == std::vector<char>{0, 0, 0, 0});
+    CHECK(pg.k == pr.k);
+    CHECK(max_abs_diff(masc_scores(pg, T.data(), m), masc_scores(pr, T.data(), m)) < 1e-9);
+    CHECK(predict_masc(pg, T.data(), m) == predict_masc(pr, T.data(), m));
+    CHECK(predict_masc(pg, X.data(), n) == predict_masc(pr, X.data(), n));
+  }
+}
