@@ -110,6 +110,13 @@ int main(int argc, char** argv) {
   if (argc > 1) mp::set_num_threads(std::atoi(argv[1]));
   mp::warn_if_blas_not_openmp();
   std::printf("bench_gemm | %s\n", mp::runtime_info().c_str());
+  // Wall-clock numbers: on a shared machine other processes depress them (and two-thread runs
+  // far more than one-thread runs, since a parallel region waits for its slowest thread).
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    double load = 0;
+    if (std::fscanf(f, "%lf", &load) == 1) std::printf("load average (1 min): %.2f\n", load);
+    std::fclose(f);
+  }
 
   std::printf("\nMLP sgemm shapes (M x N x K), GFLOP/s:  memprobe sgemm   raw cblas\n");
   const int64_t dims[] = {784, 128, 512, 2048, 2048, 10};
