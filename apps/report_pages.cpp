@@ -64,10 +64,10 @@ Table facts_table(const RunData& r) {
   t.add_row({"status", m.status()});
   t.add_row({"final epoch", fe ? std::to_string(*fe) : "not recorded"});
   t.add_row({"stop reason", m.str("stop_reason", "not recorded")});
-  t.add_row(
-      {"final train acc (corrupted labels)", fm ? pct(fm->train_acc_corrupted) : "not computed"});
-  t.add_row({"final train acc (true labels)", fm ? pct(fm->train_acc_true) : "not computed"});
-  t.add_row({"final test acc", fm ? pct(fm->test_acc) : "not computed"});
+  t.add_row({"final train acc (corrupted labels), %",
+             fm ? pct(fm->train_acc_corrupted) : "not computed"});
+  t.add_row({"final train acc (true labels), %", fm ? pct(fm->train_acc_true) : "not computed"});
+  t.add_row({"final test acc, %", fm ? pct(fm->test_acc) : "not computed"});
   t.add_row(
       {"wall time", fm && !std::isnan(fm->wall_s) ? format_duration(fm->wall_s) : "not recorded"});
   t.add_row({"seed", std::to_string(r.key.seed)});
