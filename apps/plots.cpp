@@ -92,7 +92,13 @@ std::string gnuplot_script(const PlotSpec& s, const fs::path& csv, const fs::pat
       // log(x+1) keeps epoch 0 (the initialisation) on the axis; ticks at round epochs.
       o << "set nonlinear x via log10(x+1) inverse 10**x-1\n"
         << "set xrange [0:*]\n"
-        << "set xtics (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)\n";
+        << "set xtics (";
+      if (s.x_ticks.empty()) {
+        o << "0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000";
+      } else {
+        for (size_t i = 0; i < s.x_ticks.size(); ++i) o << (i ? ", " : "") << s.x_ticks[i];
+      }
+      o << ")\n";
       break;
   }
   const std::string cmd = plot_command(s, csv);

@@ -31,6 +31,7 @@ struct PlotSpec {
   std::string title, xlabel, ylabel = "accuracy (%)";
   int x_col = 1;
   PlotXAxis x_axis = PlotXAxis::Level;
+  std::vector<double> x_ticks;  // LogPlusOne: tick positions (default: round epochs to 1000)
   std::vector<PlotSeries> series;
 };
 

@@ -177,6 +177,11 @@ PlotSpec dynamics_plot(const std::vector<const RunData*>& group, const fs::path&
   spec.xlabel = "epoch (log scale; 0 = initialisation)";
   spec.x_col = 1;
   spec.x_axis = PlotXAxis::LogPlusOne;
+  // Round epochs up to the last one, and the last one itself so the axis end is labelled.
+  const int last = by_epoch.rbegin()->first;
+  for (int t : {0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000})
+    if (t < last) spec.x_ticks.push_back(t);
+  spec.x_ticks.push_back(last);
   CsvWriter w((dir / (spec.name + ".csv")).string(),
               {"epoch", "model_test_acc", "model_test_acc_sd", "masc_best", "masc_best_sd",
                "linear_best", "linear_best_sd", "edited_test_acc", "edited_test_acc_sd"});
