@@ -21,19 +21,20 @@ Preset paper(const std::string& name, const std::string& dataset, const std::str
 
 std::vector<Preset> make_presets() {
   std::vector<Preset> v;
-  // quick: the whole pipeline in a few minutes on 2 cores. A 4,000-image stratified MNIST subset
-  // and a raised SGD learning rate (the paper's 1e-3 takes hundreds of epochs to memorise) let
-  // the MLP memorise 80 % random labels within the epoch cap, so the gap between the model's
-  // test accuracy and the probes' is already clear. Documented as a demonstration, not the paper.
+  // quick: the whole pipeline in a few minutes on 2 cores. A 1,000-image stratified MNIST subset
+  // and a raised SGD learning rate (the paper's 1e-3 takes hundreds of epochs to memorise; Adam
+  // 1e-3 was slower still in our measurement) let the MLP fit most of the 80 % random labels
+  // within 60 epochs; by then its test accuracy has collapsed (measured: ~28 % at epoch 38)
+  // while the probes' has not, so the effect is already clear. A demonstration, not the paper.
   Preset q;
   q.name = "quick";
   q.description =
-      "MNIST MLP on a 4,000-image stratified subset, levels 0 / 0.4 / 0.8, SGD lr 0.01, "
+      "MNIST MLP on a 1,000-image stratified subset, levels 0 / 0.4 / 0.8, SGD lr 0.01, "
       "at most 60 epochs: the whole study in a few minutes (a demonstration, not the paper's "
       "settings)";
   q.base.dataset = "mnist";
   q.base.model = "mlp";
-  q.base.train_subset = 4000;
+  q.base.train_subset = 1000;
   q.base.subset_mode = "stratified";
   q.base.lr = 0.01;
   q.base.max_epochs = 60;
