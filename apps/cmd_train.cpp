@@ -25,13 +25,19 @@ void add_training_options(CLI::App* cmd, TrainConfig& c) {
   cmd->add_option("--seed", c.seed, "Seed of the label corruption, initialisation and shuffling");
   cmd->add_option("--data-dir", c.data_dir, "Dataset directory (default: $MEMPROBE_DATA or ~/.cache/memprobe/datasets)");
   cmd->add_option("--optimizer", c.optimizer, "sgd | adam (default: the paper's for the model)");
-  cmd->add_option("--lr", c.lr, "Learning rate (default: the paper's: MLP/ResNet 1e-3, CNN 2e-4)");
-  cmd->add_option("--momentum", c.momentum, "SGD momentum (default 0.9)");
-  cmd->add_option("--batch-size", c.batch_size, "Batch size (default: the paper's: 32, CNN on (Fashion-)MNIST 128)");
+  // Unset numeric options keep the config's -1 ("use the paper's value"): an explicit value must
+  // therefore be checked here, or --lr -1 would silently become the default.
+  cmd->add_option("--lr", c.lr, "Learning rate (default: the paper's: MLP/ResNet 1e-3, CNN 2e-4)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--momentum", c.momentum, "SGD momentum (default 0.9)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--batch-size", c.batch_size, "Batch size (default: the paper's: 32, CNN on (Fashion-)MNIST 128)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--max-epochs", c.max_epochs, "Epoch cap");
   cmd->add_option("--target-train-acc", c.target_train_acc,
                   "Stop when training accuracy on the corrupted labels reaches this fraction "
-                  "(default: 1.0; 0.999 MNIST CNN; 0.991 Fashion-MNIST)");
+                  "(default: 1.0; 0.999 MNIST CNN; 0.991 Fashion-MNIST)")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_flag("--shuffle", c.shuffle, "Reshuffle the training set every epoch (the reference uses a fixed order)");
   cmd->add_option("--train-subset", c.train_subset, "Train on N images only (0 = all)");
   cmd->add_option("--subset-mode", c.subset_mode, "first | stratified (class proportions kept, seeded)");

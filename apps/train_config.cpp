@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <sstream>
 
 #include "tensor/check.h"
@@ -30,6 +31,27 @@ std::vector<int> parse_epoch_list(const std::string& s) {
     out.push_back(v);
   }
   return out;
+}
+
+// An integer field of a stored config. nlohmann's get<T>() would silently truncate 1.5 and
+// convert 1e300 or -1 to an unsigned type with undefined behaviour; a manifest is outside input.
+template <class T>
+T integer_field(const nlohmann::json& j, const char* key) {
+  const nlohmann::json& v = j.at(key);
+  MP_CHECK(v.is_number_integer(), "manifest config: " << key << " should be an integer, is "
+                                                      << v.dump());
+  const bool fits = v.is_number_unsigned()
+                        ? v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max())
+                        : v.get<int64_t>() >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+                              v.get<int64_t>() <= static_cast<int64_t>(std::numeric_limits<T>::max());
+  MP_CHECK(fits, "manifest config: " << key << " = " << v.dump() << " is out of range");
+  return static_cast<T>(v.is_number_unsigned() ? static_cast<int64_t>(v.get<uint64_t>())
+                                               : v.get<int64_t>());
+}
+
+template <class T>
+T integer_field(const nlohmann::json& j, const char* key, T fallback) {
+  return j.contains(key) ? integer_field<T>(j, key) : fallback;
 }
 
 }  // namespace
@@ -122,21 +144,21 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.data_dir = j.value("data_dir", std::string());
     c.corrupt = j.at("corrupt").get<double>();
     c.corruption = j.value("corruption_mode", std::string("random"));
-    c.seed = j.at("seed").get<uint32_t>();
+    c.seed = integer_field<uint32_t>(j, "seed");
     c.optimizer = j.at("optimizer").get<std::string>();
     c.lr = j.at("lr").get<double>();
     c.momentum = j.at("momentum").get<double>();
-    c.batch_size = j.at("batch_size").get<int64_t>();
-    c.max_epochs = j.at("max_epochs").get<int>();
+    c.batch_size = integer_field<int64_t>(j, "batch_size");
+    c.max_epochs = integer_field<int>(j, "max_epochs");
     c.target_train_acc = j.at("target_train_acc").get<double>();
     c.shuffle = j.at("shuffle").get<bool>();
-    c.train_subset = j.at("train_subset").get<int64_t>();
+    c.train_subset = integer_field<int64_t>(j, "train_subset");
     c.subset_mode = j.value("subset_mode", std::string("first"));
-    c.test_subset = j.value("test_subset", int64_t{0});
+    c.test_subset = integer_field<int64_t>(j, "test_subset", 0);
     c.checkpoints = j.value("checkpoints", std::string("paper"));
-    c.edit_at_epoch = j.value("edit_at_epoch", -1);
+    c.edit_at_epoch = integer_field<int>(j, "edit_at_epoch", -1);
     c.edit_bias = j.value("edit_bias", std::string("zero"));
-    c.threads = j.value("threads", 0);
+    c.threads = integer_field<int>(j, "threads", 0);
   } catch (const nlohmann::json::exception& e) {
     MP_FAIL("manifest config is incomplete or has a wrong type: " << e.what());
   }
