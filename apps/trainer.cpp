@@ -82,6 +82,27 @@ void check_same_config(const nlohmann::json& stored, const nlohmann::json& now, 
            "result will not be bit-identical to an uninterrupted run\n";
 }
 
+// Temp files ("<name>.tmp.<pid>", tensor/atomic_file.h) that a trainer killed mid-write left
+// behind. Only names the trainer itself writes are touched (probe/transfer may write their CSVs
+// concurrently without the lock); the caller holds the run's lock, so no live trainer owns them.
+void remove_stale_temp_files(const RunDir& run) {
+  std::vector<fs::path> stale;
+  std::error_code ec;
+  for (const fs::path& dir : {run.root(), run.checkpoints_dir()}) {
+    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      const size_t t = name.find(".tmp.");
+      if (t == std::string::npos) continue;
+      const std::string base = name.substr(0, t);
+      if (dir == run.checkpoints_dir() || base == "manifest.json" || base == "metrics.csv" ||
+          base == "labels.csv")
+        stale.push_back(it->path());
+    }
+  }
+  for (const fs::path& p : stale) fs::remove(p, ec);
+}
+
 class Trainer {
  public:
   Trainer(TrainConfig cfg, const fs::path& out, const TrainOptions& opt, std::ostream& log)
@@ -99,6 +120,7 @@ class Trainer {
   double train_epoch(int epoch);
   void save_checkpoint(int epoch);
   void apply_edit(int epoch);
+  void adopt_checkpoint(int epoch);
   void log_epoch(const EpochMetrics& m);
 
   TrainConfig cfg_;
@@ -111,6 +133,7 @@ class Trainer {
   std::unique_ptr<nn::Optimizer> optim_;
   std::vector<EpochMetrics> metrics_;
   double wall_offset_ = 0;  // wall time of earlier sessions (resume)
+  int resume_epoch_ = -1;   // the checkpoint a resume starts from
   Timer timer_;
 };
 
@@ -158,6 +181,22 @@ double Trainer::train_epoch(int epoch) {
     if (g_stop_signal) break;
   }
   bar.finish();
+  // The last step of the epoch can overflow the weights while every loss seen was finite; such
+  // a model must not be evaluated and checkpointed as if it were good.
+  for (const auto& [name, p] : model_->named_parameters()) {
+    const Tensor& t = p.data();
+    const float* v = t.data();
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      if (std::isfinite(v[i])) continue;
+      manifest_.finish("failed", metrics_.empty() ? 0 : metrics_.back().epoch,
+                       "non-finite parameter " + name + " after epoch " + std::to_string(epoch));
+      run_.write_manifest(manifest_);
+      MP_FAIL("training diverged: parameter " << name << " is " << v[i] << " after epoch " << epoch
+                                              << ", batch " << batch_no << " (lr " << cfg_.lr
+                                              << "); the last good checkpoint is kept in "
+                                              << run_.checkpoints_dir().string());
+    }
+  }
   return seen ? loss_sum / seen : 0.0;
 }
 
@@ -168,6 +207,27 @@ void Trainer::save_checkpoint(int epoch) {
   nn::save_optimizer(run_.optim_path(epoch).string(), *optim_, meta);
   manifest_.add_checkpoint(epoch, {RunDir::checkpoint_relpath(epoch), sha256_file(model_path.string())});
   run_.write_manifest(manifest_);
+}
+
+// Before resuming from `epoch`: its model file must be the one the manifest lists (a modified
+// or corrupt checkpoint is refused, never trained on), or - the run was killed after writing
+// it but before rewriting the manifest - it is listed now. Model files of later epochs without
+// their optimizer file (killed between the two writes) are removed; training rewrites them.
+void Trainer::adopt_checkpoint(int epoch) {
+  const std::string sha = sha256_file(run_.checkpoint_path(epoch).string());
+  const auto listed = manifest_.checkpoints();
+  if (auto it = listed.find(epoch); it != listed.end()) {
+    MP_CHECK(it->second.sha256 == sha,
+             run_.checkpoint_path(epoch).string()
+                 << ": checksum mismatch (manifest " << it->second.sha256 << ", file " << sha
+                 << "): the checkpoint was modified or is corrupt; refusing to resume from it");
+  } else {
+    manifest_.add_checkpoint(epoch, {RunDir::checkpoint_relpath(epoch), sha});
+    run_.write_manifest(manifest_);
+  }
+  std::error_code ec;
+  for (int e : run_.checkpoint_epochs())
+    if (e > epoch) fs::remove(run_.checkpoint_path(e), ec);
 }
 
 void Trainer::apply_edit(int epoch) {
@@ -191,6 +251,7 @@ void Trainer::log_epoch(const EpochMetrics& m) {
 
 TrainOutcome Trainer::run() {
   run_.lock("train");
+  remove_stale_temp_files(run_);
   TrainOutcome out;
   const nlohmann::json cfg_json = cfg_.to_json();
   int start_epoch = 0;
@@ -221,7 +282,13 @@ TrainOutcome Trainer::run() {
                                 << "): pass --resume to continue it or --force to start over");
       check_same_config(old.json().value("config", nlohmann::json::object()), cfg_json, log_);
       manifest_ = old;
-      resuming = !ckpts.empty();
+      // A kill between writing a model file and its optimizer file leaves a model file that
+      // cannot be resumed from: start from the last epoch that has both.
+      for (int e : ckpts) {
+        std::error_code ec;
+        if (fs::exists(run_.optim_path(e), ec)) resume_epoch_ = e;
+      }
+      resuming = resume_epoch_ >= 0;
     }
   }
 
@@ -252,7 +319,8 @@ TrainOutcome Trainer::run() {
   optim_ = make_optimizer(cfg_, *model_);
 
   if (resuming) {
-    const int last = run_.checkpoint_epochs().back();
+    const int last = resume_epoch_;
+    adopt_checkpoint(last);
     nn::load_model(run_.checkpoint_path(last).string(), *model_);
     nn::load_optimizer(run_.optim_path(last).string(), *optim_);
     metrics_ = read_metrics_csv(run_.metrics_csv());
