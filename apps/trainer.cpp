@@ -68,16 +68,17 @@ std::map<std::string, std::string> checkpoint_meta(const TrainConfig& cfg, const
 
 // The config keys that must match for --resume (threads may differ but breaks bit-identity:
 // warned about, not refused).
-void check_same_config(const nlohmann::json& stored, const nlohmann::json& now, std::ostream& log) {
+void check_same_config(const nlohmann::json& stored, const nlohmann::json& now, std::ostream& log,
+                       const std::string& run_dir_hint, bool resuming) {
   for (auto it = now.begin(); it != now.end(); ++it) {
     if (it.key() == "threads" || it.key() == "data_dir") continue;
     MP_CHECK(stored.contains(it.key()) && stored.at(it.key()) == it.value(),
-             "--resume: the run was started with " << it.key() << " = "
+             run_dir_hint << ": the run there was started with " << it.key() << " = "
                  << (stored.contains(it.key()) ? stored.at(it.key()).dump() : "(unset)")
                  << ", this command says " << it.value().dump()
                  << "; use the original settings, or --force to start over");
   }
-  if (stored.value("threads", 0) != now.value("threads", 0))
+  if (resuming && stored.value("threads", 0) != now.value("threads", 0))
     log << "warning: resuming with a different thread count than the run started with; the "
            "result will not be bit-identical to an uninterrupted run\n";
 }
@@ -265,6 +266,10 @@ TrainOutcome Trainer::run() {
                                 run_.dynamics_csv()})
         fs::remove(p, ec);
     } else if (old.status() == "finished") {
+      // Reuse only a run of the same settings: a finished run with another config in this
+      // directory is refused, never silently passed off as the requested one.
+      check_same_config(old.json().value("config", nlohmann::json::object()), cfg_json, log_,
+                        run_.root().string(), false);
       metrics_ = read_metrics_csv(run_.metrics_csv());
       out.reused = true;
       out.stop_reason = "already finished";
@@ -280,7 +285,8 @@ TrainOutcome Trainer::run() {
                                 << (ckpts.empty() ? ", no checkpoint" : ", last checkpoint epoch " +
                                                                           std::to_string(ckpts.back()))
                                 << "): pass --resume to continue it or --force to start over");
-      check_same_config(old.json().value("config", nlohmann::json::object()), cfg_json, log_);
+      check_same_config(old.json().value("config", nlohmann::json::object()), cfg_json, log_,
+                        run_.root().string(), true);
       manifest_ = old;
       // A kill between writing a model file and its optimizer file leaves a model file that
       // cannot be resumed from: start from the last epoch that has both.
