@@ -1,0 +1,247 @@
+#include "tensor/gemm_thin.h"
+
+#include <cstring>
+#include <vector>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#include "tensor/check.h"
+#include "tensor/gemm.h"
+#include "tensor/parallel.h"
+
+namespace mp {
+
+namespace {
+
+// 16 floats: one zmm register with AVX-512 (the compiler splits it on narrower machines, where
+// sgemm_auto does not route here, so there it only has to be correct).
+typedef float v16 __attribute__((vector_size(64)));
+constexpr int kL = 16;
+
+inline v16 load16(const float* p) {
+  v16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store16(float* p, v16 v) {
+  std::memcpy(p, &v, sizeof v);
+}
+inline v16 splat(float s) {
+  return v16{} + s;
+}
+
+// A thin product splits its large dimension among threads only from this many multiply-adds
+// (~20 us of one core): waking a sleeping OpenMP worker costs several microseconds.
+constexpr int64_t kThinParallelMin = int64_t(1) << 21;
+
+// The packed thin operand, per calling thread (reused: no allocation in steady state).
+float* pack_workspace(int64_t n) {
+  thread_local std::vector<float> ws;
+  if (static_cast<int64_t>(ws.size()) < n) ws.resize(static_cast<size_t>(n));
+  return ws.data();
+}
+
+void check_thin(const char* who, int64_t M, int64_t N, int64_t K, int64_t lda, int64_t lda_min,
+                int64_t ldb, int64_t ldb_min, float beta, int64_t ldc) {
+  MP_CHECK(M >= 0 && N >= 0 && K >= 0,
+           who << ": negative size M=" << M << " N=" << N << " K=" << K);
+  MP_CHECK(beta == 0.0f || beta == 1.0f, who << ": beta must be 0 or 1, got " << beta);
+  MP_CHECK(lda >= lda_min && ldb >= ldb_min && ldc >= (N > 1 ? N : 1),
+           who << ": leading dimensions too small (lda=" << lda << " ldb=" << ldb << " ldc=" << ldc
+               << " for M=" << M << " N=" << N << " K=" << K << ")");
+}
+
+// ---- C = A B^T with M thin ----
+// At [K][MV*16]: A transposed, zero past row M. Computes C^T rows j (= columns of C) for NJ rows
+// of B: out[j][i] = sum_k B[j,k] At[k][i], the MV vectors of At in registers, B's scalars
+// broadcast; B is read once, in row order.
+template <int MV, int NJ>
+inline void nt_tile(const float* At, const float* B, int64_t ldb, int64_t K, float* out) {
+  v16 acc[NJ][MV];
+  for (int j = 0; j < NJ; ++j)
+    for (int v = 0; v < MV; ++v) acc[j][v] = v16{};
+  for (int64_t k = 0; k < K; ++k) {
+    v16 a[MV];
+    for (int v = 0; v < MV; ++v) a[v] = load16(At + k * MV * kL + v * kL);
+    for (int j = 0; j < NJ; ++j) {
+      const v16 b = splat(B[j * ldb + k]);
+      for (int v = 0; v < MV; ++v) acc[j][v] += a[v] * b;
+    }
+  }
+  for (int j = 0; j < NJ; ++j)
+    for (int v = 0; v < MV; ++v) store16(out + (j * MV + v) * kL, acc[j][v]);
+}
+
+template <int MV, int NJ>
+void nt_run(int64_t M, int64_t N, int64_t K, const float* At, const float* B, int64_t ldb,
+            float beta, float* C, int64_t ldc) {
+  constexpr int64_t W = MV * kL;
+  const int64_t blocks = (N + NJ - 1) / NJ;
+  parallel_for(
+      blocks, M * K * NJ,
+      [&](int64_t b0, int64_t b1) {
+        alignas(64) float tmp[NJ * W];
+        for (int64_t b = b0; b < b1; ++b) {
+          const int64_t j0 = b * NJ, nj = N - j0 < NJ ? N - j0 : NJ;
+          if (nj == NJ)
+            nt_tile<MV, NJ>(At, B + j0 * ldb, ldb, K, tmp);
+          else
+            for (int64_t jj = 0; jj < nj; ++jj)
+              nt_tile<MV, 1>(At, B + (j0 + jj) * ldb, ldb, K, tmp + jj * W);
+          for (int64_t i = 0; i < M; ++i) {
+            float* c = C + i * ldc + j0;
+            for (int64_t jj = 0; jj < nj; ++jj)
+              c[jj] = beta == 0.0f ? tmp[jj * W + i] : c[jj] + tmp[jj * W + i];
+          }
+        }
+      },
+      1, kThinParallelMin);
+}
+
+// ---- C = A^T B with K thin ----
+// C rows [0, NJ) x columns [0, CV*16): acc[j][v] += A[k, j] * B[k, v-th vector], B's K rows
+// (small: K x N) stay in cache while A's scalars are broadcast. `stream` writes C with
+// non-temporal stores (a large output that is not read again soon).
+template <int NJ, int CV>
+inline void tn_tile(const float* A, int64_t lda, const float* B, int64_t ldb, int64_t K, float* C,
+                    int64_t ldc, float beta, bool stream) {
+  v16 acc[NJ][CV];
+  for (int j = 0; j < NJ; ++j)
+    for (int v = 0; v < CV; ++v) acc[j][v] = beta == 0.0f ? v16{} : load16(C + j * ldc + v * kL);
+  for (int64_t k = 0; k < K; ++k) {
+    v16 x[CV];
+    for (int v = 0; v < CV; ++v) x[v] = load16(B + k * ldb + v * kL);
+    for (int j = 0; j < NJ; ++j) {
+      const v16 g = splat(A[k * lda + j]);
+      for (int v = 0; v < CV; ++v) acc[j][v] += g * x[v];
+    }
+  }
+#if defined(__AVX512F__)
+  if (stream) {
+    for (int j = 0; j < NJ; ++j)
+      for (int v = 0; v < CV; ++v) _mm512_stream_ps(C + j * ldc + v * kL, (__m512)acc[j][v]);
+    return;
+  }
+#endif
+  (void)stream;
+  for (int j = 0; j < NJ; ++j)
+    for (int v = 0; v < CV; ++v) store16(C + j * ldc + v * kL, acc[j][v]);
+}
+
+// Columns [c0, N) narrower than one vector: plain accumulation in k order.
+void tn_tail(const float* A, int64_t lda, const float* B, int64_t ldb, int64_t K, float* C,
+             int64_t ldc, float beta, int64_t rows, int64_t c0, int64_t N) {
+  for (int64_t j = 0; j < rows; ++j)
+    for (int64_t c = c0; c < N; ++c) {
+      float s = 0.0f;
+      for (int64_t k = 0; k < K; ++k) s += A[k * lda + j] * B[k * ldb + c];
+      C[j * ldc + c] = beta == 0.0f ? s : C[j * ldc + c] + s;
+    }
+}
+
+template <int NJ>
+void tn_rows(const float* A, int64_t lda, const float* B, int64_t ldb, int64_t K, float* C,
+             int64_t ldc, float beta, bool stream, int64_t N) {
+  constexpr int CV = 4;
+  int64_t c = 0;
+  for (; c + CV * kL <= N; c += CV * kL)
+    tn_tile<NJ, CV>(A, lda, B + c, ldb, K, C + c, ldc, beta, stream);
+  for (; c + kL <= N; c += kL) tn_tile<NJ, 1>(A, lda, B + c, ldb, K, C + c, ldc, beta, stream);
+  if (c < N) tn_tail(A, lda, B, ldb, K, C, ldc, beta, NJ, c, N);
+}
+
+void tn_run(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+            int64_t ldb, float beta, float* C, int64_t ldc) {
+  constexpr int NJ = 6;
+  // Non-temporal stores for a fresh output larger than L2, on 64-byte aligned rows.
+  const bool stream = beta == 0.0f && M * N * int64_t(sizeof(float)) >= (int64_t(1) << 21) &&
+                      reinterpret_cast<uintptr_t>(C) % 64 == 0 && ldc % kL == 0;
+  const int64_t blocks = (M + NJ - 1) / NJ;
+  parallel_for(
+      blocks, N * K * NJ,
+      [&](int64_t b0, int64_t b1) {
+        for (int64_t b = b0; b < b1; ++b) {
+          const int64_t j0 = b * NJ;
+          if (j0 + NJ <= M) {
+            tn_rows<NJ>(A + j0, lda, B, ldb, K, C + j0 * ldc, ldc, beta, stream, N);
+          } else {
+            for (int64_t j = j0; j < M; ++j)
+              tn_rows<1>(A + j, lda, B, ldb, K, C + j * ldc, ldc, beta, stream, N);
+          }
+        }
+#if defined(__AVX512F__)
+        if (stream) _mm_sfence();  // order the streamed stores before the region's barrier
+#endif
+      },
+      1, kThinParallelMin);
+}
+
+bool thin_enabled() {
+#if defined(__AVX512F__)
+  return true;
+#else
+  return false;  // tiles sized for 32 zmm registers; OpenBLAS is the better choice elsewhere
+#endif
+}
+
+}  // namespace
+
+void sgemm_thin_nt(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+                   int64_t ldb, float beta, float* C, int64_t ldc) {
+  check_thin("sgemm_thin_nt", M, N, K, lda, K > 1 ? K : 1, ldb, K > 1 ? K : 1, beta, ldc);
+  MP_CHECK(M <= kThinMax, "sgemm_thin_nt: M=" << M << " exceeds the thin limit " << kThinMax);
+  if (M == 0 || N == 0) return;
+  const int64_t MV = (M + kL - 1) / kL, W = MV * kL;
+  float* At = pack_workspace(K * W);
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t i = 0; i < W; ++i) At[k * W + i] = i < M ? A[i * lda + k] : 0.0f;
+  switch (MV) {
+    case 1:
+      nt_run<1, 12>(M, N, K, At, B, ldb, beta, C, ldc);
+      break;
+    case 2:
+      nt_run<2, 8>(M, N, K, At, B, ldb, beta, C, ldc);
+      break;
+    case 3:
+      nt_run<3, 8>(M, N, K, At, B, ldb, beta, C, ldc);
+      break;
+    default:
+      nt_run<4, 6>(M, N, K, At, B, ldb, beta, C, ldc);
+      break;
+  }
+}
+
+void sgemm_thin_tn(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+                   int64_t ldb, float beta, float* C, int64_t ldc) {
+  check_thin("sgemm_thin_tn", M, N, K, lda, M > 1 ? M : 1, ldb, N > 1 ? N : 1, beta, ldc);
+  MP_CHECK(K <= kThinMax, "sgemm_thin_tn: K=" << K << " exceeds the thin limit " << kThinMax);
+  if (M == 0 || N == 0) return;
+  tn_run(M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
+const char* sgemm_auto_path(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
+                            float beta) {
+  if (!thin_enabled() || alpha != 1.0f || (beta != 0.0f && beta != 1.0f)) return "blas";
+  if (!ta && tb && M <= kThinMax && N >= kL && K >= kL) return "thin_nt";
+  // Measured (bench/bench_thin): the weight gradient wins when it is written fresh (beta 0, the
+  // usual case after a lazy zero_grad) and its rows are whole vectors; accumulating into an
+  // existing large C, or a ragged last vector, is no faster than OpenBLAS.
+  if (ta && !tb && K <= kThinMax && beta == 0.0f && M >= kL && N >= 4 * kL && N % kL == 0)
+    return "thin_tn";
+  return "blas";
+}
+
+void sgemm_auto(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  const char* path = sgemm_auto_path(ta, tb, M, N, K, alpha, beta);
+  if (path[0] == 'b')
+    sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  else if (path[5] == 'n')
+    sgemm_thin_nt(M, N, K, A, lda, B, ldb, beta, C, ldc);
+  else
+    sgemm_thin_tn(M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
+}  // namespace mp
