@@ -3,10 +3,12 @@
 // contributed to its output gradient; its closure (and so its saved tensors) is freed right
 // after it runs, tinygrad-style. Gradients reaching leaves are accumulated into their .grad.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "autograd/profiler.h"
 #include "tensor/broadcast.h"
 #include "tensor/elementwise.h"
 
@@ -22,7 +24,13 @@ std::atomic<uint64_t> g_epoch{0};
 // in-place accumulation cannot leak into another tensor.
 void accumulate_leaf(VarImpl& leaf, const Tensor& g) {
   Tensor& dst = leaf.grad;
+  const bool pending = leaf.grad_zero_pending;
+  leaf.grad_zero_pending = false;
   if (!dst.defined()) {
+    dst = g.clone();
+  } else if (pending && dst.is_contiguous()) {  // lazily zeroed: 0 + g is a copy
+    dst.copy_from(g);
+  } else if (pending) {  // (zero_grad_lazy marks only contiguous gradients)
     dst = g.clone();
   } else if (dst.is_contiguous()) {
     add_f32(dst.data(), g.data(), dst.data(), dst.numel());
@@ -87,6 +95,9 @@ void run_backward(const std::shared_ptr<VarImpl>& root, const Tensor& seed) {
     MP_CHECK(!n->released(), "backward(): node '" << n->name()
                                                   << "' was already freed by an earlier backward "
                                                      "pass (its graph is shared with this one)");
+    const bool timed = n->prof_event_ >= 0 && profiling();
+    const auto t0 =
+        timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     Tensor g = std::move(n->grad_);
     n->grad_ = Tensor();
     grads.assign(n->next_.size(), Tensor());
@@ -110,6 +121,12 @@ void run_backward(const std::shared_ptr<VarImpl>& root, const Tensor& seed) {
           accumulate_leaf(*e.leaf, gi);
       }
       if (e.fn && --e.fn->deps_ == 0) stack.push_back(e.fn.get());
+    }
+    if (timed) {
+      const bool input_grad = !n->next_.empty() && n->next_[0].active();
+      profiler_add_backward(
+          n->prof_event_,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), input_grad);
     }
   }
 }

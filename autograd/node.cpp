@@ -1,6 +1,7 @@
 #include "autograd/node.h"
 
 #include "autograd/grad_mode.h"
+#include "autograd/profiler.h"
 
 namespace mp::ag {
 
@@ -13,10 +14,19 @@ void BackwardCtx::put(int i, Tensor g) {
 }
 
 Tensor* BackwardCtx::leaf_grad(int i) {
+  float beta = 1.0f;
+  Tensor* g = leaf_grad_out(i, &beta);
+  if (g && beta == 0.0f) g->fill(0.0f);  // an accumulating caller needs the zeros written
+  return g;
+}
+
+Tensor* BackwardCtx::leaf_grad_out(int i, float* beta) {
   const Edge& e = edges_[static_cast<size_t>(i)];
   if (!e.leaf) return nullptr;
   Tensor& g = e.leaf->grad;
   if (!g.defined() || !g.is_contiguous() || g.shape() != e.shape) return nullptr;
+  *beta = e.leaf->grad_zero_pending ? 0.0f : 1.0f;
+  e.leaf->grad_zero_pending = false;
   return &g;
 }
 
@@ -45,6 +55,8 @@ bool should_record(std::initializer_list<Var> inputs) {
 }
 
 Var record(const char* name, Tensor out, std::initializer_list<Var> inputs, BackwardFn fn) {
+  const int64_t ev = profiler_current_event();
+  if (ev >= 0) profiler_set_output(ev, out.shape());
   if (!should_record(inputs)) return Var(std::move(out), false);
   std::vector<Edge> edges;
   edges.reserve(inputs.size());
@@ -63,6 +75,7 @@ Var record(const char* name, Tensor out, std::initializer_list<Var> inputs, Back
   impl->data = std::move(out);
   impl->requires_grad = true;
   impl->grad_fn = std::make_shared<Node>(name, std::move(edges), std::move(fn));
+  impl->grad_fn->prof_event_ = ev;
   return Var::from_impl(std::move(impl));
 }
 

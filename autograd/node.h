@@ -45,6 +45,10 @@ class BackwardCtx {
   // gradient), returns that tensor so the op can accumulate into it directly (a beta = 1
   // GEMM), saving a temporary and an extra pass; else nullptr. Accumulate, never overwrite.
   Tensor* leaf_grad(int i);
+  // Like leaf_grad, for an op that writes its whole gradient in one go: *beta = 0 when the
+  // gradient is pending a lazy zero (Var::zero_grad_lazy; the op must then overwrite every
+  // element, and the gradient counts as written), 1 when the op must accumulate.
+  Tensor* leaf_grad_out(int i, float* beta);
 
  private:
   const std::vector<Edge>& edges_;
@@ -77,6 +81,8 @@ class Node {
   Tensor grad_;
   int deps_ = 0;
   uint64_t epoch_ = 0;
+  int64_t prof_event_ = -1;  // profiler event of the op that recorded this node (profiler.h)
+  friend Var record(const char*, Tensor, std::initializer_list<Var>, BackwardFn);
 };
 
 // True when an op over these inputs must record a node (grad mode on, some input needs grad).

@@ -2,6 +2,7 @@
 #include "autograd/node.h"
 #include "autograd/op_util.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 #include "tensor/conv2d.h"
 #include "tensor/elementwise.h"
 
@@ -12,9 +13,10 @@ using detail::shape_str;
 
 namespace {
 
-// Hands a parameter gradient to the engine, or adds it straight into an existing leaf grad.
-void put_or_accumulate(BackwardCtx& ctx, int i, Tensor g) {
-  if (Tensor* acc = ctx.leaf_grad(i))
+// Hands a parameter gradient to the engine, or adds it straight into the existing leaf grad
+// `acc` (from leaf_grad_out with beta 1).
+void put_or_accumulate(BackwardCtx& ctx, int i, Tensor* acc, Tensor g) {
+  if (acc)
     add_f32(acc->data(), g.data(), acc->data(), g.numel());
   else
     ctx.put(i, std::move(g));
@@ -22,6 +24,7 @@ void put_or_accumulate(BackwardCtx& ctx, int i, Tensor g) {
 
 Var conv_impl(const char* name, const Var& x, const Var& w, const Var& b, int64_t stride,
               int64_t pad, bool with_relu) {
+  OpScope prof(name);
   MP_CHECK(x.defined() && w.defined() && x.ndim() == 4 && w.ndim() == 4 && x.size(1) == w.size(1),
            name << ": input " << shape_str(x) << " and weight " << shape_str(w)
                 << " must be [N,C,H,W] and [OC,C,KH,KW]");
@@ -32,6 +35,7 @@ Var conv_impl(const char* name, const Var& x, const Var& w, const Var& b, int64_
       Conv2dGeom::make(x.size(1), x.size(2), x.size(3), w.size(2), w.size(3), stride, pad);
   Tensor X = contig(x), Wt = contig(w);
   Tensor Y = Tensor::empty({N, OC, g.OH, g.OW});
+  prof.gemm(OC, N * g.col_cols(), g.col_rows());
   Tensor Bt = b.defined() ? contig(b) : Tensor();
   conv2d_fwd(X.data(), Wt.data(), Bt.defined() ? Bt.data() : nullptr, N, g, OC, Y.data());
   if (with_relu) relu_fwd(Y.data(), Y.data(), Y.numel());
@@ -43,14 +47,20 @@ Var conv_impl(const char* name, const Var& x, const Var& w, const Var& b, int64_
       Gz = Tensor::empty(G.shape());
       relu_bwd(Ys.data(), G.data(), Gz.data(), G.numel());
     }
+    // The kernel overwrites dw and db: a lazily zeroed parameter gradient (beta 0) is written
+    // in place; otherwise into a temporary that is then accumulated.
+    float wbeta = 1.0f, bbeta = 1.0f;
+    Tensor* wacc = ctx.needs(1) ? ctx.leaf_grad_out(1, &wbeta) : nullptr;
+    Tensor* bacc = ctx.needs(2) ? ctx.leaf_grad_out(2, &bbeta) : nullptr;
+    const bool w_direct = wacc && wbeta == 0.0f, b_direct = bacc && bbeta == 0.0f;
     Tensor dx = ctx.needs(0) ? Tensor::empty(X.shape()) : Tensor();
-    Tensor dw = Tensor::empty(Wt.shape());  // the kernel always produces dw
-    Tensor db = ctx.needs(2) ? Tensor::empty({OC}) : Tensor();
+    Tensor dw = w_direct ? *wacc : Tensor::empty(Wt.shape());  // the kernel always produces dw
+    Tensor db = b_direct ? *bacc : ctx.needs(2) ? Tensor::empty({OC}) : Tensor();
     conv2d_bwd(X.data(), Wt.data(), Gz.data(), N, g, OC, dx.defined() ? dx.data() : nullptr,
                dw.data(), db.defined() ? db.data() : nullptr);
     if (dx.defined()) ctx.put(0, std::move(dx));
-    if (ctx.needs(1)) put_or_accumulate(ctx, 1, std::move(dw));
-    if (db.defined()) put_or_accumulate(ctx, 2, std::move(db));
+    if (ctx.needs(1) && !w_direct) put_or_accumulate(ctx, 1, wacc, std::move(dw));
+    if (db.defined() && !b_direct) put_or_accumulate(ctx, 2, bacc, std::move(db));
   };
   return record(name, Y, {x, w, b}, fn);
 }

@@ -2,12 +2,14 @@
 #include "autograd/node.h"
 #include "autograd/op_util.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 #include "tensor/dropout.h"
 #include "tensor/elementwise.h"
 
 namespace mp::ag {
 
 Var dropout(const Var& x, float p, bool training, Rng& rng) {
+  OpScope prof("dropout");
   MP_CHECK(x.defined(), "dropout: undefined operand");
   MP_CHECK(p >= 0.0f && p < 1.0f, "dropout: p must be in [0, 1), got " << p);
   if (!training || p == 0.0f) return x;

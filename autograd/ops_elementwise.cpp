@@ -3,6 +3,7 @@
 #include "autograd/node.h"
 #include "autograd/op_util.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 #include "tensor/broadcast.h"
 #include "tensor/elementwise.h"
 
@@ -24,6 +25,7 @@ Tensor reduce_to(const Tensor& g, const Shape& s) {
 }  // namespace
 
 Var add(const Var& a, const Var& b) {
+  OpScope prof("add");
   check_pair("add", a, b);
   Tensor y = mp::add(contig(a), contig(b));
   const Shape sa = a.shape(), sb = b.shape();
@@ -34,6 +36,7 @@ Var add(const Var& a, const Var& b) {
 }
 
 Var sub(const Var& a, const Var& b) {
+  OpScope prof("sub");
   check_pair("sub", a, b);
   Tensor y = mp::sub(contig(a), contig(b));
   const Shape sa = a.shape(), sb = b.shape();
@@ -44,6 +47,7 @@ Var sub(const Var& a, const Var& b) {
 }
 
 Var mul(const Var& a, const Var& b) {
+  OpScope prof("mul");
   check_pair("mul", a, b);
   Tensor A = contig(a), B = contig(b);
   Tensor y = mp::mul(A, B);
@@ -57,6 +61,7 @@ Var mul(const Var& a, const Var& b) {
 }
 
 Var div(const Var& a, const Var& b) {
+  OpScope prof("div");
   check_pair("div", a, b);
   Tensor A = contig(a), B = contig(b);
   Tensor y = mp::div(A, B);
@@ -72,6 +77,7 @@ Var div(const Var& a, const Var& b) {
 }
 
 Var scale(const Var& x, float s) {
+  OpScope prof("scale");
   MP_CHECK(x.defined(), "scale: undefined operand");
   Tensor y = mul_scalar(contig(x), s);
   return record("scale", y, {x},
@@ -79,6 +85,7 @@ Var scale(const Var& x, float s) {
 }
 
 Var relu(const Var& x) {
+  OpScope prof("relu");
   MP_CHECK(x.defined(), "relu: undefined operand");
   Tensor X = contig(x);
   Tensor y = Tensor::empty(X.shape());

@@ -1,11 +1,14 @@
 // Matrix products: matmul and the fully-connected layer (with an optional fused ReLU). A whole
-// batch is one sgemm forward and one sgemm per gradient; the weight gradient is accumulated
-// straight into a slab-backed parameter gradient when there is one (beta = 1).
+// batch is one GEMM forward and one GEMM per gradient; the weight gradient is written straight
+// into a slab-backed parameter gradient when there is one (beta 0 after a lazy zero_grad, else
+// beta 1). sgemm_auto sends thin products (a batch of <= 64) to tensor/gemm_thin's kernels.
 #include "autograd/node.h"
 #include "autograd/op_util.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 #include "tensor/elementwise.h"
 #include "tensor/gemm.h"
+#include "tensor/gemm_thin.h"
 
 namespace mp::ag {
 
@@ -13,6 +16,7 @@ using detail::contig;
 using detail::shape_str;
 
 Var matmul(const Var& a, const Var& b, bool ta, bool tb) {
+  OpScope prof("matmul");
   MP_CHECK(a.defined() && b.defined() && a.ndim() == 2 && b.ndim() == 2,
            "matmul: needs two 2-D inputs, got " << shape_str(a) << " and " << shape_str(b));
   Tensor A = contig(a), B = contig(b);
@@ -21,7 +25,8 @@ Var matmul(const Var& a, const Var& b, bool ta, bool tb) {
   MP_CHECK(K == Kb, "matmul: inner sizes differ: " << A.shape().str() << (ta ? "^T" : "") << " x "
                                                    << B.shape().str() << (tb ? "^T" : ""));
   Tensor Y = Tensor::empty({M, N});
-  sgemm(ta, tb, M, N, K, 1.0f, A.data(), A.size(1), B.data(), B.size(1), 0.0f, Y.data(), N);
+  prof.gemm(M, N, K);
+  sgemm_auto(ta, tb, M, N, K, 1.0f, A.data(), A.size(1), B.data(), B.size(1), 0.0f, Y.data(), N);
   if (!should_record({a, b})) return Var(Y);
   Tensor As = b.requires_grad() ? A : Tensor();  // dB needs A, dA needs B
   Tensor Bs = a.requires_grad() ? B : Tensor();
@@ -29,17 +34,19 @@ Var matmul(const Var& a, const Var& b, bool ta, bool tb) {
     if (ctx.needs(0)) {  // d op(A) = G op(B)^T
       Tensor dA = Tensor::empty(ta ? Shape{K, M} : Shape{M, K});
       if (!ta)
-        sgemm(false, !tb, M, K, N, 1.0f, G.data(), N, Bs.data(), Bs.size(1), 0.0f, dA.data(), K);
+        sgemm_auto(false, !tb, M, K, N, 1.0f, G.data(), N, Bs.data(), Bs.size(1), 0.0f, dA.data(),
+                   K);
       else
-        sgemm(tb, true, K, M, N, 1.0f, Bs.data(), Bs.size(1), G.data(), N, 0.0f, dA.data(), M);
+        sgemm_auto(tb, true, K, M, N, 1.0f, Bs.data(), Bs.size(1), G.data(), N, 0.0f, dA.data(), M);
       ctx.put(0, std::move(dA));
     }
     if (ctx.needs(1)) {  // d op(B) = op(A)^T G
       Tensor dB = Tensor::empty(tb ? Shape{N, K} : Shape{K, N});
       if (!tb)
-        sgemm(!ta, false, K, N, M, 1.0f, As.data(), As.size(1), G.data(), N, 0.0f, dB.data(), N);
+        sgemm_auto(!ta, false, K, N, M, 1.0f, As.data(), As.size(1), G.data(), N, 0.0f, dB.data(),
+                   N);
       else
-        sgemm(true, ta, N, K, M, 1.0f, G.data(), N, As.data(), As.size(1), 0.0f, dB.data(), K);
+        sgemm_auto(true, ta, N, K, M, 1.0f, G.data(), N, As.data(), As.size(1), 0.0f, dB.data(), K);
       ctx.put(1, std::move(dB));
     }
   });
@@ -48,6 +55,7 @@ Var matmul(const Var& a, const Var& b, bool ta, bool tb) {
 namespace {
 
 Var linear_impl(const char* name, const Var& x, const Var& W, const Var& b, bool with_relu) {
+  OpScope prof(name);
   MP_CHECK(x.defined() && W.defined() && x.ndim() == 2 && W.ndim() == 2 && x.size(1) == W.size(1),
            name << ": x " << shape_str(x) << " and weight " << shape_str(W)
                 << " must be [B,in] and [out,in]");
@@ -56,8 +64,9 @@ Var linear_impl(const char* name, const Var& x, const Var& W, const Var& b, bool
            name << ": bias " << shape_str(b) << " for " << out << " outputs");
   Tensor X = contig(x), Wt = contig(W);
   Tensor Y = Tensor::empty({B, out});
+  prof.gemm(B, out, in);
   // x [B,in] . W^T [in,out] -> y [B,out]
-  sgemm(false, true, B, out, in, 1.0f, X.data(), in, Wt.data(), in, 0.0f, Y.data(), out);
+  sgemm_auto(false, true, B, out, in, 1.0f, X.data(), in, Wt.data(), in, 0.0f, Y.data(), out);
   if (with_relu) {
     if (b.defined())
       bias_relu_rows(Y.data(), contig(b).data(), B, out);
@@ -78,25 +87,34 @@ Var linear_impl(const char* name, const Var& x, const Var& W, const Var& b, bool
     }
     if (ctx.needs(0)) {  // dx [B,in] = Gz [B,out] . W [out,in]
       Tensor dX = Tensor::empty({B, in});
-      sgemm(false, false, B, in, out, 1.0f, Gz.data(), out, Ws.data(), in, 0.0f, dX.data(), in);
+      sgemm_auto(false, false, B, in, out, 1.0f, Gz.data(), out, Ws.data(), in, 0.0f, dX.data(),
+                 in);
       ctx.put(0, std::move(dX));
     }
+    float beta = 1.0f;
     if (ctx.needs(1)) {  // dW [out,in] = Gz^T [out,B] . x [B,in]
-      if (Tensor* acc = ctx.leaf_grad(1)) {
-        sgemm(true, false, out, in, B, 1.0f, Gz.data(), out, Xs.data(), in, 1.0f, acc->data(), in);
+      if (Tensor* acc = ctx.leaf_grad_out(1, &beta)) {
+        sgemm_auto(true, false, out, in, B, 1.0f, Gz.data(), out, Xs.data(), in, beta, acc->data(),
+                   in);
       } else {
         Tensor dW = Tensor::empty({out, in});
-        sgemm(true, false, out, in, B, 1.0f, Gz.data(), out, Xs.data(), in, 0.0f, dW.data(), in);
+        sgemm_auto(true, false, out, in, B, 1.0f, Gz.data(), out, Xs.data(), in, 0.0f, dW.data(),
+                   in);
         ctx.put(1, std::move(dW));
       }
     }
     if (ctx.needs(2)) {  // db [out] = column sums of Gz
-      Tensor db = Tensor::empty({out});
-      sum_rows(Gz.data(), B, out, db.data());
-      if (Tensor* acc = ctx.leaf_grad(2))
-        add_f32(acc->data(), db.data(), acc->data(), out);
-      else
-        ctx.put(2, std::move(db));
+      Tensor* acc = ctx.leaf_grad_out(2, &beta);
+      if (acc && beta == 0.0f) {  // a lazily zeroed gradient: write the sums straight in
+        sum_rows(Gz.data(), B, out, acc->data());
+      } else {
+        Tensor db = Tensor::empty({out});
+        sum_rows(Gz.data(), B, out, db.data());
+        if (acc)
+          add_f32(acc->data(), db.data(), acc->data(), out);
+        else
+          ctx.put(2, std::move(db));
+      }
     }
   };
   return record(name, Y, {x, W, b}, fn);

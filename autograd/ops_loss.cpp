@@ -6,11 +6,13 @@
 #include "autograd/node.h"
 #include "autograd/op_util.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 #include "tensor/softmax.h"
 
 namespace mp::ag {
 
 Var cross_entropy(const Var& logits, const int32_t* targets, int64_t count) {
+  OpScope prof("cross_entropy");
   MP_CHECK(logits.defined() && logits.ndim() == 2,
            "cross_entropy: logits " << detail::shape_str(logits) << " are not [B,K]");
   const int64_t B = logits.size(0), K = logits.size(1);

@@ -7,6 +7,7 @@
 #include "autograd/node.h"
 #include "autograd/op_util.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 #include "tensor/batchnorm.h"
 #include "tensor/broadcast.h"
 #include "tensor/elementwise.h"
@@ -75,6 +76,7 @@ Var bn_eval(const Var& x, const Var& gamma, const Var& beta, const Tensor& rm, c
 
 Var batch_norm2d(const Var& x, const Var& gamma, const Var& beta, Tensor& running_mean,
                  Tensor& running_var, bool training, float momentum, float eps) {
+  OpScope prof(training ? "batch_norm2d" : "batch_norm2d_eval");
   MP_CHECK(x.defined() && x.ndim() == 4,
            "batch_norm2d: input " << shape_str(x) << " is not [N,C,H,W]");
   const int64_t C = x.size(1);

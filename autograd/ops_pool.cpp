@@ -5,6 +5,7 @@
 #include "autograd/node.h"
 #include "autograd/op_util.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 #include "tensor/pool.h"
 
 namespace mp::ag {
@@ -22,6 +23,7 @@ Pool2dGeom pool_geom(const char* name, const Var& x, int64_t k, int64_t stride, 
 }  // namespace
 
 Var max_pool2d(const Var& x, int64_t k, int64_t stride, int64_t pad) {
+  OpScope prof("max_pool2d");
   const Pool2dGeom g = pool_geom("max_pool2d", x, k, stride, pad);
   Tensor X = contig(x);
   Tensor Y = Tensor::empty({g.N, g.C, g.OH, g.OW});
@@ -36,6 +38,7 @@ Var max_pool2d(const Var& x, int64_t k, int64_t stride, int64_t pad) {
 }
 
 Var avg_pool2d(const Var& x, int64_t k, int64_t stride, int64_t pad) {
+  OpScope prof("avg_pool2d");
   const Pool2dGeom g = pool_geom("avg_pool2d", x, k, stride, pad);
   Tensor X = contig(x);
   Tensor Y = Tensor::empty({g.N, g.C, g.OH, g.OW});
@@ -49,6 +52,7 @@ Var avg_pool2d(const Var& x, int64_t k, int64_t stride, int64_t pad) {
 }
 
 Var global_avg_pool(const Var& x) {
+  OpScope prof("global_avg_pool");
   MP_CHECK(x.defined() && x.ndim() == 4,
            "global_avg_pool: input " << shape_str(x) << " is not [N,C,H,W]");
   const int64_t N = x.size(0), C = x.size(1), HW = x.size(2) * x.size(3);

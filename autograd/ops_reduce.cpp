@@ -3,6 +3,7 @@
 #include "autograd/node.h"
 #include "autograd/op_util.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 #include "tensor/broadcast.h"
 #include "tensor/reduce.h"
 
@@ -28,6 +29,7 @@ Tensor expand_scaled(const Tensor& g_keep, const Shape& shape, float s) {
 
 // The total (accumulated in double) divided by `divisor` (1 for sum, numel for mean).
 Var sum_all_impl(const char* name, const Var& x, double divisor) {
+  OpScope prof(name);
   MP_CHECK(x.defined(), name << ": undefined operand");
   Tensor y = Tensor::scalar(static_cast<float>(sum_all(x.data()) / divisor));
   const Shape sx = x.shape();
@@ -37,6 +39,7 @@ Var sum_all_impl(const char* name, const Var& x, double divisor) {
 }
 
 Var sum_dim_impl(const char* name, const Var& x, int dim, bool keepdim, bool is_mean) {
+  OpScope prof(name);
   const int d = norm_dim(x, dim, name);
   Tensor X = contig(x);
   Tensor y = is_mean ? mp::mean(X, d, keepdim) : mp::sum(X, d, keepdim);

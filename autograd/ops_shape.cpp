@@ -2,10 +2,12 @@
 #include "autograd/node.h"
 #include "autograd/op_util.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 
 namespace mp::ag {
 
 Var reshape(const Var& x, const Shape& shape) {
+  OpScope prof("reshape");
   MP_CHECK(x.defined(), "reshape: undefined operand");
   MP_CHECK(shape.numel() == x.numel(),
            "reshape: cannot reshape " << x.shape().str() << " to " << shape.str());
@@ -33,6 +35,7 @@ Var flatten(const Var& x, int start_dim) {
 }
 
 Var transpose(const Var& x, int a, int b) {
+  OpScope prof("transpose");
   MP_CHECK(x.defined(), "transpose: undefined operand");
   Tensor y = x.data().transpose(a, b);  // validates a and b
   return record("transpose", y, {x}, [a, b](const Tensor& g, BackwardCtx& ctx) {

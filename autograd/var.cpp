@@ -40,13 +40,24 @@ void Var::set_data(Tensor t) {
   impl_->data = std::move(t);
 }
 
+namespace {
+// Writes the zeros a lazy zero_grad deferred (see VarImpl::grad_zero_pending).
+void materialize_grad(VarImpl& v) {
+  if (!v.grad_zero_pending) return;
+  v.grad_zero_pending = false;
+  if (v.grad.defined()) v.grad.fill(0.0f);
+}
+}  // namespace
+
 const Tensor& Var::grad() const {
   MP_CHECK(defined(), "Var::grad() of an undefined Var");
+  materialize_grad(*impl_);
   return impl_->grad;
 }
 
 Tensor& Var::mutable_grad() {
   MP_CHECK(defined(), "Var::mutable_grad() of an undefined Var");
+  materialize_grad(*impl_);
   return impl_->grad;
 }
 
@@ -56,6 +67,7 @@ void Var::set_grad(Tensor g) {
                                                                  << g.shape().str() << " for data "
                                                                  << impl_->data.shape().str());
   impl_->grad = std::move(g);
+  impl_->grad_zero_pending = false;
 }
 
 bool Var::requires_grad() const {
@@ -78,7 +90,17 @@ const std::shared_ptr<Node>& Var::grad_fn() const {
 }
 
 void Var::zero_grad() {
-  if (defined() && impl_->grad.defined()) impl_->grad.fill(0.0f);
+  if (!defined()) return;
+  impl_->grad_zero_pending = false;
+  if (impl_->grad.defined()) impl_->grad.fill(0.0f);
+}
+
+void Var::zero_grad_lazy() {
+  if (!defined() || !impl_->grad.defined()) return;
+  if (impl_->grad.is_contiguous())
+    impl_->grad_zero_pending = true;
+  else
+    zero_grad();
 }
 
 void Var::backward() {

@@ -16,6 +16,9 @@ struct VarImpl {
   Tensor data;
   Tensor grad;  // undefined until a backward pass reaches this leaf
   bool requires_grad = false;
+  // grad is logically all zeros but its memory was not written (Var::zero_grad_lazy): the next
+  // backward overwrites it instead of accumulating; Var::grad() fills the zeros on demand.
+  bool grad_zero_pending = false;
   std::shared_ptr<Node> grad_fn;  // null for leaves
 };
 
@@ -45,6 +48,11 @@ class Var {
   // Fills an existing gradient with zeros (keeping its storage, so slab-backed gradients stay
   // in their slab); does nothing when the gradient is undefined.
   void zero_grad();
+  // The same result without touching memory now: the gradient becomes logically zero, the next
+  // backward writes it instead of adding to it (one pass over the gradient saved, and a GEMM
+  // with beta = 0 instead of 1), and grad()/mutable_grad() fill the zeros first if read before
+  // that. For a contiguous defined gradient; otherwise the same as zero_grad().
+  void zero_grad_lazy();
   // Backpropagates from this 1-element Var with seed gradient 1.
   void backward();
   // Backpropagates with an explicit seed of this Var's shape (vector-Jacobian product).

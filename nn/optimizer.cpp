@@ -37,7 +37,11 @@ Optimizer::Optimizer(NamedParams params) : params_(std::move(params)) {
 }
 
 void Optimizer::zero_grad() {
-  std::memset(grads_.data(), 0, static_cast<size_t>(grads_.numel()) * sizeof(float));
+  // Lazily: the next backward writes each gradient instead of adding to it, so the slab is not
+  // swept with zeros first (a gradient no backward reached reads as zeros; check_slab(), run
+  // by every step(), reads them through Var::grad(), which fills the deferred zeros). The
+  // padding between slots is never written and stays zero.
+  for (auto& kv : params_) kv.second.zero_grad_lazy();
 }
 
 void Optimizer::set_lr(double lr) {

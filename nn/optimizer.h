@@ -2,7 +2,7 @@
 // Optimizer base: owns one flat, contiguous slab for all parameter values and one for all
 // gradients (llm.c style). Construction copies every parameter into its slot of the value slab
 // and re-points the parameter's Var at that slot (and its gradient at the matching slot of the
-// gradient slab), so zero_grad() is one memset and an update is one fused loop over the slab.
+// gradient slab), so an update is one fused loop over the slab.
 // Slots start on 64-byte boundaries; the padding between them stays zero.
 //
 // Consequences: create the optimizer after the model and before taking Tensor copies of
@@ -29,7 +29,8 @@ class Optimizer {
   Optimizer& operator=(const Optimizer&) = delete;
 
   virtual void step() = 0;
-  void zero_grad();  // one memset over the gradient slab
+  // Zeroes every gradient, lazily (Var::zero_grad_lazy): the next backward overwrites them.
+  void zero_grad();
 
   // Hyper-parameters are doubles, like PyTorch's Python floats: derived scalars (Adam's bias
   // corrections, step size) are computed in double and rounded to float once, as PyTorch does.
