@@ -23,6 +23,7 @@ void add_all_commands(CLI::App& app) {
   add_probe_commands(app);
   add_audit_command(app);
   add_reproduce_command(app);
+  add_bench_command(app);
 }
 
 namespace {

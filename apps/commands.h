@@ -68,6 +68,7 @@ void add_train_command(CLI::App& app);   // cmd_train.cpp (train, eval)
 void add_probe_commands(CLI::App& app);  // cmd_probe.cpp (probe, activations, transfer, dynamics)
 void add_audit_command(CLI::App& app);   // cmd_audit.cpp
 void add_reproduce_command(CLI::App& app);  // cmd_reproduce.cpp
+void add_bench_command(CLI::App& app);  // cmd_bench.cpp (bench)
 
 // (dataset name, "present ..." / "not fetched (...; run: memprobe data fetch NAME)") for each
 // study dataset in `data_dir`, judged by file presence (cmd_data.cpp; used by `info`).

@@ -1,0 +1,112 @@
+// `memprobe bench`: every workload runs and prints exactly the PyTorch peer's line format
+// (parsed here field by field); a steady-state training step allocates no new buffers; the
+// profile prints its tables. No timing assertions: rates only have to be positive numbers.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "apps/bench_workloads.h"
+#include "apps/commands.h"
+#include "autograd/profiler.h"
+#include "tensor/allocator.h"
+#include "tensor/threads.h"
+
+using namespace mp::app;
+
+namespace {
+
+struct Result {
+  int rc;
+  std::string out, err;
+};
+
+Result run(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  const int rc = run_cli(args, out, err);
+  return {rc, out.str(), err.str()};
+}
+
+// Lines of `s` that start with "workload=".
+std::vector<std::string> workload_lines(const std::string& s) {
+  std::vector<std::string> v;
+  std::istringstream is(s);
+  std::string line;
+  while (std::getline(is, line))
+    if (line.rfind("workload=", 0) == 0) v.push_back(line);
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("bench: one line per workload in the peer's format", "[apps][bench]") {
+  const Result r = run({"--threads", "1", "bench", "--runs", "1", "--seconds", "0.001", "--warmup",
+                        "0", "--infer-batch", "4"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  const std::vector<std::string> lines = workload_lines(r.out);
+  REQUIRE(lines.size() == 3);
+  // The peer's line: workload=NAME threads=T train_samples_per_s=X infer_samples_per_s=Y
+  const std::regex re(
+      R"(^workload=([a-z-]+) threads=(\d+) train_samples_per_s=(\d+\.\d) infer_samples_per_s=(\d+\.\d)$)");
+  std::map<std::string, int> seen;
+  for (const std::string& line : lines) {
+    std::smatch m;
+    INFO(line);
+    REQUIRE(std::regex_match(line, m, re));
+    seen[m[1]]++;
+    CHECK(m[2] == "1");
+    CHECK(std::stod(m[3]) > 0.0);
+    CHECK(std::stod(m[4]) > 0.0);
+  }
+  CHECK(seen == std::map<std::string, int>{{"cnn-cifar", 1}, {"cnn-mnist", 1}, {"mlp-mnist", 1}});
+  // The header names the BLAS runtime, as every long command's output does.
+  CHECK(r.out.find("OpenBLAS") != std::string::npos);
+}
+
+TEST_CASE("bench: --only selects workloads; an unknown one is a one-line error", "[apps][bench]") {
+  const Result r = run({"--threads", "1", "bench", "--only", "mlp-mnist", "--runs", "1",
+                        "--seconds", "0.001", "--warmup", "0", "--infer-batch", "2"});
+  REQUIRE(r.rc == 0);
+  const std::vector<std::string> lines = workload_lines(r.out);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].rfind("workload=mlp-mnist threads=1 ", 0) == 0);
+
+  const Result bad = run({"bench", "--only", "mlp-mnist,resnet-imagenet"});
+  CHECK(bad.rc == 1);
+  CHECK(bad.err.find("unknown workload 'resnet-imagenet'") != std::string::npos);
+  CHECK(workload_lines(bad.out).empty());  // validated before any work
+}
+
+TEST_CASE("bench: a steady-state training step allocates no new buffers", "[apps][bench]") {
+  const int saved = mp::num_threads();
+  mp::set_num_threads(1);  // a quick test on a shared machine: no thread hand-offs
+  for (const char* name : {"mlp-mnist", "cnn-cifar"}) {
+    WorkloadRunner r(bench_workload(name), 0, 2);
+    for (int i = 0; i < 3; ++i) r.train_step(i);  // fill the caching allocator
+    const mp::AllocStats a0 = mp::alloc_stats();
+    for (int i = 3; i < 6; ++i) CHECK(std::isfinite(r.train_step(i)));
+    const mp::AllocStats a1 = mp::alloc_stats();
+    INFO(name);
+    CHECK(a1.system_allocs == a0.system_allocs);
+    CHECK(a1.cache_hits > a0.cache_hits);  // the step did request buffers, all from the cache
+  }
+  mp::set_num_threads(saved);
+}
+
+TEST_CASE("bench --profile: per-layer, per-op, allocation and RSS sections", "[apps][bench]") {
+  const Result r = run({"--threads", "1", "bench", "--only", "mlp-mnist", "--runs", "1",
+                        "--seconds", "0.001", "--warmup", "0", "--infer-batch", "2", "--profile",
+                        "--profile-steps", "2", "--rss-steps", "3"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  for (const char* s : {"step phases", "per layer", "per op type", "linear_relu", "cross_entropy",
+                        "fwd_%raw", "system_allocs=0.00", "RSS over 3 steps"})
+    CHECK(r.out.find(s) != std::string::npos);
+  // Four hidden Linear+ReLU layers and the output layer, each with its output shape.
+  CHECK(r.out.find("[32, 2048]") != std::string::npos);
+  CHECK(r.out.find("[32, 10]") != std::string::npos);
+  CHECK_FALSE(mp::ag::profiling());  // left off
+}
