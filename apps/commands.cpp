@@ -108,6 +108,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   app.set_version_flag("--version", version_string(),
                        "Print the version and git commit, then exit");
   app.option_defaults()->always_capture_default();
+  // A flag given twice takes its last value (as in most command-line tools), so a script can
+  // append an override to a base command line.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.get_formatter()->column_width(34);
   app.require_subcommand(1);
   // Options unknown to a subcommand fall through to the parent, so global options (--threads)
