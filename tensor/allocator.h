@@ -8,8 +8,8 @@
 
 namespace mp {
 
-void* alloc_bytes(size_t bytes);           // never returns null (throws on OOM); 64-byte aligned
-void free_bytes(void* p, size_t bytes);    // bytes must equal the value passed to alloc_bytes
+void* alloc_bytes(size_t bytes);         // never returns null (throws on OOM); 64-byte aligned
+void free_bytes(void* p, size_t bytes);  // bytes must equal the value passed to alloc_bytes
 
 struct AllocStats {
   int64_t system_allocs = 0;  // buffers obtained from the system (cache misses)

@@ -15,13 +15,13 @@ class Error : public std::runtime_error {
 
 }  // namespace mp
 
-#define MP_CHECK(cond, msg)                                    \
-  do {                                                         \
-    if (!(cond)) {                                             \
-      std::ostringstream mp_check_os_;                         \
-      mp_check_os_ << msg;                                     \
-      throw ::mp::Error(mp_check_os_.str());                   \
-    }                                                          \
+#define MP_CHECK(cond, msg)                  \
+  do {                                       \
+    if (!(cond)) {                           \
+      std::ostringstream mp_check_os_;       \
+      mp_check_os_ << msg;                   \
+      throw ::mp::Error(mp_check_os_.str()); \
+    }                                        \
   } while (0)
 
 #define MP_FAIL(msg) MP_CHECK(false, msg)

@@ -41,8 +41,8 @@ class Tensor {
   // --- data access: pointer to element [0,...,0]; use only on contiguous tensors in kernels ---
   float* data();
   const float* data() const;
-  float item() const;  // the single element of a 1-element tensor
-  std::vector<float> to_vector() const;  // logical (row-major) order, any strides
+  float item() const;                                  // the single element of a 1-element tensor
+  std::vector<float> to_vector() const;                // logical (row-major) order, any strides
   float at(std::initializer_list<int64_t> idx) const;  // bounds-checked, for tests
 
   // --- views and copies ---
@@ -51,10 +51,10 @@ class Tensor {
   Tensor flatten(int start_dim = 1) const;   // dims [start_dim, end) merged into one
   Tensor transpose(int a, int b) const;      // view with swapped strides
   Tensor slice0(int64_t begin, int64_t end) const;  // rows [begin, end) along dim 0, a view
-  Tensor contiguous() const;  // *this if contiguous, else a row-major copy
-  Tensor clone() const;       // always a fresh contiguous copy
+  Tensor contiguous() const;                        // *this if contiguous, else a row-major copy
+  Tensor clone() const;                             // always a fresh contiguous copy
   void copy_from(const Tensor& src);  // same shape; any strides on src; *this contiguous
-  void fill(float value);            // *this contiguous
+  void fill(float value);             // *this contiguous
 
  private:
   std::shared_ptr<Storage> storage_;
