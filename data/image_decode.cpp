@@ -23,9 +23,12 @@ int checked_len(const std::vector<uint8_t>& bytes, const std::string& what) {
 // found by fuzz_image_folder; stb 2.28 added the check). Walk the markers as stb reads them -
 // counts past a segment's end included - and refuse such a table before stb sees it.
 void check_jpeg_huffman_tables(const std::vector<uint8_t>& b, const std::string& what) {
-  if (b.size() < 2 || b[0] != 0xFF || b[1] != 0xD8) return;                      // not a JPEG
-  const auto at = [&b](size_t i) -> size_t { return i < b.size() ? b[i] : 0; };  // stb reads 0
-  size_t i = 2;
+  // SOI, after any number of 0xFF fill bytes (stb accepts them, found by fuzz_png_sprite).
+  size_t i = 1;
+  while (i < b.size() && b[i] == 0xFF) ++i;
+  if (b.empty() || b[0] != 0xFF || i >= b.size() || b[i] != 0xD8) return;  // not a JPEG
+  ++i;
+  const auto at = [&b](size_t k) -> size_t { return k < b.size() ? b[k] : 0; };  // stb reads 0
   while (i + 1 < b.size()) {
     const size_t m = b[i + 1];
     // Entropy-coded data, fill bytes, stuffed zeros, RSTn, SOI, TEM carry no segment.
@@ -79,6 +82,7 @@ std::vector<uint8_t> png_without_empty_idat(const std::vector<uint8_t>& b) {
 
 ImageHeader read_image_header(const std::vector<uint8_t>& bytes, const std::string& what) {
   const int len = checked_len(bytes, what);
+  check_jpeg_huffman_tables(bytes, what);  // stbi_info parses a JPEG's tables too
   ImageHeader hdr;
   const int ok = stbi_info_from_memory(bytes.data(), len, &hdr.w, &hdr.h, &hdr.channels);
   MP_CHECK(ok, what << ": not a readable PNG/JPEG/BMP image (" << stbi_failure_reason() << ")");

@@ -100,6 +100,10 @@ TEST_CASE("fuzz corpus replay: CIFAR-10 binary batches and PNG sprites",
     if (valid) CHECK(decoded[name].n == (name == "sprite_2_rows" ? 2 : 1));
     if (!valid) CHECK_THAT(e, Catch::Contains("seed:" + name));
   }
+  // Regression (fuzz_png_sprite): a JPEG whose SOI follows 0xFF fill bytes, with an oversized
+  // Huffman table, reached stb's table builder through the header probe.
+  CHECK_THAT(outcome([&] { data::decode_cifar_png(sprites.at("crash_jpeg_fill_soi_dht"), "x"); }),
+             Catch::Contains("corrupt JPEG (a Huffman table declares"));
   // Regression (fuzz_png_sprite): a zero-length IDAT chunk is legal and changes nothing.
   REQUIRE(decoded.count("sprite_empty_idat"));
   CHECK(decoded["sprite_empty_idat"].pixels == decoded["sprite_1_row"].pixels);
@@ -180,7 +184,7 @@ TEST_CASE("fuzz corpus replay: image folders", "[apps][reliability][fuzz]") {
     if (name == "size_mismatch") CHECK_THAT(e, Catch::Contains("resized-or-rejected"));
     // Regression (fuzz_image_folder): a JPEG Huffman table of more than 256 codes overran
     // stb_image 2.27's tables; it is refused before stb sees it.
-    if (name == "crash_jpeg_dht_overflow")
+    if (name == "crash_jpeg_dht_overflow" || name == "crash_jpeg_dht_header_only")
       CHECK_THAT(e, Catch::Contains("corrupt JPEG (a Huffman table declares"));
   }
 }
