@@ -53,6 +53,8 @@ std::vector<fs::path> sorted_images(const fs::path& dir) {
   return files;
 }
 
+constexpr int64_t kMaxFolderImagePixels = int64_t{1} << 24;  // 4096 x 4096
+
 struct Sample {
   fs::path path;
   int32_t label;
@@ -70,6 +72,14 @@ class FolderDecoder {
                  sha256_hex(bytes.data(), bytes.size()) + "\n";
     ++files_;
     if (channels_ == 0) first_image(bytes, s.path);
+    // A file of a few hundred bytes can declare an image of billions of pixels (stb fills what
+    // is missing): refuse such sizes from the header before decoding (found by
+    // fuzz_image_folder, a 160-byte BMP that took seconds and hundreds of MB to decode).
+    const ImageHeader hdr = read_image_header(bytes, s.path.string());
+    MP_CHECK(int64_t(hdr.w) * hdr.h <= kMaxFolderImagePixels,
+             "image folder: " << s.path.string() << " is " << hdr.w << "x" << hdr.h
+                              << ", more than the " << kMaxFolderImagePixels
+                              << " pixels an image-folder image may have");
     const DecodedImage img = decode_image(bytes, channels_, s.path.string());
     std::vector<uint8_t> chw(static_cast<size_t>(img.w) * img.h * channels_);
     hwc_to_chw(img.hwc.data(), img.h, img.w, channels_, chw.data());

@@ -184,6 +184,8 @@ TEST_CASE("fuzz corpus replay: image folders", "[apps][reliability][fuzz]") {
     if (name == "size_mismatch") CHECK_THAT(e, Catch::Contains("resized-or-rejected"));
     // Regression (fuzz_image_folder): a JPEG Huffman table of more than 256 codes overran
     // stb_image 2.27's tables; it is refused before stb sees it.
+    // Regression (fuzz_image_folder, a timeout): a 160-byte BMP declaring 16187139x2 pixels.
+    if (name == "timeout_huge_bmp") CHECK_THAT(e, Catch::Contains("16187139x2, more than"));
     if (name == "crash_jpeg_dht_overflow" || name == "crash_jpeg_dht_header_only")
       CHECK_THAT(e, Catch::Contains("corrupt JPEG (a Huffman table declares"));
   }
