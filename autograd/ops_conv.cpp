@@ -1,9 +1,12 @@
-// 2-D convolution (im2col + sgemm in tensor/conv2d) with an optional fused ReLU.
+// 2-D convolution with an optional fused ReLU: 3x3 stride-1 pad-1 layers (the study's CNN) run
+// the direct kernels of tensor/conv3x3 (bias and ReLU fused into the forward's write-out, the
+// ReLU mask into the backward's first pass), everything else im2col + sgemm (tensor/conv2d).
 #include "autograd/node.h"
 #include "autograd/op_util.h"
 #include "autograd/ops.h"
 #include "autograd/profiler.h"
 #include "tensor/conv2d.h"
+#include "tensor/conv3x3.h"
 #include "tensor/elementwise.h"
 
 namespace mp::ag {
@@ -12,6 +15,8 @@ using detail::contig;
 using detail::shape_str;
 
 namespace {
+
+constexpr int64_t kDirectMinChannelsFwd = 3, kDirectMinChannelsBwd = 8;
 
 // Hands a parameter gradient to the engine, or adds it straight into the existing leaf grad
 // `acc` (from leaf_grad_out with beta 1).
@@ -37,13 +42,21 @@ Var conv_impl(const char* name, const Var& x, const Var& w, const Var& b, int64_
   Tensor Y = Tensor::empty({N, OC, g.OH, g.OW});
   prof.gemm(OC, N * g.col_cols(), g.col_rows());
   Tensor Bt = b.defined() ? contig(b) : Tensor();
-  conv2d_fwd(X.data(), Wt.data(), Bt.defined() ? Bt.data() : nullptr, N, g, OC, Y.data());
-  if (with_relu) relu_fwd(Y.data(), Y.data(), Y.numel());
+  const float* bias = Bt.defined() ? Bt.data() : nullptr;
+  // Measured (bench/bench_conv): the direct kernels win from 3 input channels forward and from
+  // 8 backward; a 1-channel first layer is faster as im2col + GEMM.
+  if (conv3x3_supported(g) && g.C >= kDirectMinChannelsFwd) {
+    conv3x3_fwd(X.data(), Wt.data(), bias, N, g, OC, with_relu, Y.data());
+  } else {
+    conv2d_fwd(X.data(), Wt.data(), bias, N, g, OC, Y.data());
+    if (with_relu) relu_fwd(Y.data(), Y.data(), Y.numel());
+  }
   if (!should_record({x, w, b})) return Var(Y);
   Tensor Ys = with_relu ? Y : Tensor();
   auto fn = [X, Wt, Ys, N, g, OC](const Tensor& G, BackwardCtx& ctx) {
+    const bool direct = conv3x3_supported(g) && g.C >= kDirectMinChannelsBwd;
     Tensor Gz = G;
-    if (Ys.defined()) {
+    if (Ys.defined() && !direct) {
       Gz = Tensor::empty(G.shape());
       relu_bwd(Ys.data(), G.data(), Gz.data(), G.numel());
     }
@@ -56,8 +69,13 @@ Var conv_impl(const char* name, const Var& x, const Var& w, const Var& b, int64_
     Tensor dx = ctx.needs(0) ? Tensor::empty(X.shape()) : Tensor();
     Tensor dw = w_direct ? *wacc : Tensor::empty(Wt.shape());  // the kernel always produces dw
     Tensor db = b_direct ? *bacc : ctx.needs(2) ? Tensor::empty({OC}) : Tensor();
-    conv2d_bwd(X.data(), Wt.data(), Gz.data(), N, g, OC, dx.defined() ? dx.data() : nullptr,
-               dw.data(), db.defined() ? db.data() : nullptr);
+    float* dxp = dx.defined() ? dx.data() : nullptr;
+    float* dbp = db.defined() ? db.data() : nullptr;
+    if (direct)
+      conv3x3_bwd(X.data(), Wt.data(), G.data(), Ys.defined() ? Ys.data() : nullptr, N, g, OC, dxp,
+                  dw.data(), dbp);
+    else
+      conv2d_bwd(X.data(), Wt.data(), Gz.data(), N, g, OC, dxp, dw.data(), dbp);
     if (dx.defined()) ctx.put(0, std::move(dx));
     if (ctx.needs(1) && !w_direct) put_or_accumulate(ctx, 1, wacc, std::move(dw));
     if (db.defined() && !b_direct) put_or_accumulate(ctx, 2, bacc, std::move(db));
