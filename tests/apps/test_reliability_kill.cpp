@@ -83,6 +83,7 @@ TEST_CASE(
     "uninterrupted run",
     "[apps][reliability][realdata]") {
   MP_REQUIRE_MNIST(data_root);
+  MP_SKIP_UNDER_SANITIZERS();
   MP_REQUIRE_BINARY(bin);
   TempDir tmp;
   std::vector<std::string> base = mp::testing::small_train_args(data_root);

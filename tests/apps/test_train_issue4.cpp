@@ -23,6 +23,7 @@ namespace fs = std::filesystem;
 TEST_CASE("train: an MLP on 5,000 real MNIST images with clean labels passes 85 % test accuracy",
           "[apps][train][realdata]") {
   MP_REQUIRE_MNIST(data_root);
+  MP_SKIP_UNDER_SANITIZERS();
   TempDir tmp;
   TrainConfig c = mp::testing::small_config(data_root);
   c.corrupt = 0.0;
@@ -48,6 +49,7 @@ TEST_CASE("train: an MLP on 5,000 real MNIST images with clean labels passes 85 
 TEST_CASE("train: random labels on 100 real MNIST images are memorised (100 % vs corrupted)",
           "[apps][train][realdata]") {
   MP_REQUIRE_MNIST(data_root);
+  MP_SKIP_UNDER_SANITIZERS();
   TempDir tmp;
   TrainConfig c = mp::testing::small_config(data_root);
   c.corrupt = 1.0;
