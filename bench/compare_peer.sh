@@ -1,44 +1,47 @@
 #!/bin/sh
-# Runs memprobe's benchmark and the PyTorch peer back to back, workload by workload (so each
-# pair shares the same minute of a possibly shared machine), and prints the ratios
-# memprobe / PyTorch. Usage (from the repository root):
-#   bench/compare_peer.sh [build-dir] [threads...]      default: build 1 2
-# Environment: PEER (default ../shared/peer/torch_peer.py, OUTSIDE this repository: the peer
-# script is shared between projects), RUNS (3), SECONDS_PER_RUN (3), ONLY (all workloads),
-# ROUNDS (1: repeat the whole comparison this many times, alternating the order).
+# Runs memprobe's benchmark and the PyTorch peer back to back and prints the ratios
+# memprobe / PyTorch. On a shared machine the load changes from one minute to the next, so each
+# workload is measured as PAIRS of short runs (memprobe then peer, the next pair peer then
+# memprobe), each pair giving one ratio; the median of the pair ratios is reported with the
+# spread. Usage (from the repository root):
+#   bench/compare_peer.sh [build-dir] [threads...]      default: build 2
+# Environment: PEER (default ../shared/peer/torch_peer.py -- OUTSIDE this repository, the peer
+# script is shared between projects), PAIRS (5), SECONDS_PER_RUN (3), ONLY (all workloads).
 set -eu
 BUILD=${1:-build}
 [ $# -gt 0 ] && shift
-THREADS=${*:-"1 2"}
+THREADS=${*:-2}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 PEER=${PEER:-$HERE/../shared/peer/torch_peer.py}
-RUNS=${RUNS:-3}
+PAIRS=${PAIRS:-5}
 SECS=${SECONDS_PER_RUN:-3}
-ONLY=${ONLY:-"cnn-cifar cnn-mnist mlp-mnist"}
-ROUNDS=${ROUNDS:-1}
+ONLY=${ONLY:-"mlp-mnist cnn-mnist cnn-cifar"}
 MP="$BUILD/memprobe"
 [ -x "$MP" ] || { echo "no $MP (build the memprobe target first)" >&2; exit 1; }
 [ -f "$PEER" ] || { echo "no peer script at $PEER (set PEER=...)" >&2; exit 1; }
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(lscpu | sed -n 's/^Model name: *//p') load: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# $("$MP" --version 2>&1 | head -1)"
-r=0
-while [ "$r" -lt "$ROUNDS" ]; do
-  r=$((r + 1))
-  for t in $THREADS; do
-    for w in $ONLY; do
-      if [ $((r % 2)) -eq 1 ]; then
-        m=$("$MP" --threads "$t" bench --only "$w" --runs "$RUNS" --seconds "$SECS" 2>/dev/null | grep '^workload=')
-        p=$(/usr/bin/python3 "$PEER" --threads "$t" --only "$w" --runs "$RUNS" --seconds "$SECS" | grep '^workload=')
-      else
-        p=$(/usr/bin/python3 "$PEER" --threads "$t" --only "$w" --runs "$RUNS" --seconds "$SECS" | grep '^workload=')
-        m=$("$MP" --threads "$t" bench --only "$w" --runs "$RUNS" --seconds "$SECS" 2>/dev/null | grep '^workload=')
-      fi
+mp_run() { "$MP" --threads "$1" bench --only "$2" --runs 1 --seconds "$SECS" 2>/dev/null | grep '^workload='; }
+peer_run() { /usr/bin/python3 "$PEER" --threads "$1" --only "$2" --runs 1 --seconds "$SECS" | grep '^workload='; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) | $(lscpu | sed -n 's/^Model name: *//p') | $(nproc) CPUs | load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# $("$MP" --version 2>&1 | head -1) vs $(/usr/bin/python3 -c 'import torch; print("torch", torch.__version__)')"
+for t in $THREADS; do
+  for w in $ONLY; do
+    tr_ratios="" in_ratios="" mts="" pts="" mis="" pis=""
+    i=0
+    while [ "$i" -lt "$PAIRS" ]; do
+      i=$((i + 1))
+      if [ $((i % 2)) -eq 1 ]; then m=$(mp_run "$t" "$w"); p=$(peer_run "$t" "$w")
+      else p=$(peer_run "$t" "$w"); m=$(mp_run "$t" "$w"); fi
       mt=$(field "$m" train_samples_per_s); mi=$(field "$m" infer_samples_per_s)
       pt=$(field "$p" train_samples_per_s); pi=$(field "$p" infer_samples_per_s)
-      awk -v w="$w" -v t="$t" -v mt="$mt" -v pt="$pt" -v mi="$mi" -v pi="$pi" 'BEGIN {
-        printf "workload=%s threads=%s train memprobe=%.1f torch=%.1f ratio=%.2f | infer memprobe=%.1f torch=%.1f ratio=%.2f\n",
-               w, t, mt, pt, mt / pt, mi, pi, mi / pi }'
+      tr_ratios="$tr_ratios $(awk -v a="$mt" -v b="$pt" 'BEGIN { printf "%.3f", a / b }')"
+      in_ratios="$in_ratios $(awk -v a="$mi" -v b="$pi" 'BEGIN { printf "%.3f", a / b }')"
+      mts="$mts $mt" pts="$pts $pt" mis="$mis $mi" pis="$pis $pi"
     done
+    med() { echo "$1" | tr ' ' '\n' | grep . | median; }
+    printf "workload=%s threads=%s train: memprobe %s torch %s ratio %.2f [%s ] | infer: memprobe %s torch %s ratio %.2f [%s ]\n" \
+      "$w" "$t" "$(med "$mts")" "$(med "$pts")" "$(med "$tr_ratios")" "$tr_ratios" \
+      "$(med "$mis")" "$(med "$pis")" "$(med "$in_ratios")" "$in_ratios"
   done
 done
