@@ -60,7 +60,9 @@ void add_reproduce_command(CLI::App& app) {
       g.seeds = opt.seeds;
       g.out_dir = opt.out.empty() ? "results/" + preset.name : opt.out.string();
       g.memprobe = self_executable();
-      g.extra_args = {"--threads", std::to_string(ctx.threads)};
+      // A job runs on another machine: it takes that machine's CPUs (or OMP_NUM_THREADS, which
+      // Slurm's --cpus-per-task sets) unless --threads was given here explicitly.
+      if (ctx.threads_given) g.extra_args = {"--threads", std::to_string(ctx.threads)};
       if (!opt.data_dir.empty()) g.extra_args.insert(g.extra_args.end(), {"--data-dir", opt.data_dir});
       if (opt.max_epochs >= 0) g.extra_args.insert(g.extra_args.end(), {"--max-epochs", std::to_string(opt.max_epochs)});
       if (opt.train_subset >= 0) g.extra_args.insert(g.extra_args.end(), {"--train-subset", std::to_string(opt.train_subset)});
@@ -72,7 +74,7 @@ void add_reproduce_command(CLI::App& app) {
       return 0;
     }
     print_header(ctx);
-    opt.command = "memprobe " + ctx.name.substr(ctx.name.find(' ') + 1) + " --preset " + preset.name;
+    opt.command = ctx.command_line;
     ReportResult r = reproduce(opt, ctx.err);
     ctx.out << "\n" << summary_table(r.summary).to_text() << "\n";
     const std::filesystem::path out = opt.out.empty() ? std::filesystem::path("results") / preset.name : opt.out;

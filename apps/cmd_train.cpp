@@ -69,7 +69,7 @@ void add_train(CLI::App& app) {
     c.resolve_defaults();
     const std::string dir = out->empty() ? "runs/" + run_name(c) : *out;
     TrainOptions o = *opt;
-    o.command = "memprobe " + ctx.name.substr(ctx.name.find(' ') + 1);
+    o.command = ctx.command_line;
     TrainOutcome r = train_run(c, dir, o, ctx.err);
     ctx.out << "run " << dir << ": epoch " << r.final_epoch << " (" << r.stop_reason << "), test "
             << format_percent(r.last.test_acc) << ", train vs corrupted "

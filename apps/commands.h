@@ -32,6 +32,7 @@ struct CommandContext {
   std::ostream& err;         // header, progress, warnings
   std::string name;          // "memprobe data fetch"
   int threads = 1;           // the thread count in force (after --threads was applied)
+  bool threads_given = false;  // --threads was on the command line (not a default)
   std::string command_line;  // "memprobe train --dataset mnist ..." (shell-quoted; for manifests)
 };
 using CommandAction = std::function<int(CommandContext&)>;  // returns the exit code

@@ -14,8 +14,6 @@ struct Preset {
   std::string description;
   TrainConfig base;             // dataset, model and any non-paper settings; seed/level set per run
   std::vector<double> levels;   // corruption levels
-  std::vector<std::string> probe_layers;  // empty = every probe-able layer
-  int64_t dynamics_max_checkpoints = 0;   // 0 = every saved checkpoint
 };
 
 const std::vector<Preset>& all_presets();

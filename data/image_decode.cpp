@@ -2,6 +2,7 @@
 
 #include <stb_image.h>
 
+#include <cctype>
 #include <climits>
 #include <cstring>
 
@@ -58,24 +59,51 @@ uint32_t be32(const uint8_t* p) {
 }
 
 // stb_image 2.27 memcpy()s a zero-length IDAT chunk into a not yet allocated (null) buffer,
-// which is undefined behaviour (found by fuzz_png_sprite). Such chunks carry no image data:
-// returns a copy without them when there are any, else an empty vector (use the input as is).
+// which is undefined behaviour (found by fuzz_png_sprite, twice: also when the chunk's CRC is cut
+// off by the end of the file). Such chunks carry no image data: returns a copy without them when
+// there are any, else an empty vector (use the input as is). A chunk is dropped as soon as its
+// 8-byte length + type header is present; any other truncated last chunk stays for stb to refuse.
 std::vector<uint8_t> png_without_empty_idat(const std::vector<uint8_t>& b) {
   static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   if (b.size() < 8 || std::memcmp(b.data(), kSig, 8) != 0) return {};
   const auto empty_idat = [&b](size_t p) {
     return be32(&b[p]) == 0 && std::memcmp(&b[p + 4], "IDAT", 4) == 0;
   };
+  // Chunks with a complete header: [p, p + 8) is readable; complete() when the whole chunk is.
+  const auto complete = [&b](size_t p) {
+    return p + 12 <= b.size() && be32(&b[p]) <= b.size() - p - 12;
+  };
   bool any = false;
-  for (size_t p = 8; p + 12 <= b.size() && be32(&b[p]) <= b.size() - p - 12; p += 12 + be32(&b[p]))
+  for (size_t p = 8; p + 8 <= b.size(); p += 12 + be32(&b[p])) {
     any = any || empty_idat(p);
+    if (!complete(p)) break;
+  }
   if (!any) return {};
   std::vector<uint8_t> out(b.begin(), b.begin() + 8);
   size_t p = 8;
-  for (; p + 12 <= b.size() && be32(&b[p]) <= b.size() - p - 12; p += 12 + be32(&b[p]))
+  for (; p + 8 <= b.size() && complete(p); p += 12 + be32(&b[p]))
     if (!empty_idat(p)) out.insert(out.end(), b.begin() + p, b.begin() + p + 12 + be32(&b[p]));
-  out.insert(out.end(), b.begin() + p, b.end());  // a truncated last chunk stays for stb to refuse
+  if (p + 8 > b.size() || !empty_idat(p)) out.insert(out.end(), b.begin() + p, b.end());
   return out;
+}
+
+// stb_image grows its IDAT buffer to a chunk's declared length before checking the bytes are
+// there, so a corrupt length makes it allocate up to 4 GB for a tiny file (found by
+// fuzz_png_sprite as an out-of-memory). A chunk that claims more bytes than the file has left
+// means the file is truncated or corrupt: refuse it by name before stb sees it.
+void check_png_chunk_lengths(const std::vector<uint8_t>& b, const std::string& what) {
+  static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (b.size() < 8 || std::memcmp(b.data(), kSig, 8) != 0) return;
+  for (size_t p = 8; p + 8 <= b.size();) {
+    const uint32_t len = be32(&b[p]);
+    const size_t left = b.size() - p - 8;
+    std::string type(reinterpret_cast<const char*>(&b[p + 4]), 4);
+    for (char& ch : type) ch = std::isalpha(static_cast<unsigned char>(ch)) ? ch : '?';
+    MP_CHECK(len <= left, what << ": corrupt or truncated PNG (chunk '" << type << "' at byte " << p << " declares " << len << " bytes, only "
+                               << left << " follow)");
+    if (left - len < 4) break;  // CRC cut off: stb refuses that itself
+    p += 12 + static_cast<size_t>(len);
+  }
 }
 
 }  // namespace
@@ -96,6 +124,7 @@ DecodedImage decode_image(const std::vector<uint8_t>& bytes, int req_channels,
            "decode_image: req_channels must be 0..4, got " << req_channels);
   checked_len(bytes, what);
   check_jpeg_huffman_tables(bytes, what);
+  check_png_chunk_lengths(bytes, what);
   const std::vector<uint8_t> cleaned = png_without_empty_idat(bytes);
   const std::vector<uint8_t>& in = cleaned.empty() ? bytes : cleaned;
   const int len = checked_len(in, what);

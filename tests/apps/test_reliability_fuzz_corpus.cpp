@@ -104,6 +104,15 @@ TEST_CASE("fuzz corpus replay: CIFAR-10 binary batches and PNG sprites",
   // Huffman table, reached stb's table builder through the header probe.
   CHECK_THAT(outcome([&] { data::decode_cifar_png(sprites.at("crash_jpeg_fill_soi_dht"), "x"); }),
              Catch::Contains("corrupt JPEG (a Huffman table declares"));
+  // Regression (fuzz_png_sprite): a zero-length IDAT whose CRC the end of the file cuts off
+  // reached stb's memcpy into a null buffer (undefined behaviour); now a clean error.
+  CHECK_THAT(outcome([&] { data::decode_cifar_png(sprites.at("crash_empty_idat_cut_crc"), "x"); }),
+             Catch::StartsWith("x: "));
+  // Regression (fuzz_png_sprite): an IDAT declaring 1.3 GB in a 72-byte file made stb allocate
+  // 2 GB before noticing the bytes were missing.
+  CHECK_THAT(
+      outcome([&] { data::decode_cifar_png(sprites.at("crash_idat_length_beyond_file"), "x"); }),
+      Catch::Contains("x: corrupt or truncated PNG (chunk 'IDAT' at byte 49 declares"));
   // Regression (fuzz_png_sprite): a zero-length IDAT chunk is legal and changes nothing.
   REQUIRE(decoded.count("sprite_empty_idat"));
   CHECK(decoded["sprite_empty_idat"].pixels == decoded["sprite_1_row"].pixels);

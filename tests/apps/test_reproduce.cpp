@@ -138,7 +138,19 @@ TEST_CASE("reproduce --emit-jobs writes one runnable command per level and seed"
   REQUIRE(lines.size() == 4);  // 2 levels x 2 seeds
   for (const std::string& l : lines) {
     CHECK(l.find(" reproduce ") != std::string::npos);
+    CHECK(l.find("--threads 1") != std::string::npos);  // given explicitly: passed on
     REQUIRE(std::system(("bash -c " + mp::app::shell_quote(l)).c_str()) == 0);
+  }
+  {
+    // Without --threads each job takes the CPUs of the machine it runs on, not the emitter's.
+    const fs::path jobs2 = tmp / "jobs2.txt";
+    std::string cmd2 = memprobe.string() + " reproduce --preset quick --levels 0 --out " +
+                       (tmp / "sweep2").string() + " --emit-jobs " + jobs2.string();
+    REQUIRE(std::system(cmd2.c_str()) == 0);
+    std::ifstream f2(jobs2);
+    std::string l2;
+    REQUIRE(std::getline(f2, l2));
+    CHECK(l2.find("--threads") == std::string::npos);
   }
   // The gathered runs make one report with both levels, two seeds each.
   std::string printed;
