@@ -5,6 +5,7 @@
 #include <cctype>
 #include <climits>
 #include <cstring>
+#include <string>
 
 #include "tensor/check.h"
 
@@ -19,10 +20,14 @@ int checked_len(const std::vector<uint8_t>& bytes, const std::string& what) {
   return static_cast<int>(bytes.size());
 }
 
-// stb_image 2.27 (Debian's) trusts the code counts of a JPEG DHT segment: a table declaring
-// more than 256 codes overruns its fixed-size tables (a heap overflow inside the decoder state,
-// found by fuzz_image_folder; stb 2.28 added the check). Walk the markers as stb reads them -
-// counts past a segment's end included - and refuse such a table before stb sees it.
+// stb_image 2.27 (Debian's) trusts a JPEG's Huffman tables in two ways that read or write out of
+// bounds, both found by fuzz_image_folder:
+//  - a DHT table declaring more than 256 codes overruns its fixed-size tables (a heap overflow
+//    inside the decoder state; stb 2.28 added that check);
+//  - a scan that decodes with a table no DHT segment defined walks the never-initialised
+//    table's maxcode[] past its end.
+// Walk the markers as stb reads them - counts past a segment's end included - and refuse such
+// files before stb sees them.
 void check_jpeg_huffman_tables(const std::vector<uint8_t>& b, const std::string& what) {
   // SOI, after any number of 0xFF fill bytes (stb accepts them, found by fuzz_png_sprite).
   size_t i = 1;
@@ -30,6 +35,8 @@ void check_jpeg_huffman_tables(const std::vector<uint8_t>& b, const std::string&
   if (b.empty() || b[0] != 0xFF || i >= b.size() || b[i] != 0xD8) return;  // not a JPEG
   ++i;
   const auto at = [&b](size_t k) -> size_t { return k < b.size() ? b[k] : 0; };  // stb reads 0
+  bool defined[2][16] = {};  // [DC=0 / AC=1][table id], as DHT segments define them
+  bool progressive = false;
   while (i + 1 < b.size()) {
     const size_t m = b[i + 1];
     // Entropy-coded data, fill bytes, stuffed zeros, RSTn, SOI, TEM carry no segment.
@@ -46,8 +53,28 @@ void check_jpeg_huffman_tables(const std::vector<uint8_t>& b, const std::string&
         for (size_t k = 1; k <= 16; ++k) n += at(p + k);
         MP_CHECK(n <= 256, what << ": corrupt JPEG (a Huffman table declares " << n
                                 << " codes, at most 256 exist)");
+        const size_t q = at(p);
+        if ((q >> 4) <= 1) defined[q >> 4][q & 15] = true;  // stb refuses other classes itself
         left -= static_cast<long>(17 + n);
         p += 17 + n;
+      }
+    }
+    if (m == 0xC0 || m == 0xC1 || m == 0xC2) progressive = m == 0xC2;
+    if (m == 0xDA) {
+      // Which tables this scan decodes with, as stb's decoder uses them: a baseline scan both of
+      // each component's; a progressive DC scan the DC table on its first pass only; a
+      // progressive AC scan the AC table.
+      const size_t ns = at(i + 4);
+      const size_t ss = at(i + 5 + 2 * ns), ah = at(i + 7 + 2 * ns) >> 4;
+      for (size_t c = 0; c < ns; ++c) {
+        const size_t q = at(i + 6 + 2 * c), hd = q >> 4, ha = q & 15;
+        const bool need_dc = !progressive || (ss == 0 && ah == 0);
+        const bool need_ac = !progressive || ss != 0;
+        MP_CHECK((!need_dc || defined[0][hd]) && (!need_ac || defined[1][ha]),
+                 what << ": corrupt JPEG (a scan uses Huffman table "
+                      << (need_dc && !defined[0][hd] ? "DC " + std::to_string(hd)
+                                                     : "AC " + std::to_string(ha))
+                      << ", which no DHT segment defines)");
       }
     }
     i += 2 + len;

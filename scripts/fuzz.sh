@@ -5,7 +5,10 @@
 # and exits non-zero if any target crashed. Crash inputs land in <build>/fuzz/artifacts/; turn
 # each into a regression test in tests/<layer>/ before fixing the reader.
 # Usage: scripts/fuzz.sh [seconds-per-target] [target...]     (default 60 s, all targets)
-# Env:   MEMPROBE_FUZZ_BUILD (default <repo>/build-fuzz), MEMPROBE_FUZZ_JOBS (default 2)
+# Env:   MEMPROBE_FUZZ_BUILD (default <repo>/build-fuzz), MEMPROBE_FUZZ_JOBS (default 2),
+#        MEMPROBE_FUZZ_SEED (libFuzzer -seed; default random, 1 when CI=true: CI then replays one
+#        fixed mutation sequence, which a longer local run with the same seed has covered first,
+#        instead of failing at random on whatever a new sequence happens to find).
 set -euo pipefail
 
 secs="${1:-60}"
@@ -39,11 +42,14 @@ for t in "${targets[@]}"; do
   dict=()
   [ -f "$root/fuzz/$t.dict" ] && dict=("-dict=$root/fuzz/$t.dict")
   before=$(find "$artifacts" -type f | wc -l)
+  seed=()
+  if [ -n "${MEMPROBE_FUZZ_SEED:-}" ]; then seed=("-seed=$MEMPROBE_FUZZ_SEED")
+  elif [ "${CI:-}" = true ]; then seed=("-seed=1"); fi
   rc=0
   # -rss_limit_mb catches a hostile header that makes a reader allocate absurd sizes;
   # -timeout catches hangs. Both count as crashes.
   "$bin" -max_total_time="$secs" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix="$artifacts/" "${dict[@]}" "$work" "$seeds" >"$log" 2>&1 || rc=$?
+    -artifact_prefix="$artifacts/" "${seed[@]}" "${dict[@]}" "$work" "$seeds" >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -1)
   crashes=$(( $(find "$artifacts" -type f | wc -l) - before ))
   if [ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ]; then crashes=1; fi
