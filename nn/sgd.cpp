@@ -20,6 +20,39 @@ SGD::SGD(NamedParams params, double lr, double momentum, double dampening, doubl
   if (momentum_ != 0.0) buf_ = make_state_slab();
 }
 
+namespace {
+
+// One range of the update, with every option a template constant: the per-element branches of a
+// generic loop (and the captured scalars the compiler must reload because p/g/b might alias
+// them) kept GCC from vectorising it, and at 2 threads the scalar loop took 7 ms per MLP step,
+// 40 % of the step (measured with perf). Same operations in the same order as before.
+template <bool kWd, bool kMom, bool kFirst, bool kNesterov>
+void sgd_range(float* __restrict p, const float* __restrict g, float* __restrict b, int64_t lo,
+               int64_t hi, float neg_lr, float wd, float mom, float damp1) {
+  for (int64_t i = lo; i < hi; ++i) {
+    float d = g[i];
+    if constexpr (kWd) d = d + wd * p[i];
+    if constexpr (kMom) {
+      const float bi = kFirst ? d : b[i] * mom + damp1 * d;
+      b[i] = bi;
+      d = kNesterov ? d + mom * bi : bi;
+    }
+    p[i] = p[i] + neg_lr * d;
+  }
+}
+
+using SgdRange = void (*)(float*, const float*, float*, int64_t, int64_t, float, float, float,
+                          float);
+
+template <bool kWd>
+SgdRange pick_sgd(bool mom, bool first, bool nesterov) {
+  if (!mom) return sgd_range<kWd, false, false, false>;
+  if (first) return nesterov ? sgd_range<kWd, true, true, true> : sgd_range<kWd, true, true, false>;
+  return nesterov ? sgd_range<kWd, true, false, true> : sgd_range<kWd, true, false, false>;
+}
+
+}  // namespace
+
 void SGD::step() {
   check_slab();
   ag::NoGradGuard no_grad;
@@ -29,21 +62,12 @@ void SGD::step() {
   // PyTorch passes these Python floats to float kernels, i.e. rounds each once to float.
   const float neg_lr = static_cast<float>(-lr_), wd = static_cast<float>(weight_decay_);
   const float mom = static_cast<float>(momentum_), damp1 = static_cast<float>(1.0 - dampening_);
-  const bool first = !has_buf_, nesterov = nesterov_;
-  parallel_for(
-      values_.numel(), 8,
-      [=](int64_t lo, int64_t hi) {
-        for (int64_t i = lo; i < hi; ++i) {
-          float d = g[i];
-          if (wd != 0.0f) d = d + wd * p[i];
-          if (b) {
-            b[i] = first ? d : b[i] * mom + damp1 * d;
-            d = nesterov ? d + mom * b[i] : b[i];
-          }
-          p[i] = p[i] + neg_lr * d;
-        }
-      },
-      16);
+  const bool first = !has_buf_;
+  const SgdRange run = wd != 0.0f ? pick_sgd<true>(b != nullptr, first, nesterov_)
+                                  : pick_sgd<false>(b != nullptr, first, nesterov_);
+  parallel_for_stream(
+      values_.numel(), 3,
+      [=](int64_t lo, int64_t hi) { run(p, g, b, lo, hi, neg_lr, wd, mom, damp1); }, 16);
   has_buf_ = has_buf_ || b != nullptr;
   ++step_count_;
 }
