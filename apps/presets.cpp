@@ -24,18 +24,22 @@ std::vector<Preset> make_presets() {
   // quick: the whole pipeline in a few minutes on 2 cores. A 1,000-image stratified MNIST subset
   // and a raised SGD learning rate (the paper's 1e-3 takes hundreds of epochs to memorise; Adam
   // 1e-3 was slower still in our measurement) let the MLP fit most of the 80 % random labels
-  // within 60 epochs; by then its test accuracy has collapsed (measured: ~28 % at epoch 38)
-  // while the probes' has not, so the effect is already clear. A demonstration, not the paper.
+  // within 60 epochs; by then its test accuracy has collapsed while the hidden layers' probes'
+  // has not (measured at p = 0.8: model 24.8 %, linear probe at fc1 42.5 %). The first 2,000
+  // test images (not 10,000): evaluation and probing of ~20 checkpoints per level dominated the
+  // run (9.3 min on a quiet 2-core machine with 10,000; accuracy is then +-1 %, ample for a
+  // demonstration). Not the paper's settings.
   Preset q;
   q.name = "quick";
   q.description =
-      "MNIST MLP on a 1,000-image stratified subset, levels 0 / 0.4 / 0.8, SGD lr 0.01, "
-      "at most 60 epochs: the whole study in a few minutes (a demonstration, not the paper's "
-      "settings)";
+      "MNIST MLP on a 1,000-image stratified subset (first 2,000 test images), levels 0 / 0.4 / "
+      "0.8, SGD lr 0.01, at most 60 epochs: the whole study in a few minutes (a demonstration, "
+      "not the paper's settings)";
   q.base.dataset = "mnist";
   q.base.model = "mlp";
   q.base.train_subset = 1000;
   q.base.subset_mode = "stratified";
+  q.base.test_subset = 2000;
   q.base.lr = 0.01;
   q.base.max_epochs = 60;
   q.base.checkpoints = "paper";

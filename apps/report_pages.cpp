@@ -193,8 +193,9 @@ Doc build_doc(const ReportResult& res, const ReportOptions& opt) {
   heading(d, 2, "Summary");
   para(d,
        "Test accuracy (%) at the final epoch on the true test labels, mean ± sample sd over "
-       "seeds; probes at their best layer (named in parentheses: the layer most often best "
-       "across seeds). \"edited model\" is the model with its output layer replaced by the "
+       "seeds; probes at their best hidden layer (named in parentheses: the layer most often "
+       "best across seeds). \"input: MASC / linear\" is the same probes on the raw pixels, the "
+       "baseline that does not depend on the model (METHOD.md §10). \"edited model\" is the model with its output layer replaced by the "
        "linear probe of the last hidden layer. \"train acc (corrupted)\" is the model's final "
        "training accuracy on the corrupted labels. [n=k]: only k seeds had the value.");
   table(d, summary_table(res.summary));
@@ -278,8 +279,8 @@ summary{cursor:pointer;font-weight:600}
 }  // namespace
 
 std::string summary_markdown(const ReportResult& r) {
-  return "# memprobe summary\n\nTest accuracy (%), mean ± sd over seeds; best layer in "
-         "parentheses.\n\n" +
+  return "# memprobe summary\n\nTest accuracy (%), mean ± sd over seeds; best hidden layer in "
+         "parentheses; the last column is the input-layer baseline.\n\n" +
          summary_table(r.summary).to_markdown();
 }
 

@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "probes/layer_probes.h"
 #include "tensor/csv.h"
 
 namespace mp::app {
@@ -135,6 +136,7 @@ PlotSpec level_plot(const std::vector<const SummaryRow*>& rows, const fs::path& 
 // linear probe test accuracy, edited-model test accuracy.
 struct EpochValues {
   double model = kNaN, masc = kNaN, linear = kNaN, edited = kNaN;
+  double masc_input = kNaN, linear_input = kNaN;  // used only when no hidden layer was probed
 };
 
 double max_nan(double a, double b) {
@@ -150,10 +152,17 @@ std::map<int, EpochValues> run_dynamics(const RunData& r) {
       v.model = d.value;
     else if (d.probe == "edited")
       v.edited = d.value;
-    else if (d.probe == "masc")
-      v.masc = max_nan(v.masc, d.value);
-    else if (d.probe == "linear")
-      v.linear = max_nan(v.linear, d.value);
+    else if (d.probe == "masc" || d.probe == "linear") {
+      // Best hidden layer, as in the summary (report_summary.h); the input is the baseline.
+      const bool input = probes::is_input_layer(d.layer);
+      double& slot = d.probe == "masc" ? (input ? v.masc_input : v.masc)
+                                       : (input ? v.linear_input : v.linear);
+      slot = max_nan(slot, d.value);
+    }
+  }
+  for (auto& [e, v] : out) {
+    if (std::isnan(v.masc)) v.masc = v.masc_input;
+    if (std::isnan(v.linear)) v.linear = v.linear_input;
   }
   // Without dynamics rows for the model, metrics.csv still has its test accuracy per epoch.
   bool any_model = false;

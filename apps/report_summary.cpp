@@ -8,6 +8,7 @@
 #include <map>
 #include <tuple>
 
+#include "probes/layer_probes.h"
 #include "tensor/csv.h"
 
 namespace mp::app {
@@ -54,9 +55,22 @@ const ProbeRow* best_layer(const RunData& run, const std::string& probe,
   const ProbeRow* best = nullptr;
   for (const ProbeRow* p : run.probe_rows(*epoch, probe, subspace)) {
     if (std::isnan(p->test_acc)) continue;
-    if (!best || p->test_acc > best->test_acc) best = p;
+    const bool hidden = !probes::is_input_layer(p->layer);
+    const bool best_hidden = best && !probes::is_input_layer(best->layer);
+    if (!best || (hidden && !best_hidden) ||
+        (hidden == best_hidden && p->test_acc > best->test_acc))
+      best = p;
   }
   return best;
+}
+
+const ProbeRow* input_layer_row(const RunData& run, const std::string& probe,
+                                const std::string& subspace) {
+  const auto epoch = run.probe_epoch();
+  if (!epoch) return nullptr;
+  for (const ProbeRow* p : run.probe_rows(*epoch, probe, subspace))
+    if (probes::is_input_layer(p->layer) && !std::isnan(p->test_acc)) return p;
+  return nullptr;
 }
 
 const TransferRow* final_transfer(const RunData& run) {
@@ -130,6 +144,12 @@ std::vector<SummaryRow> summarize(const std::vector<RunData>& runs) {
     row.linear = probe_stat(group, "linear", "corrupted");
     row.ncm = probe_stat(group, "ncm", "corrupted");
     row.logreg = probe_stat(group, "logreg", "corrupted");
+    for (auto [stat, probe] : {std::pair{&row.masc_input, "masc"}, {&row.linear_input, "linear"}}) {
+      std::vector<double> v;
+      for (const RunData* r : group)
+        if (const ProbeRow* p = input_layer_row(*r, probe, "corrupted")) v.push_back(p->test_acc);
+      *stat = mean_sd(v);
+    }
     out.push_back(std::move(row));
   }
   return out;
@@ -163,7 +183,11 @@ void write_summary_csv(const std::string& path, const std::vector<SummaryRow>& r
                      "logreg_layer",
                      "edited_test_acc",
                      "edited_test_acc_sd",
-                     "train_acc_corrupted"});
+                     "train_acc_corrupted",
+                     "masc_input",
+                     "masc_input_sd",
+                     "linear_input",
+                     "linear_input_sd"});
   for (const auto& r : rows) {
     std::vector<std::string> c = {r.dataset,
                                   r.model,
@@ -179,6 +203,10 @@ void write_summary_csv(const std::string& path, const std::vector<SummaryRow>& r
     c.push_back(cell(r.edited_test_acc.mean));
     c.push_back(cell(r.edited_test_acc.sd));
     c.push_back(cell(r.train_acc_corrupted.mean));
+    for (const Stat* s : {&r.masc_input, &r.linear_input}) {
+      c.push_back(cell(s->mean));
+      c.push_back(cell(s->sd));
+    }
     w.row(c);
   }
   w.close();
@@ -196,13 +224,19 @@ static std::string display(const Stat& s, int n_seeds) {
 
 Table summary_table(const std::vector<SummaryRow>& rows) {
   Table t({"dataset", "model", "level", "seeds", "model test", "MASC (corrupted)", "MASC (true)",
-           "linear probe", "NCM", "logreg", "edited model", "train acc (corrupted)"});
+           "linear probe", "NCM", "logreg", "edited model", "train acc (corrupted)",
+           "input: MASC / linear"});
   for (const auto& r : rows) {
     t.add_row({r.dataset, r.model, level_string(r.level), std::to_string(r.n_seeds),
                display(r.model_test_acc, r.n_seeds), display(r.masc_corrupted, r.n_seeds),
                display(r.masc_true, r.n_seeds), display(r.linear, r.n_seeds),
                display(r.ncm, r.n_seeds), display(r.logreg, r.n_seeds),
-               display(r.edited_test_acc, r.n_seeds), display(r.train_acc_corrupted, r.n_seeds)});
+               display(r.edited_test_acc, r.n_seeds), display(r.train_acc_corrupted, r.n_seeds),
+               r.masc_input.computed() || r.linear_input.computed()
+                   ? (r.masc_input.computed() ? format_percent(r.masc_input.mean, 2) : "-") +
+                         " / " +
+                         (r.linear_input.computed() ? format_percent(r.linear_input.mean, 2) : "-")
+                   : "not computed"});
   }
   return t;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // The study's summary: one row per (dataset, model, corruption level), final-epoch values
 // averaged over seeds (docs/formats.md, summary.csv). For each probe the per-seed value is its
-// best layer's test accuracy (best = highest test accuracy at the run's last probed epoch); the
+// best layer's test accuracy (best = highest test accuracy over the hidden layers at the run's
+// last probed epoch; the input layer is reported apart, as the baseline); the
 // row holds the mean and sample sd of those values and names the layer chosen most often
 // (ties: the earliest layer in network order).
 #include <string>
@@ -30,10 +31,12 @@ struct SummaryRow {
   std::vector<int64_t> seeds;
   Stat model_test_acc, masc_corrupted, masc_true, linear, ncm, logreg, edited_test_acc,
       train_acc_corrupted;
+  Stat masc_input, linear_input;  // the input-layer baseline (corrupted labels), no best layer
 };
 
-// Best layer of one run for (probe, subspace) at the run's last probed epoch: the row with the
-// highest test accuracy (NaN rows never win; ties: the earlier row). nullptr if none.
+// Best layer of one run for (probe, subspace) at the run's last probed epoch: the hidden layer
+// with the highest test accuracy (NaN rows never win; ties: the earlier row); the input layer
+// is the baseline and wins only when no hidden layer was probed. nullptr if none.
 const ProbeRow* best_layer(const RunData& run, const std::string& probe,
                            const std::string& subspace);
 // The edited model's row at the latest transfer epoch (bias "zero" preferred).

@@ -94,12 +94,24 @@ std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerInputs
   return out;
 }
 
+bool is_input_layer(const std::string& layer) {
+  return layer == "input";
+}
+
 std::vector<bool> best_layers(const std::vector<ProbeResult>& results) {
   std::map<std::string, size_t> best;
   for (size_t i = 0; i < results.size(); ++i) {
     const std::string key = results[i].probe + "/" + results[i].subspace;
     auto it = best.find(key);
-    if (it == best.end() || results[i].test_acc > results[it->second].test_acc) best[key] = i;
+    const bool hidden = !is_input_layer(results[i].layer);
+    if (it == best.end()) {
+      best[key] = i;
+      continue;
+    }
+    const ProbeResult& cur = results[it->second];
+    const bool cur_hidden = !is_input_layer(cur.layer);
+    if ((hidden && !cur_hidden) || (hidden == cur_hidden && results[i].test_acc > cur.test_acc))
+      best[key] = i;
   }
   std::vector<bool> mark(results.size(), false);
   for (const auto& kv : best) mark[kv.second] = true;

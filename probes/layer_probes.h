@@ -35,7 +35,13 @@ void check_probe_spec(const ProbeSpec& spec);
 std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerInputs& in,
                                      const ProbeSpec& spec);
 
-// Marks, per (probe, subspace), the result with the highest test accuracy (first on ties).
+// The raw input is the study's fixed baseline (METHOD.md §10: a probe on the pixels does not
+// depend on the model), so "best layer" means best *hidden* layer: the input competes only when
+// no other layer was probed.
+bool is_input_layer(const std::string& layer);
+
+// Marks, per (probe, subspace), the result with the highest test accuracy (first on ties) among
+// the hidden layers (the input only when it is the sole layer of that probe).
 std::vector<bool> best_layers(const std::vector<ProbeResult>& results);
 
 }  // namespace mp::probes

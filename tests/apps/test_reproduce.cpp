@@ -74,17 +74,30 @@ TEST_CASE("reproduce writes a summary consistent with every run's own files", "[
     // The edited model's accuracy is the run's transfer.csv row.
     mp::CsvTable transfer = mp::read_csv((dir / "transfer.csv").string());
     CHECK(summary.number(s, "edited_test_acc") == transfer.number(0, "test_acc"));
-    // The best-layer linear probe is the maximum over the run's probes.csv linear rows, and the
-    // layer named is the one marked best.
+    // The best-layer linear probe is the maximum over the run's probes.csv linear rows of the
+    // hidden layers, and that row alone is marked best; the input layer's row is the baseline
+    // column.
     mp::CsvTable probes = mp::read_csv((dir / "probes.csv").string());
     double best = -1;
     std::string best_layer;
-    for (size_t i = 0; i < probes.rows.size(); ++i)
-      if (probes.at(i, "probe") == "linear" && probes.number(i, "test_acc") > best) {
+    int marked = 0;
+    for (size_t i = 0; i < probes.rows.size(); ++i) {
+      if (probes.at(i, "probe") != "linear") continue;
+      if (probes.at(i, "layer") == "input") {
+        CHECK(summary.number(s, "linear_input") == probes.number(i, "test_acc"));
+        CHECK(probes.at(i, "best") == "0");
+        continue;
+      }
+      marked += probes.at(i, "best") == "1";
+      if (probes.number(i, "test_acc") > best) {
         best = probes.number(i, "test_acc");
         best_layer = probes.at(i, "layer");
-        CHECK(probes.at(i, "best") == "1");
       }
+    }
+    CHECK(marked == 1);
+    for (size_t i = 0; i < probes.rows.size(); ++i)
+      if (probes.at(i, "probe") == "linear" && probes.at(i, "layer") == best_layer)
+        CHECK(probes.at(i, "best") == "1");
     CHECK(summary.number(s, "linear") == best);
     CHECK(summary.at(s, "linear_layer") == best_layer);
     // Re-running the individual command gives the same number for that layer (deterministic).
