@@ -85,14 +85,18 @@ uint32_t be32(const uint8_t* p) {
   return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
 }
 
+bool is_png(const std::vector<uint8_t>& b) {
+  static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  return b.size() >= 8 && std::memcmp(b.data(), kSig, 8) == 0;
+}
+
 // stb_image 2.27 memcpy()s a zero-length IDAT chunk into a not yet allocated (null) buffer,
 // which is undefined behaviour (found by fuzz_png_sprite, twice: also when the chunk's CRC is cut
 // off by the end of the file). Such chunks carry no image data: returns a copy without them when
 // there are any, else an empty vector (use the input as is). A chunk is dropped as soon as its
 // 8-byte length + type header is present; any other truncated last chunk stays for stb to refuse.
 std::vector<uint8_t> png_without_empty_idat(const std::vector<uint8_t>& b) {
-  static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  if (b.size() < 8 || std::memcmp(b.data(), kSig, 8) != 0) return {};
+  if (!is_png(b)) return {};
   const auto empty_idat = [&b](size_t p) {
     return be32(&b[p]) == 0 && std::memcmp(&b[p + 4], "IDAT", 4) == 0;
   };
@@ -119,15 +123,15 @@ std::vector<uint8_t> png_without_empty_idat(const std::vector<uint8_t>& b) {
 // fuzz_png_sprite as an out-of-memory). A chunk that claims more bytes than the file has left
 // means the file is truncated or corrupt: refuse it by name before stb sees it.
 void check_png_chunk_lengths(const std::vector<uint8_t>& b, const std::string& what) {
-  static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  if (b.size() < 8 || std::memcmp(b.data(), kSig, 8) != 0) return;
+  if (!is_png(b)) return;
   for (size_t p = 8; p + 8 <= b.size();) {
     const uint32_t len = be32(&b[p]);
     const size_t left = b.size() - p - 8;
     std::string type(reinterpret_cast<const char*>(&b[p + 4]), 4);
     for (char& ch : type) ch = std::isalpha(static_cast<unsigned char>(ch)) ? ch : '?';
-    MP_CHECK(len <= left, what << ": corrupt or truncated PNG (chunk '" << type << "' at byte " << p << " declares " << len << " bytes, only "
-                               << left << " follow)");
+    MP_CHECK(len <= left, what << ": corrupt or truncated PNG (chunk '" << type << "' at byte "
+                               << p << " declares " << len << " bytes, only " << left
+                               << " follow)");
     if (left - len < 4) break;  // CRC cut off: stb refuses that itself
     p += 12 + static_cast<size_t>(len);
   }
