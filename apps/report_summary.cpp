@@ -55,10 +55,7 @@ const ProbeRow* best_layer(const RunData& run, const std::string& probe,
   const ProbeRow* best = nullptr;
   for (const ProbeRow* p : run.probe_rows(*epoch, probe, subspace)) {
     if (std::isnan(p->test_acc)) continue;
-    const bool hidden = !probes::is_input_layer(p->layer);
-    const bool best_hidden = best && !probes::is_input_layer(best->layer);
-    if (!best || (hidden && !best_hidden) ||
-        (hidden == best_hidden && p->test_acc > best->test_acc))
+    if (!best || probes::better_layer(p->layer, p->test_acc, best->layer, best->test_acc))
       best = p;
   }
   return best;

@@ -98,19 +98,21 @@ bool is_input_layer(const std::string& layer) {
   return layer == "input";
 }
 
+bool better_layer(const std::string& layer, double test_acc, const std::string& incumbent_layer,
+                  double incumbent_acc) {
+  const bool hidden = !is_input_layer(layer), inc_hidden = !is_input_layer(incumbent_layer);
+  if (hidden != inc_hidden) return hidden;
+  return test_acc > incumbent_acc;
+}
+
 std::vector<bool> best_layers(const std::vector<ProbeResult>& results) {
   std::map<std::string, size_t> best;
   for (size_t i = 0; i < results.size(); ++i) {
     const std::string key = results[i].probe + "/" + results[i].subspace;
     auto it = best.find(key);
-    const bool hidden = !is_input_layer(results[i].layer);
-    if (it == best.end()) {
-      best[key] = i;
-      continue;
-    }
-    const ProbeResult& cur = results[it->second];
-    const bool cur_hidden = !is_input_layer(cur.layer);
-    if ((hidden && !cur_hidden) || (hidden == cur_hidden && results[i].test_acc > cur.test_acc))
+    if (it == best.end() ||
+        better_layer(results[i].layer, results[i].test_acc, results[it->second].layer,
+                     results[it->second].test_acc))
       best[key] = i;
   }
   std::vector<bool> mark(results.size(), false);

@@ -40,6 +40,11 @@ std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerInputs
 // no other layer was probed.
 bool is_input_layer(const std::string& layer);
 
+// The one ordering behind every "best layer" (probes.csv, the summary, the dynamics plot): a
+// hidden layer beats the input; otherwise the higher test accuracy wins (ties: the incumbent).
+bool better_layer(const std::string& layer, double test_acc, const std::string& incumbent_layer,
+                  double incumbent_acc);
+
 // Marks, per (probe, subspace), the result with the highest test accuracy (first on ties) among
 // the hidden layers (the input only when it is the sole layer of that probe).
 std::vector<bool> best_layers(const std::vector<ProbeResult>& results);

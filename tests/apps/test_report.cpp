@@ -150,7 +150,11 @@ TEST_CASE("summary.csv holds the summary in exact form; one seed has an empty sd
                                                     "logreg_layer",
                                                     "edited_test_acc",
                                                     "edited_test_acc_sd",
-                                                    "train_acc_corrupted"};
+                                                    "train_acc_corrupted",
+                                                    "masc_input",
+                                                    "masc_input_sd",
+                                                    "linear_input",
+                                                    "linear_input_sd"};
   CHECK(t.header == expected_header);
   REQUIRE(t.rows.size() == 5);
   // Row order: fashion-mnist first, then mnist cnn/mlp by level.
