@@ -61,7 +61,7 @@ const char* kChecks[] = {"manifest", "checkpoints", "metrics",  "dataset",
 
 }  // namespace
 
-TEST_CASE("audit: a fresh run passes every check; each tampering fails its check",
+TEST_CASE("audit: a fresh run passes every check, each tampering fails its check",
           "[apps][audit][realdata]") {
   MP_REQUIRE_MNIST(data_root);
   TempDir tmp;

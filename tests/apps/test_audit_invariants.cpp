@@ -19,7 +19,7 @@ using namespace mp::app;
 using mp::testing::TempDir;
 namespace fs = std::filesystem;
 
-TEST_CASE("invariants: a memorising model's probes beat it; the zero-bias edit equals the probe",
+TEST_CASE("invariants: a memorising model's probes beat it, the zero-bias edit equals the probe",
           "[apps][audit][realdata]") {
   MP_REQUIRE_MNIST(data_root);
   MP_SKIP_UNDER_SANITIZERS();

@@ -66,7 +66,7 @@ TEST_CASE("bench: one line per workload in the peer's format", "[apps][bench]") 
   CHECK(r.out.find("OpenBLAS") != std::string::npos);
 }
 
-TEST_CASE("bench: --only selects workloads; an unknown one is a one-line error", "[apps][bench]") {
+TEST_CASE("bench: --only selects workloads, an unknown one is a one-line error", "[apps][bench]") {
   const Result r = run({"--threads", "1", "bench", "--only", "mlp-mnist", "--runs", "1",
                         "--seconds", "0.001", "--warmup", "0", "--infer-batch", "2"});
   REQUIRE(r.rc == 0);

@@ -153,7 +153,7 @@ TEST_CASE("cli: info reports a dataset whose files are present", "[apps][cli]") 
 }
 
 TEST_CASE(
-    "cli: actions get the command line, the name and the thread count; their errors "
+    "cli: actions get the command line, the name and the thread count, their errors "
     "are formatted",
     "[apps][cli]") {
   std::string line, name;

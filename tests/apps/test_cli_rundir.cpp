@@ -82,7 +82,7 @@ TEST_CASE("run dir: checkpoint files and --checkpoint last|N", "[apps][rundir]")
   CHECK_FALSE(error_of([&] { r.resolve_checkpoint("4x"); }).empty());
 }
 
-TEST_CASE("run dir: open requires a manifest; find_runs scans a tree", "[apps][rundir]") {
+TEST_CASE("run dir: open requires a manifest, find_runs scans a tree", "[apps][rundir]") {
   TempDir tmp;
   CHECK(error_of([&] { RunDir::open(tmp / "nope"); }).find("is not a directory") !=
         std::string::npos);
@@ -107,7 +107,7 @@ TEST_CASE("run dir: open requires a manifest; find_runs scans a tree", "[apps][r
   CHECK_NOTHROW(RunDir::open(tmp / "c"));
 }
 
-TEST_CASE("manifest: round trip keeps unknown keys; typed fields are validated", "[apps][rundir]") {
+TEST_CASE("manifest: round trip keeps unknown keys, typed fields are validated", "[apps][rundir]") {
   TempDir tmp;
   const std::string path = (tmp / "manifest.json").string();
   Manifest m;

@@ -49,7 +49,7 @@ void command_paths(CLI::App* app, const std::string& prefix, std::vector<std::st
 
 }  // namespace
 
-TEST_CASE("cli validation: every bad training flag is one error line naming it; nothing written",
+TEST_CASE("cli validation: every bad training flag is one error line naming it, nothing written",
           "[apps][reliability]") {
   TempDir tmp;
   const std::vector<Bad> bad = {

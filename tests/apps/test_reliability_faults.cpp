@@ -40,7 +40,7 @@ std::vector<fs::path> temp_files_under(const fs::path& root) {
 }  // namespace
 
 TEST_CASE(
-    "reliability: a diverging run stops naming epoch and batch; the last good checkpoint "
+    "reliability: a diverging run stops naming epoch and batch, the last good checkpoint "
     "stays usable",
     "[apps][reliability][realdata]") {
   MP_REQUIRE_MNIST(data_root);

@@ -93,7 +93,7 @@ TEST_CASE("summary: means, sample sds and best layers match hand computation", "
   CHECK(c.linear.layer == "fc1");
 }
 
-TEST_CASE("summary: the most frequent best layer wins; earlier epochs are ignored",
+TEST_CASE("summary: the most frequent best layer wins, earlier epochs are ignored",
           "[apps][report]") {
   TempDir tmp;
   for (int seed : {1, 2, 3}) {
@@ -117,7 +117,7 @@ TEST_CASE("summary: the most frequent best layer wins; earlier epochs are ignore
   CHECK(rows[0].linear.mean == Approx((0.72 + 0.70 + 0.69) / 3).margin(1e-12));
 }
 
-TEST_CASE("summary.csv holds the summary in exact form; one seed has an empty sd",
+TEST_CASE("summary.csv holds the summary in exact form, one seed has an empty sd",
           "[apps][report]") {
   TempDir tmp;
   mp::testing::write_standard_tree(tmp.path());
@@ -284,7 +284,7 @@ TEST_CASE("report: partial runs say 'not computed' and never abort", "[apps][rep
   CHECK(saw_empty);
 }
 
-TEST_CASE("report: runs gathered from two machines are merged; conflicts are warned about",
+TEST_CASE("report: runs gathered from two machines are merged, conflicts are warned about",
           "[apps][report]") {
   TempDir tmp;
   FakeRun r;

@@ -164,7 +164,7 @@ TEST_CASE("batch_norm2d updates running statistics like PyTorch", "[autograd]") 
   REQUIRE(y.data().at({0, 0, 0, 0}) == Approx(-1.5f / std::sqrt(1.25f + 1e-5f)));
 }
 
-TEST_CASE("gradcheck: dropout with a fixed mask; identity when not training", "[autograd]") {
+TEST_CASE("gradcheck: dropout with a fixed mask, identity when not training", "[autograd]") {
   Tensor x = uniform_tensor({4, 5}, -1, 1, 101);
   REQUIRE_GRADCHECK(gradcheck(
       [](const Inputs& v) {

@@ -23,7 +23,7 @@ TEST_CASE("a Var used twice accumulates both gradient contributions", "[autograd
   REQUIRE(x.grad().to_vector() == std::vector<float>({0.0f, 0.0f, 0.0f}));
 }
 
-TEST_CASE("gradients reach only inputs that require them; intermediates keep none", "[autograd]") {
+TEST_CASE("gradients reach only inputs that require them, intermediates keep none", "[autograd]") {
   Var a(Tensor::from_vector({2}, {1.0f, 2.0f}), true);
   Var b(Tensor::from_vector({2}, {3.0f, 4.0f}), false);
   Var h = a * b;
@@ -60,7 +60,7 @@ TEST_CASE("no-grad mode and inputs without requires_grad record nothing", "[auto
   REQUIRE(std::string(w.grad_fn()->name()) == "relu");
 }
 
-TEST_CASE("backward frees saved tensors; a second backward through the graph is refused",
+TEST_CASE("backward frees saved tensors, a second backward through the graph is refused",
           "[autograd]") {
   Var x(Tensor::from_vector({2}, {1.0f, 2.0f}), true);
   Var y = sum(x * x);
@@ -90,7 +90,7 @@ TEST_CASE("a 100,000-op chain backpropagates and is destroyed without recursion"
   SUCCEED("no stack overflow");
 }
 
-TEST_CASE("detach leaves the graph; mutable_data refuses in-place changes under grad mode",
+TEST_CASE("detach leaves the graph, mutable_data refuses in-place changes under grad mode",
           "[autograd]") {
   Var x(Tensor::from_vector({2}, {1.0f, 2.0f}), true);
   Var d = (x * x).detach();

@@ -65,7 +65,7 @@ TEST_CASE("corrupt_labels shuffle mode equals numpy's shuffle of the selected la
   CHECK(before == after);
 }
 
-TEST_CASE("corrupt_labels rejects p outside [0, 1] and bad labels", "[data][corruption]") {
+TEST_CASE("corrupt_labels rejects p outside 0..1 and bad labels", "[data][corruption]") {
   CHECK_THROWS_WITH(data::corrupt_labels(kLabels, 10, -0.1, 1), Catch::Contains("[0, 1]"));
   CHECK_THROWS_WITH(data::corrupt_labels(kLabels, 10, 1.5, 1), Catch::Contains("1.5"));
   CHECK_THROWS_AS(data::corrupt_labels(kLabels, 10, std::nan(""), 1), mp::Error);

@@ -153,7 +153,7 @@ TEST_CASE("IDX: image and label counts must agree", "[data][idx]") {
   CHECK_THAT(msg, Catch::Contains("holds 5 images") && Catch::Contains("4 labels"));
 }
 
-TEST_CASE("IDX: a label outside [0, K) is rejected", "[data][idx]") {
+TEST_CASE("IDX: a label outside 0..K-1 is rejected", "[data][idx]") {
   TempDir d;
   IdxFiles f = small_idx(5);
   write_file(d / "im", f.images);

@@ -134,7 +134,7 @@ TEST_CASE("MNIST: official .gz files placed in a data dir are verified by conten
   CHECK(p.train.pixels == loaded("mnist", root).train.pixels);
 }
 
-TEST_CASE("MNIST: a normalised batch lies in [-1, 1] with the expected values",
+TEST_CASE("MNIST: a normalised batch lies in -1..1 with the expected values",
           "[data][realdata]") {
   const std::string root = real_root("mnist");
   if (root.empty()) return;

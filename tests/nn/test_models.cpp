@@ -151,7 +151,7 @@ TEST_CASE("initialisation: PyTorch bounds, a pure function of the seed", "[nn]")
   REQUIRE(*whi <= 1.0f / std::sqrt(27.0f));
 }
 
-TEST_CASE("taps: post-ReLU activations flattened to [B, d]; the output reads the last one",
+TEST_CASE("taps: post-ReLU activations flattened to B x d, the output reads the last one",
           "[nn]") {
   ag::NoGradGuard ng;
   SECTION("mlp") {

@@ -99,7 +99,7 @@ TEST_CASE("Adam: bias-corrected moments as torch.optim.Adam", "[nn]") {
   }
 }
 
-TEST_CASE("optimizer slab: one contiguous buffer; zero_grad clears every gradient", "[nn]") {
+TEST_CASE("optimizer slab: one contiguous buffer, zero_grad clears every gradient", "[nn]") {
   auto m = make_model("cnn", 1, 28, 28, 10, 3);
   const NamedTensors before = m->state_dict();
   std::vector<std::vector<float>> values;

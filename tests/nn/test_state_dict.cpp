@@ -95,7 +95,7 @@ TEST_CASE("load_state_dict names the first mismatch and the missing/unexpected n
   REQUIRE(other->state_dict()[9].second.to_vector() == mnist->state_dict()[9].second.to_vector());
 }
 
-TEST_CASE("train/eval reach every submodule; BatchNorm updates running stats only in training",
+TEST_CASE("train/eval reach every submodule, BatchNorm updates running stats only in training",
           "[nn]") {
   auto m = make_model("resnet18", 3, 32, 32, 10, 1);
   REQUIRE(m->is_training());

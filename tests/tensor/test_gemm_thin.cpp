@@ -48,7 +48,7 @@ TEST_CASE("thin tn (dY^T x) matches the reference on awkward sizes", "[tensor][g
         for (float beta : {0.0f, 1.0f}) check_thin(false, M, N, K, beta, seed += 3);
 }
 
-TEST_CASE("thin tn streams a large fresh output; results independent of thread count",
+TEST_CASE("thin tn streams a large fresh output, results independent of thread count",
           "[tensor][gemm]") {
   // 1024 x 512 floats = 2 MiB: the non-temporal store path (aligned rows of a Tensor).
   const int64_t M = 1024, N = 512, K = 32;

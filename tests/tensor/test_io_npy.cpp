@@ -99,7 +99,7 @@ TEST_CASE("npy writers produce header + raw data and load back", "[tensor][io]")
   CHECK_THROWS_WITH(mp::npy_to_i64(a), Contains("not an integer"));
 }
 
-TEST_CASE("NpyWriter streams rows; open row count is fixed at commit", "[tensor][io]") {
+TEST_CASE("NpyWriter streams rows, open row count is fixed at commit", "[tensor][io]") {
   TempDir dir;
   Tensor block = Tensor::from_vector({2, 3}, {1, 2, 3, 4, 5, 6});
   const std::string ps = (dir / "stream.npy").string();

@@ -228,7 +228,7 @@ TEST_CASE("safetensors loader rejects bad lengths and every truncation", "[tenso
   CHECK_THROWS_WITH(mp::load_safetensors((dir / "missing").string()), Contains("missing"));
 }
 
-TEST_CASE("safetensors: odd dtypes and ranks go to arrays; writer validates", "[tensor][io]") {
+TEST_CASE("safetensors: odd dtypes and ranks go to arrays, writer validates", "[tensor][io]") {
   // 6 dimensions do not fit a Tensor: the F32 entry is returned as a raw array instead.
   auto f = parse(make_file(R"({"six":{"dtype":"F32","shape":[1,1,1,1,1,2],"data_offsets":[0,8]},)"
                            R"("b":{"dtype":"BOOL","shape":[3],"data_offsets":[8,11]}})",
