@@ -16,6 +16,18 @@ echo "== fetching MNIST for the integration tests"
 ./build/memprobe data fetch mnist
 
 echo "== test suite (Release)"
+# Every Catch2 test case must be one ctest registration: a name that CMake's list syntax mangles
+# would otherwise be registered under a filter that runs nothing (see tests/CMakeLists.txt).
+catch_count=0
+for bin in build/tests/test_*; do
+  [ -x "$bin" ] || continue
+  catch_count=$((catch_count + $("$bin" --list-test-names-only | grep -c .)))
+done
+ctest_count=$(cd build && ctest -N | sed -n 's/^Total Tests: //p')
+if [ "$catch_count" != "$ctest_count" ]; then
+  echo "memprobe: ctest registers $ctest_count tests but the binaries hold $catch_count" >&2
+  exit 1
+fi
 (cd build && ctest -j"$jobs" --output-on-failure --timeout 900)
 
 if [ "${MEMPROBE_SKIP_SANITIZE:-0}" != 1 ]; then
