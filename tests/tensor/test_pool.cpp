@@ -60,7 +60,11 @@ TEST_CASE("pooling kernels equal their references on awkward shapes", "[tensor][
   const int64_t geo[][7] = {{1, 1, 1, 1, 1, 1, 0},   {2, 3, 7, 9, 2, 2, 0},
                             {3, 2, 28, 28, 2, 2, 0}, {2, 5, 9, 7, 3, 2, 1},
                             {1, 4, 11, 5, 3, 1, 1},  {128, 16, 14, 14, 2, 2, 0},
-                            {2, 3, 32, 32, 3, 2, 1}, {1, 2, 6, 6, 4, 3, 2}};
+                            {2, 3, 32, 32, 3, 2, 1}, {1, 2, 6, 6, 4, 3, 2},
+                            // 2x2 / 2 on even widths (the vectorised path): odd heights, rows
+                            // of more than one vector, planes shorter than one vector
+                            {2, 3, 9, 28, 2, 2, 0},  {1, 2, 5, 70, 2, 2, 0},
+                            {3, 1, 2, 2, 2, 2, 0},   {2, 2, 4, 6, 2, 2, 0}};
   uint32_t seed = 1;
   for (auto& q : geo) {
     const Pool2dGeom g = Pool2dGeom::make(q[0], q[1], q[2], q[3], q[4], q[5], q[6]);
@@ -68,8 +72,11 @@ TEST_CASE("pooling kernels equal their references on awkward shapes", "[tensor][
               << " s=" << g.stride << " p=" << g.pad);
     const int64_t nin = g.N * g.C * g.H * g.W, nout = g.N * g.C * g.OH * g.OW;
     auto x = random_vec(nin, seed++);
-    // Repeat a few values so that ties occur.
+    // Repeat a few values so that ties occur; ReLU-like zeros (ties across whole windows); a
+    // few NaNs, which must win (the first one in window order) wherever they fall.
     for (int64_t i = 0; i + 1 < nin; i += 5) x[i + 1] = x[i];
+    for (int64_t i = 0; i < nin; i += 3) x[i] = x[i] < 0 ? 0.0f : x[i];
+    for (int64_t i = 7; i < nin; i += 23) x[i] = NAN;
     std::vector<float> y(nout), yr(nout);
     std::vector<int32_t> idx(nout), idxr(nout);
     mp::maxpool2d_fwd(x.data(), g, y.data(), idx.data());
