@@ -44,6 +44,86 @@ double* bias_workspace(int64_t n) {
   return ws.data();
 }
 
+// One output row from the grid: dst[i] = f(src[i]) for i < n, f = copy, + bias, or + bias then
+// ReLU (NaN stays NaN, as in relu_fwd). Rows are short (28, 14 and 7 floats in the study's CNN)
+// and per-row loops fell into scalar remainder code, so a row is covered by whole vectors of
+// 16, 8 or 4 lanes, the last one overlapping the previous: the overlapped elements are computed
+// from the same inputs and stored twice with the same value.
+enum class RowOp { kCopy, kBias, kBiasRelu };
+
+template <RowOp OP, typename V>
+inline V row_f(V v, float bias) {
+  if (OP == RowOp::kCopy) return v;
+  v = v + bias;
+  if (OP == RowOp::kBias) return v;
+  return v <= 0.0f ? V{} : v;
+}
+
+template <RowOp OP, typename V>
+inline void row_vectors(const float* src, float* dst, int64_t n, float bias) {
+  constexpr int64_t L = sizeof(V) / sizeof(float);
+  auto one = [&](int64_t i) {
+    V v;
+    std::memcpy(&v, src + i, sizeof v);
+    v = row_f<OP>(v, bias);
+    std::memcpy(dst + i, &v, sizeof v);
+  };
+  int64_t i = 0;
+  for (; i + L <= n; i += L) one(i);
+  if (i < n) one(n - L);
+}
+
+template <RowOp OP>
+void write_row(const float* src, float* dst, int64_t n, float bias) {
+  typedef float v8 __attribute__((vector_size(32)));
+  typedef float v4 __attribute__((vector_size(16)));
+  if (n >= kL) {
+    row_vectors<OP, v16>(src, dst, n, bias);
+  } else if (n >= 8) {
+    row_vectors<OP, v8>(src, dst, n, bias);
+  } else if (n >= 4) {
+    row_vectors<OP, v4>(src, dst, n, bias);
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      float v = src[i];
+      if (OP != RowOp::kCopy) v += bias;
+      if (OP == RowOp::kBiasRelu) v = v <= 0.0f ? 0.0f : v;
+      dst[i] = v;
+    }
+  }
+}
+
+// dst[i] = mask[i] > 0 ? src[i] : 0 for i < n (the ReLU backward; a NaN mask entry masks), by
+// the same overlapping whole vectors as write_row.
+template <typename V>
+inline void masked_vectors(const float* src, const float* mask, float* dst, int64_t n) {
+  constexpr int64_t L = sizeof(V) / sizeof(float);
+  auto one = [&](int64_t i) {
+    V v, m;
+    std::memcpy(&v, src + i, sizeof v);
+    std::memcpy(&m, mask + i, sizeof m);
+    v = m > 0.0f ? v : V{};
+    std::memcpy(dst + i, &v, sizeof v);
+  };
+  int64_t i = 0;
+  for (; i + L <= n; i += L) one(i);
+  if (i < n) one(n - L);
+}
+
+void masked_row(const float* src, const float* mask, float* dst, int64_t n) {
+  typedef float v8 __attribute__((vector_size(32)));
+  typedef float v4 __attribute__((vector_size(16)));
+  if (n >= kL) {
+    masked_vectors<v16>(src, mask, dst, n);
+  } else if (n >= 8) {
+    masked_vectors<v8>(src, mask, dst, n);
+  } else if (n >= 4) {
+    masked_vectors<v4>(src, mask, dst, n);
+  } else {
+    for (int64_t i = 0; i < n; ++i) dst[i] = mask[i] > 0.0f ? src[i] : 0.0f;
+  }
+}
+
 // The padded grid of one H x W plane. Position q = h*Wp + w (w < W real, w = W, W+1 junk) reads
 // tap (kh, kw) at q + kh*Wp + kw of the zero-bordered plane. Tiles cover NQR >= NQ positions;
 // `plane` leaves room for every read of the last tile.
@@ -78,12 +158,17 @@ Pad make_pad(int64_t H, int64_t W) {
 }
 
 // pp = the zero-bordered copy of src [H,W]: rows 0 and H+1, columns 0 and W+1 and the tail
-// after the last row are zero (only those are written, the interior is overwritten).
-void pad_plane(const float* src, const Pad& p, float* pp) {
+// after the last row are zero (only those are written, the interior is overwritten). With a
+// mask (the forward's post-ReLU output), src is masked by mask > 0 on the way: the padded
+// planes of the masked output gradient, the input of the input-gradient convolution.
+void pad_plane(const float* src, const Pad& p, float* pp, const float* mask = nullptr) {
   std::memset(pp, 0, sizeof(float) * static_cast<size_t>(p.Wp + 1));
   for (int64_t h = 0; h < p.H; ++h) {
     float* dst = pp + (h + 1) * p.Wp + 1;
-    std::memcpy(dst, src + h * p.W, sizeof(float) * static_cast<size_t>(p.W));
+    if (mask)
+      masked_row(src + h * p.W, mask + h * p.W, dst, p.W);
+    else
+      write_row<RowOp::kCopy>(src + h * p.W, dst, p.W, 0.0f);
     dst[p.W] = 0.0f;      // right border of this row
     dst[p.W + 1] = 0.0f;  // left border of the next
   }
@@ -112,19 +197,6 @@ void grad_channels_last(const float* gy, const float* y_relu, const Pad& p, int6
       }
       for (int64_t w = p.W; w < p.Wp; ++w) store16(gyT + (h * p.Wp + w) * OCp + o0, v16{});
     }
-  }
-}
-
-// The padded planes of the masked output gradient (the input of the input-gradient
-// convolution), from its channels-last copy.
-void grad_planes(const float* gyT, const Pad& p, int64_t OC, int64_t OCp, float* gyp) {
-  for (int64_t o = 0; o < OC; ++o) {
-    float* pp = gyp + o * p.plane;
-    std::memset(pp, 0, sizeof(float) * static_cast<size_t>(p.Wp + 1));
-    // Grid position q sits at pp[Wp + 1 + q]; the zero junk positions supply the borders.
-    for (int64_t q = 0; q < p.NQ; ++q) pp[p.Wp + 1 + q] = gyT[q * OCp + o];
-    const int64_t end = p.Wp + 1 + p.NQ;
-    std::memset(pp + end, 0, sizeof(float) * static_cast<size_t>(p.plane - end));
   }
 }
 
@@ -277,14 +349,10 @@ void conv3x3_fwd(const float* x, const float* w, const float* b, int64_t N, cons
         for (int64_t h = 0; h < g.H; ++h) {
           const float* src = grid + o * p.NQR + h * p.Wp;
           float* dst = y + ((n * OC + o) * g.H + h) * g.W;
-          if (relu) {
-            for (int64_t i = 0; i < g.W; ++i) {
-              const float v = src[i] + bias;
-              dst[i] = v <= 0.0f ? 0.0f : v;
-            }
-          } else {
-            for (int64_t i = 0; i < g.W; ++i) dst[i] = src[i] + bias;
-          }
+          if (relu)
+            write_row<RowOp::kBiasRelu>(src, dst, g.W, bias);
+          else
+            write_row<RowOp::kBias>(src, dst, g.W, bias);
         }
       }
     }
@@ -340,12 +408,15 @@ void conv3x3_bwd(const float* x, const float* w, const float* gy, const float* y
         for (int64_t c = 0; c < C; ++c) pad_plane(x + (n * C + c) * HW, p, xp + c * p.plane);
         dw_image(gyT, OCp, p.NQ, rows.data(), CT, dwt);
         if (!dx) continue;
-        grad_planes(gyT, p, OC, OCp, gyp);
+        const float* gyn = gy + n * OC * HW;
+        const float* yn = y_relu ? y_relu + n * OC * HW : nullptr;
+        for (int64_t o = 0; o < OC; ++o)
+          pad_plane(gyn + o * HW, p, gyp + o * p.plane, yn ? yn + o * HW : nullptr);
         dconv(gyp, p, OC, wpkT, C, grid);
         for (int64_t c = 0; c < C; ++c)
           for (int64_t h = 0; h < g.H; ++h)
-            std::memcpy(dx + ((n * C + c) * g.H + h) * g.W, grid + c * p.NQR + h * p.Wp,
-                        sizeof(float) * static_cast<size_t>(g.W));
+            write_row<RowOp::kCopy>(grid + c * p.NQR + h * p.Wp,
+                                    dx + ((n * C + c) * g.H + h) * g.W, g.W, 0.0f);
       }
     }
   });
