@@ -5,26 +5,14 @@
 
 #include "tensor/check.h"
 #include "tensor/parallel.h"
+#include "tensor/v16.h"
 
 namespace mp {
 
 namespace {
 
-// 16 floats: one zmm register with AVX-512; GCC splits it on narrower vector units.
-typedef float v16 __attribute__((vector_size(64)));
-constexpr int kL = 16;
+using namespace simd;
 
-inline v16 load16(const float* p) {
-  v16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store16(float* p, v16 v) {
-  std::memcpy(p, &v, sizeof v);
-}
-inline v16 splat(float s) {
-  return v16{} + s;
-}
 inline int64_t round_up(int64_t n, int64_t m) {
   return (n + m - 1) / m * m;
 }
@@ -177,7 +165,6 @@ void pad_plane(const float* src, const Pad& p, float* pp, const float* mask = nu
 }
 
 // a[0..15] (16 rows of 16 floats) transposed in registers: 4 rounds of pairwise interleaves.
-typedef int32_t v16i __attribute__((vector_size(64)));
 inline void transpose16(v16* a) {
   // Round with block size b: rows r and r + b exchange b-lane blocks, so after the rounds for
   // b = 8, 4, 2, 1 element (r, c) sits at (c, r).

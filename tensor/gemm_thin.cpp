@@ -10,27 +10,15 @@
 #include "tensor/check.h"
 #include "tensor/gemm.h"
 #include "tensor/parallel.h"
+#include "tensor/v16.h"
 
 namespace mp {
 
 namespace {
 
-// 16 floats: one zmm register with AVX-512 (the compiler splits it on narrower machines, where
-// sgemm_auto does not route here, so there it only has to be correct).
-typedef float v16 __attribute__((vector_size(64)));
-constexpr int kL = 16;
-
-inline v16 load16(const float* p) {
-  v16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store16(float* p, v16 v) {
-  std::memcpy(p, &v, sizeof v);
-}
-inline v16 splat(float s) {
-  return v16{} + s;
-}
+// 16-lane vectors (tensor/v16.h): one zmm register with AVX-512; the compiler splits them on
+// narrower machines, where sgemm_auto does not route here, so there they only have to be correct.
+using namespace simd;
 
 // A thin product splits its large dimension among threads only from this many multiply-adds
 // (~20 us of one core): waking a sleeping OpenMP worker costs several microseconds.
