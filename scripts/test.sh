@@ -21,7 +21,10 @@ echo "== test suite (Release)"
 catch_count=0
 for bin in build/tests/test_*; do
   [ -x "$bin" ] || continue
-  catch_count=$((catch_count + $("$bin" --list-test-names-only | grep -c .)))
+  # Catch2 2.x exits with the number of tests listed, so the status is not an error here.
+  names=$("$bin" --list-test-names-only) || true
+  n=$(printf '%s\n' "$names" | grep -c . || true)
+  catch_count=$((catch_count + n))
 done
 ctest_count=$(cd build && ctest -N | sed -n 's/^Total Tests: //p')
 if [ "$catch_count" != "$ctest_count" ]; then
