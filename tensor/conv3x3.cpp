@@ -165,27 +165,30 @@ void pad_plane(const float* src, const Pad& p, float* pp, const float* mask = nu
 }
 
 // a[0..15] (16 rows of 16 floats) transposed in registers: 4 rounds of pairwise interleaves.
-inline void transpose16(v16* a) {
-  // Round with block size b: rows r and r + b exchange b-lane blocks, so after the rounds for
-  // b = 8, 4, 2, 1 element (r, c) sits at (c, r).
-  const v16i lo8 = {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23};
-  const v16i hi8 = lo8 + 8;
-  const v16i lo4 = {0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27};
-  const v16i hi4 = lo4 + 4;
-  const v16i lo2 = {0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29};
-  const v16i hi2 = lo2 + 2;
-  const v16i lo1 = {0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30};
-  const v16i hi1 = lo1 + 1;
-  const v16i* lo[4] = {&lo8, &lo4, &lo2, &lo1};
-  const v16i* hi[4] = {&hi8, &hi4, &hi2, &hi1};
-  for (int round = 0, b = 8; round < 4; ++round, b /= 2) {
-    for (int r = 0; r < kL; ++r) {
-      if (r & b) continue;
-      const v16 x = a[r], y = a[r + b];
-      a[r] = __builtin_shuffle(x, y, *lo[round]);
-      a[r + b] = __builtin_shuffle(x, y, *hi[round]);
-    }
+// In the round with block size B, rows r and r + B (r & B == 0) exchange B-lane blocks; after
+// the rounds for B = 8, 4, 2, 1 element (r, c) sits at (c, r).
+template <int B, typename Lo, typename Hi>
+inline void transpose_round(v16* a, Lo lo, Hi hi) {
+  for (int r = 0; r < kL; ++r) {
+    if (r & B) continue;
+    const v16 x = a[r], y = a[r + B];
+    a[r] = lo(x, y);
+    a[r + B] = hi(x, y);
   }
+}
+inline void transpose16(v16* a) {
+  transpose_round<8>(
+      a, shuffle2<0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23>,
+      shuffle2<8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31>);
+  transpose_round<4>(
+      a, shuffle2<0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27>,
+      shuffle2<4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31>);
+  transpose_round<2>(
+      a, shuffle2<0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29>,
+      shuffle2<2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31>);
+  transpose_round<1>(
+      a, shuffle2<0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30>,
+      shuffle2<1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31>);
 }
 
 // The output gradient of one image, masked by the forward output when y_relu != null (the

@@ -93,13 +93,12 @@ void maxpool_plane_2x2(const float* x, const Pool2dGeom& g, float* y, int32_t* i
     x = xc;
   }
   const v16i lane2 = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
-  const v16i odd_sel = lane2 + 1;
   const v16i one = lane2 * 0 + 1;
   int64_t k = 0;
   for (; k + kL <= pairs; k += kL) {
     const v16 lo = load16(x + 2 * k), hi16 = load16(x + 2 * k + kL);
-    const v16 e = __builtin_shuffle(lo, hi16, lane2);
-    const v16 o = __builtin_shuffle(lo, hi16, odd_sel);
+    const v16 e = shuffle2<0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30>(lo, hi16);
+    const v16 o = shuffle2<1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31>(lo, hi16);
     const v16i t = later_wins(o, e);
     const v16 m = t ? o : e;
     const v16i i = lane2 + static_cast<int32_t>(2 * k) + (t & one);

@@ -33,4 +33,16 @@ inline v16 splat(float s) {
   return v16{s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s};
 }
 
+// Lanes of the 32-lane concatenation (a, b) picked by the constant indices I (16 of them, each
+// < 32): GCC's __builtin_shuffle or clang's __builtin_shufflevector (the fuzz build is clang).
+template <int... I>
+inline v16 shuffle2(v16 a, v16 b) {
+  static_assert(sizeof...(I) == kL, "shuffle2 takes 16 lane indices");
+#if defined(__clang__)
+  return __builtin_shufflevector(a, b, I...);
+#else
+  return __builtin_shuffle(a, b, v16i{I...});
+#endif
+}
+
 }  // namespace mp::simd
