@@ -290,16 +290,21 @@ Outcome Auditor::check_metrics() {
     const EpochMetrics& m = rows[i];
     MP_CHECK(m.epoch == static_cast<int>(i),
              "metrics.csv row " << i + 1 << " is epoch " << m.epoch << ", expected " << i);
-    for (double a : {m.train_acc_corrupted, m.train_acc_true, m.test_acc})
-      MP_CHECK(a >= 0 && a <= 1,
+    // NaN = not measured that epoch (the training-set pass runs at checkpoints only with the
+    // running stop metric); a measured accuracy must be a fraction.
+    for (double a : {m.train_acc_running, m.train_acc_corrupted, m.train_acc_true, m.test_acc})
+      MP_CHECK(std::isnan(a) || (a >= 0 && a <= 1),
                "metrics.csv epoch " << m.epoch << ": accuracy " << a << " outside [0, 1]");
     MP_CHECK(std::isfinite(m.loss), "metrics.csv epoch " << m.epoch << ": loss " << m.loss);
-    // Stop rule: training ends at the first epoch whose accuracy on the corrupted labels
-    // reaches the target (epoch 0 included) or at the cap.
+    const double stop_acc = stop_metric(m, c.stop_on);
+    MP_CHECK(!std::isnan(stop_acc), "metrics.csv epoch " << m.epoch << ": no value of the stop "
+                                                         << "metric (--stop-on " << c.stop_on << ")");
+    // Stop rule: training ends at the first epoch whose accuracy on the corrupted labels (the
+    // stop metric) reaches the target (epoch 0 included) or at the cap.
     if (i + 1 < rows.size())
-      MP_CHECK(m.train_acc_corrupted < c.target_train_acc && m.epoch < c.max_epochs,
+      MP_CHECK(stop_acc < c.target_train_acc && m.epoch < c.max_epochs,
                "metrics.csv: epoch " << m.epoch << " reached the stop rule (train acc "
-                                     << m.train_acc_corrupted << ", target " << c.target_train_acc
+                                     << stop_acc << ", target " << c.target_train_acc
                                      << ") but training went on");
   }
   const EpochMetrics& last = rows.back();
@@ -309,14 +314,14 @@ Outcome Auditor::check_metrics() {
     MP_CHECK(last.epoch == final_epoch, "metrics.csv ends at epoch "
                                             << last.epoch << ", the manifest's final epoch is "
                                             << final_epoch);
-    const bool target = last.train_acc_corrupted >= c.target_train_acc;
+    const bool target = stop_metric(last, c.stop_on) >= c.target_train_acc;
     MP_CHECK(target || last.epoch >= c.max_epochs,
              "metrics.csv: the run finished at epoch "
                  << last.epoch << " without reaching the target or the cap");
     const std::string reason = run_->manifest.str("stop_reason");
     MP_CHECK(reason == (target ? "target reached" : "epoch cap"),
              "manifest stop_reason '" << reason << "' contradicts metrics.csv (train acc "
-                                      << last.train_acc_corrupted << ", target "
+                                      << stop_metric(last, c.stop_on) << ", target "
                                       << c.target_train_acc << ")");
     stop = ", stop rule (" + reason + ") holds";
   }

@@ -33,8 +33,13 @@ void add_reproduce_command(CLI::App& app) {
   cmd->add_option("--out", o->out, "Output directory (default: results/<preset>)");
   cmd->add_option("--levels", *levels, "Corruption levels, comma separated (default: the preset's)")
       ->delimiter(',');
-  cmd->add_option("--seeds", *seeds, "Seeds, comma separated (default 42); several seeds give mean ± sd")
+  cmd->add_option("--seeds", *seeds,
+                  "Seeds of the initial weights, comma separated (default 42); several seeds give "
+                  "mean ± sd. Every run corrupts its labels with the same --label-seed")
       ->delimiter(',');
+  cmd->add_option("--label-seed", o->label_seed,
+                  "Seed of the label corruption (default 42, as in every run of the reference)")
+      ->check(CLI::Range(int64_t{0}, int64_t{4294967295}));
   cmd->add_option("--data-dir", o->data_dir, "Dataset directory");
   cmd->add_option("--max-epochs", o->max_epochs, "Override the preset's epoch cap");
   cmd->add_option("--train-subset", o->train_subset, "Override the preset's training subset (0 = all)");
@@ -42,6 +47,9 @@ void add_reproduce_command(CLI::App& app) {
   cmd->add_option("--layers", o->layers, "Layers to probe: all | comma list");
   cmd->add_option("--probes", o->probes, "Probes: comma list of masc, linear, ncm, logreg");
   cmd->add_flag("!--no-dynamics", o->dynamics, "Skip the training-dynamics step");
+  cmd->add_flag("--train-only", o->train_only,
+                "Train every (level, seed) and stop: no probes, transfer, dynamics or report. "
+                "Rerun without it to analyse the finished runs (they are reused, not retrained)");
   cmd->add_option("--gnuplot", o->gnuplot, "auto | none | path to gnuplot");
   cmd->add_option("--emit-jobs", *jobs,
                   "Do not run: write one self-contained command per (preset, level, seed) to this "
@@ -67,6 +75,7 @@ void add_reproduce_command(CLI::App& app) {
       if (opt.max_epochs >= 0) g.extra_args.insert(g.extra_args.end(), {"--max-epochs", std::to_string(opt.max_epochs)});
       if (opt.train_subset >= 0) g.extra_args.insert(g.extra_args.end(), {"--train-subset", std::to_string(opt.train_subset)});
       if (opt.test_subset >= 0) g.extra_args.insert(g.extra_args.end(), {"--test-subset", std::to_string(opt.test_subset)});
+      if (opt.label_seed >= 0) g.extra_args.insert(g.extra_args.end(), {"--label-seed", std::to_string(opt.label_seed)});
       if (!opt.dynamics) g.extra_args.push_back("--no-dynamics");
       const size_t n = write_jobs_file(*jobs, g);
       ctx.out << "wrote " << n << " jobs to " << *jobs << " (run with: parallel -j N < " << *jobs
@@ -76,6 +85,7 @@ void add_reproduce_command(CLI::App& app) {
     print_header(ctx);
     opt.command = ctx.command_line;
     ReportResult r = reproduce(opt, ctx.err);
+    if (opt.train_only) return 0;
     ctx.out << "\n" << summary_table(r.summary).to_text() << "\n";
     const std::filesystem::path out = opt.out.empty() ? std::filesystem::path("results") / preset.name : opt.out;
     ctx.out << "report: " << (out / "report.html").string() << " (also report.md, summary.csv, summary.md)\n";

@@ -22,7 +22,10 @@ void add_training_options(CLI::App* cmd, TrainConfig& c) {
   cmd->add_option("--corruption", c.corruption,
                   "random (the reference: redraw uniformly, may equal the true label) | shuffle "
                   "(permute the selected labels, class counts kept)");
-  cmd->add_option("--seed", c.seed, "Seed of the label corruption, initialisation and shuffling");
+  cmd->add_option("--seed", c.seed, "Seed of the initial weights (and of the order with --shuffle)");
+  cmd->add_option("--label-seed", c.label_seed,
+                  "Seed of the label corruption and of a stratified subset (default 42, as in "
+                  "every run of the reference, whose runs differ in their initial weights only)");
   cmd->add_option("--data-dir", c.data_dir, "Dataset directory (default: $MEMPROBE_DATA or ~/.cache/memprobe/datasets)");
   cmd->add_option("--optimizer", c.optimizer, "sgd | adam (default: the paper's for the model)");
   // Unset numeric options keep the config's -1 ("use the paper's value"): an explicit value must
@@ -38,6 +41,15 @@ void add_training_options(CLI::App* cmd, TrainConfig& c) {
                   "Stop when training accuracy on the corrupted labels reaches this fraction "
                   "(default: 1.0; 0.999 MNIST CNN; 0.991 Fashion-MNIST)")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--stop-on", c.stop_on,
+                  "running (default, the reference's rule: the accuracy counted over the epoch's "
+                  "mini-batches as they are trained) | eval (a separate pass over the training set "
+                  "after every epoch); with running the training set is evaluated at checkpoints only")
+      ->check(CLI::IsMember({"running", "eval"}));
+  cmd->add_option("--keep-optim", c.keep_optim,
+                  "last (default: optimizer state only beside the newest checkpoint, all --resume "
+                  "needs) | all")
+      ->check(CLI::IsMember({"last", "all"}));
   cmd->add_flag("--shuffle", c.shuffle, "Reshuffle the training set every epoch (the reference uses a fixed order)");
   cmd->add_option("--train-subset", c.train_subset, "Train on N images only (0 = all)");
   cmd->add_option("--subset-mode", c.subset_mode, "first | stratified (class proportions kept, seeded)");

@@ -1,21 +1,48 @@
 #include "apps/metrics_log.h"
 
+#include <algorithm>
+#include <cmath>
+
+#include "tensor/check.h"
 #include "tensor/csv.h"
 
 namespace mp::app {
 
 namespace {
-const std::vector<std::string> kColumns = {"epoch",          "loss",          "train_acc_corrupted",
-                                           "train_acc_true", "test_acc",      "samples_per_s",
-                                           "epoch_s",        "wall_s"};
+const std::vector<std::string> kColumns = {
+    "epoch",   "loss",          "train_acc_running", "train_acc_corrupted", "train_acc_true",
+    "test_acc", "samples_per_s", "epoch_s",           "wall_s",              "train_s",
+    "eval_s",  "checkpoint_s"};
+// Columns every metrics.csv has had since the first version; the rest may be missing.
+const std::vector<std::string> kRequired = {"epoch", "loss", "train_acc_corrupted",
+                                            "train_acc_true", "test_acc", "wall_s"};
+
+// An accuracy that was not measured this epoch is an empty cell, not "nan": a reader (and a
+// spreadsheet) sees "no value" rather than a number.
+std::string accuracy_cell(double v) { return std::isnan(v) ? std::string() : csv_number(v); }
+
+double optional_number(const CsvTable& t, size_t r, const std::string& col, double fallback) {
+  if (std::find(t.header.begin(), t.header.end(), col) == t.header.end()) return fallback;
+  if (t.at(r, col).empty()) return EpochMetrics::kNotMeasured;
+  return t.number(r, col);
+}
+}  // namespace
+
+const std::vector<std::string>& metrics_csv_columns() { return kColumns; }
+
+double stop_metric(const EpochMetrics& m, const std::string& stop_on) {
+  if (stop_on == "running" && m.epoch > 0) return m.train_acc_running;
+  return m.train_acc_corrupted;
 }
 
 // Rewritten whole (atomically) after every epoch: a crash can never leave a half-written row.
 void write_metrics_csv(const std::filesystem::path& path, const std::vector<EpochMetrics>& rows) {
   CsvWriter w(path.string(), kColumns);
   for (const EpochMetrics& m : rows) {
-    w.cell(m.epoch).cell(m.loss).cell(m.train_acc_corrupted).cell(m.train_acc_true);
-    w.cell(m.test_acc).cell(m.samples_per_s).cell(m.epoch_s).cell(m.wall_s);
+    w.cell(m.epoch).cell(m.loss).cell(accuracy_cell(m.train_acc_running));
+    w.cell(accuracy_cell(m.train_acc_corrupted)).cell(accuracy_cell(m.train_acc_true));
+    w.cell(accuracy_cell(m.test_acc)).cell(m.samples_per_s).cell(m.epoch_s).cell(m.wall_s);
+    w.cell(m.train_s).cell(m.eval_s).cell(m.checkpoint_s);
     w.end_row();
   }
   w.close();
@@ -26,16 +53,23 @@ std::vector<EpochMetrics> read_metrics_csv(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return out;
   CsvTable t = read_csv(path.string());
+  for (const std::string& col : kRequired)
+    MP_CHECK(std::find(t.header.begin(), t.header.end(), col) != t.header.end(),
+             path.string() << ": no column '" << col << "' (not a memprobe metrics.csv?)");
   for (size_t r = 0; r < t.rows.size(); ++r) {
     EpochMetrics m;
     m.epoch = static_cast<int>(t.number(r, "epoch"));
     m.loss = t.number(r, "loss");
-    m.train_acc_corrupted = t.number(r, "train_acc_corrupted");
-    m.train_acc_true = t.number(r, "train_acc_true");
-    m.test_acc = t.number(r, "test_acc");
-    m.samples_per_s = t.number(r, "samples_per_s");
-    m.epoch_s = t.number(r, "epoch_s");
+    m.train_acc_running = optional_number(t, r, "train_acc_running", EpochMetrics::kNotMeasured);
+    m.train_acc_corrupted = optional_number(t, r, "train_acc_corrupted", 0);
+    m.train_acc_true = optional_number(t, r, "train_acc_true", 0);
+    m.test_acc = optional_number(t, r, "test_acc", 0);
+    m.samples_per_s = optional_number(t, r, "samples_per_s", 0);
+    m.epoch_s = optional_number(t, r, "epoch_s", 0);
     m.wall_s = t.number(r, "wall_s");
+    m.train_s = optional_number(t, r, "train_s", 0);
+    m.eval_s = optional_number(t, r, "eval_s", 0);
+    m.checkpoint_s = optional_number(t, r, "checkpoint_s", 0);
     out.push_back(m);
   }
   return out;

@@ -70,7 +70,8 @@ ReportResult reproduce(const ReproduceOptions& opt, std::ostream& log) {
       ++index;
       TrainConfig cfg = preset.base;
       cfg.corrupt = level;
-      cfg.seed = seed;
+      cfg.seed = seed;  // the initial weights; the labels keep the label seed (METHOD §4)
+      if (opt.label_seed >= 0) cfg.label_seed = static_cast<uint32_t>(opt.label_seed);
       if (!opt.data_dir.empty()) cfg.data_dir = opt.data_dir;
       if (opt.max_epochs >= 0) cfg.max_epochs = opt.max_epochs;
       if (opt.train_subset >= 0) cfg.train_subset = opt.train_subset;
@@ -84,6 +85,9 @@ ReportResult reproduce(const ReproduceOptions& opt, std::ostream& log) {
       topt.resume = true;  // an interrupted reproduce continues where it stopped
       topt.command = opt.command;
       TrainOutcome t = train_run(cfg, dir, topt, log);
+      // Training is most of a full-size study's cost; --train-only lets every level train first
+      // (overnight, on a cluster) and the analysis follow with the same command later.
+      if (opt.train_only) continue;
 
       OpenedRun r = open_run(dir, "last");
       if (!has_epoch_rows(r.dir.probes_csv(), r.epoch)) {
@@ -100,6 +104,11 @@ ReportResult reproduce(const ReproduceOptions& opt, std::ostream& log) {
       }
       (void)t;
     }
+  }
+  if (opt.train_only) {
+    log << "\n--train-only: every run is trained; the same command without it probes them and "
+           "writes the report\n";
+    return ReportResult{};
   }
   ReportOptions ro;
   ro.runs = {out};

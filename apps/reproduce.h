@@ -16,7 +16,8 @@ struct ReproduceOptions {
   std::string preset = "quick";
   std::filesystem::path out;             // default: results/<preset>
   std::vector<double> levels;            // empty: the preset's
-  std::vector<uint32_t> seeds = {42};
+  std::vector<uint32_t> seeds = {42};    // initial weights only: every run has the same labels
+  int64_t label_seed = -1;               // < 0: the preset's (42, as the reference)
   std::string data_dir;
   int max_epochs = -1;                   // < 0: the preset's
   int64_t train_subset = -1;             // < 0: the preset's
@@ -24,6 +25,7 @@ struct ReproduceOptions {
   std::string layers = "all";
   std::string probes = "masc,linear,ncm,logreg";
   bool dynamics = true;
+  bool train_only = false;               // train every run, then stop (no probes, no report)
   std::string gnuplot = "auto";
   std::string command;                   // recorded in each run's manifest
 };

@@ -18,14 +18,14 @@ StudyData load_study_data(const TrainConfig& cfg) {
   const data::CorruptionMode mode =
       cfg.corruption == "shuffle" ? data::CorruptionMode::Shuffle : data::CorruptionMode::Random;
   data::Corruption c =
-      data::corrupt_labels(ds.train.labels, ds.train.num_classes, cfg.corrupt, cfg.seed, mode);
+      data::corrupt_labels(ds.train.labels, ds.train.num_classes, cfg.corrupt, cfg.label_seed, mode);
 
   const int64_t n = ds.train.n;
   MP_CHECK(cfg.train_subset <= n, "--train-subset " << cfg.train_subset << " exceeds the "
                                                     << n << " training images of " << cfg.dataset);
   if (cfg.train_subset > 0) {
     d.train_index = cfg.subset_mode == "stratified"
-                        ? data::subset_stratified(ds.train.labels, cfg.train_subset, cfg.seed)
+                        ? data::subset_stratified(ds.train.labels, cfg.train_subset, cfg.label_seed)
                         : data::subset_first(n, cfg.train_subset);
     d.train = data::take(ds.train, d.train_index);
     d.train_corrupt = data::take_labels(c.labels, d.train_index);

@@ -94,6 +94,10 @@ void TrainConfig::resolve_defaults() {
            "unknown --subset-mode '" << subset_mode << "' (use first or stratified)");
   MP_CHECK(edit_bias == "zero" || edit_bias == "keep",
            "unknown --edit-bias '" << edit_bias << "' (use zero or keep)");
+  MP_CHECK(stop_on == "running" || stop_on == "eval",
+           "unknown --stop-on '" << stop_on << "' (use running or eval)");
+  MP_CHECK(keep_optim == "last" || keep_optim == "all",
+           "unknown --keep-optim '" << keep_optim << "' (use last or all)");
   MP_CHECK(threads >= 0, "--threads must be >= 0, got " << threads);
   if (checkpoints != "paper" && checkpoints != "all" && checkpoints != "none")
     parse_epoch_list(checkpoints);  // validates
@@ -120,12 +124,14 @@ nlohmann::json TrainConfig::to_json() const {
                         {"corrupt", corrupt},
                         {"corruption_mode", corruption},
                         {"seed", seed},
+                        {"label_seed", label_seed},
                         {"optimizer", optimizer},
                         {"lr", lr},
                         {"momentum", momentum},
                         {"batch_size", batch_size},
                         {"max_epochs", max_epochs},
                         {"target_train_acc", target_train_acc},
+                        {"stop_on", stop_on},
                         {"shuffle", shuffle},
                         {"train_subset", train_subset},
                         {"subset_mode", subset_mode},
@@ -133,7 +139,8 @@ nlohmann::json TrainConfig::to_json() const {
                         {"checkpoints", checkpoints},
                         {"edit_at_epoch", edit_at_epoch},
                         {"edit_bias", edit_bias},
-                        {"threads", threads}};
+                        {"threads", threads},
+                        {"keep_optim", keep_optim}};
 }
 
 TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
@@ -145,12 +152,16 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.corrupt = j.at("corrupt").get<double>();
     c.corruption = j.value("corruption_mode", std::string("random"));
     c.seed = integer_field<uint32_t>(j, "seed");
+    // Runs written before the label seed existed corrupted with `seed`.
+    c.label_seed = integer_field<uint32_t>(j, "label_seed", c.seed);
     c.optimizer = j.at("optimizer").get<std::string>();
     c.lr = j.at("lr").get<double>();
     c.momentum = j.at("momentum").get<double>();
     c.batch_size = integer_field<int64_t>(j, "batch_size");
     c.max_epochs = integer_field<int>(j, "max_epochs");
     c.target_train_acc = j.at("target_train_acc").get<double>();
+    // Runs written before the running count existed stopped on the evaluation pass.
+    c.stop_on = j.value("stop_on", std::string("eval"));
     c.shuffle = j.at("shuffle").get<bool>();
     c.train_subset = integer_field<int64_t>(j, "train_subset");
     c.subset_mode = j.value("subset_mode", std::string("first"));
@@ -159,6 +170,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.edit_at_epoch = integer_field<int>(j, "edit_at_epoch", -1);
     c.edit_bias = j.value("edit_bias", std::string("zero"));
     c.threads = integer_field<int>(j, "threads", 0);
+    c.keep_optim = j.value("keep_optim", std::string("all"));
   } catch (const nlohmann::json::exception& e) {
     MP_FAIL("manifest config is incomplete or has a wrong type: " << e.what());
   }

@@ -16,7 +16,10 @@ struct TrainConfig {
   std::string data_dir;           // "" -> data::default_data_dir()
   double corrupt = 0.0;           // corruption level p in [0, 1]
   std::string corruption = "random";  // random (reference) | shuffle
-  uint32_t seed = 42;
+  uint32_t seed = 42;        // initial weights (and the data order with --shuffle)
+  // Label corruption and the stratified subset. Apart from `seed` as in the reference, whose
+  // runs all corrupt with seed 42 and differ in their initial weights only.
+  uint32_t label_seed = 42;
   // Paper defaults are filled in by resolve_defaults() where these are unset (empty / < 0).
   std::string optimizer;     // sgd | adam
   double lr = -1;
@@ -24,6 +27,10 @@ struct TrainConfig {
   int64_t batch_size = -1;
   int max_epochs = 500;
   double target_train_acc = -1;  // fraction in (0, 1]; stop when train acc (corrupted) >= it
+  // Which training accuracy the stop rule reads: "running" (the reference's count over the
+  // epoch's mini-batches as they are trained) or "eval" (a separate inference pass after the
+  // epoch). With "running" the training set is evaluated only at saved checkpoints.
+  std::string stop_on = "running";
   bool shuffle = false;          // the reference iterates in a fixed order
   int64_t train_subset = 0;      // 0 = the whole training set
   std::string subset_mode = "first";  // first | stratified
@@ -32,6 +39,9 @@ struct TrainConfig {
   int edit_at_epoch = -1;             // >= 0: weight-edit transfer at that epoch, then continue
   std::string edit_bias = "zero";     // zero | keep
   int threads = 0;                    // 0 = all cores
+  // Optimizer state kept beside the model checkpoints: "last" (only the newest, which is all
+  // --resume needs) or "all". Does not change any result.
+  std::string keep_optim = "last";
 
   // Fills optimizer, lr, momentum, batch size and target accuracy from METHOD.md §4 for this
   // model and dataset where the user did not set them; validates everything (throws mp::Error

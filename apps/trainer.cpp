@@ -63,7 +63,8 @@ std::map<std::string, std::string> checkpoint_meta(const TrainConfig& cfg, const
           {"memprobe.epoch", std::to_string(epoch)},
           {"memprobe.dataset", cfg.dataset},
           {"memprobe.corrupt", std::to_string(cfg.corrupt)},
-          {"memprobe.seed", std::to_string(cfg.seed)}};
+          {"memprobe.seed", std::to_string(cfg.seed)},
+          {"memprobe.label_seed", std::to_string(cfg.label_seed)}};
 }
 
 // The config keys that must match for --resume (threads may differ but breaks bit-identity:
@@ -117,9 +118,12 @@ class Trainer {
     if (fs::exists(out / "manifest.json", ec)) return RunDir::open(out);
     return RunDir::create(out);
   }
-  void evaluate(EpochMetrics& m);
-  double train_epoch(int epoch);
+  void evaluate(EpochMetrics& m, bool train_pass);
+  void evaluate_train_set(EpochMetrics& m);
+  void save_checkpoint_timed(int epoch);
+  void train_epoch(EpochMetrics& m);
   void save_checkpoint(int epoch);
+  void drop_older_optimizer_states(int epoch);
   void apply_edit(int epoch);
   void adopt_checkpoint(int epoch);
   void log_epoch(const EpochMetrics& m);
@@ -138,24 +142,50 @@ class Trainer {
   Timer timer_;
 };
 
-void Trainer::evaluate(EpochMetrics& m) {
+// The test set after every epoch (as the reference does); the training set (vs both label
+// arrays) when `train_pass` - every epoch with --stop-on eval, else at saved checkpoints only:
+// with the running count as the stop metric nothing else needs it, and at full size it is a
+// fifth of an MLP epoch.
+void Trainer::evaluate(EpochMetrics& m, bool train_pass) {
+  if (train_pass) evaluate_train_set(m);
+  const data::Normalization norm;
+  probes::EvalResult te = probes::evaluate_model(*model_, data_.test, norm, nullptr);
+  m.test_acc = probes::accuracy(te.predictions, data_.test.labels);
+}
+
+void Trainer::evaluate_train_set(EpochMetrics& m) {
   const data::Normalization norm;
   probes::EvalResult tr = probes::evaluate_model(*model_, data_.train, norm, &data_.train_corrupt);
-  probes::EvalResult te = probes::evaluate_model(*model_, data_.test, norm, nullptr);
   m.train_acc_corrupted = probes::accuracy(tr.predictions, data_.train_corrupt);
   m.train_acc_true = probes::accuracy(tr.predictions, data_.train_true);
-  m.test_acc = probes::accuracy(te.predictions, data_.test.labels);
   if (m.epoch == 0) m.loss = tr.mean_loss;
 }
 
-double Trainer::train_epoch(int epoch) {
+// Rows of `logits` ([B, K]) whose argmax (ties -> lowest class, as probes::EvalResult) equals
+// the label.
+int64_t count_correct(const Tensor& logits, const std::vector<int32_t>& labels) {
+  const int64_t b = logits.shape()[0], k = logits.shape()[1];
+  const float* z = logits.data();
+  int64_t correct = 0;
+  for (int64_t i = 0; i < b; ++i) {
+    const float* row = z + i * k;
+    int64_t best = 0;
+    for (int64_t j = 1; j < k; ++j)
+      if (row[j] > row[best]) best = j;
+    correct += best == labels[static_cast<size_t>(i)];
+  }
+  return correct;
+}
+
+void Trainer::train_epoch(EpochMetrics& m) {
+  const int epoch = m.epoch;
   model_->train(true);
   data::Loader loader(data_.train, data_.train_true, data_.train_corrupt, cfg_.batch_size,
                       cfg_.shuffle, cfg_.seed);
   loader.start_epoch(epoch);
   data::Batch b;
   double loss_sum = 0;
-  int64_t seen = 0, batch_no = 0;
+  int64_t seen = 0, batch_no = 0, correct = 0;
   Progress bar(std::cerr, "epoch " + std::to_string(epoch), loader.num_samples(),
                Progress::Options{stderr_is_tty(), 0.1, 1e9, 2.0, "samples", nullptr});
   while (loader.next(b)) {
@@ -164,6 +194,9 @@ double Trainer::train_epoch(int epoch) {
     ag::Var logits = model_->forward(ag::Var(b.x));
     ag::Var loss = ag::cross_entropy(logits, b.y_train);
     const float lv = loss.item();
+    // The running count (the reference's stop metric): this batch's predictions from the
+    // forward pass that computes its loss, before the optimizer step changes the weights.
+    correct += count_correct(logits.data(), b.y_train);
     if (!std::isfinite(lv)) {
       manifest_.finish("failed", metrics_.empty() ? 0 : metrics_.back().epoch,
                        "non-finite loss at epoch " + std::to_string(epoch) + ", batch " +
@@ -198,7 +231,8 @@ double Trainer::train_epoch(int epoch) {
                                               << run_.checkpoints_dir().string());
     }
   }
-  return seen ? loss_sum / seen : 0.0;
+  m.loss = seen ? loss_sum / seen : 0.0;
+  m.train_acc_running = seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
 }
 
 void Trainer::save_checkpoint(int epoch) {
@@ -208,6 +242,29 @@ void Trainer::save_checkpoint(int epoch) {
   nn::save_optimizer(run_.optim_path(epoch).string(), *optim_, meta);
   manifest_.add_checkpoint(epoch, {RunDir::checkpoint_relpath(epoch), sha256_file(model_path.string())});
   run_.write_manifest(manifest_);
+  if (cfg_.keep_optim == "last") drop_older_optimizer_states(epoch);
+}
+
+// Saves the checkpoint of the epoch whose metrics row was just written (so a kill in between
+// leaves a row without its checkpoint, never a checkpoint without its row: resume needs the
+// row), then records the write's wall time in that row.
+void Trainer::save_checkpoint_timed(int epoch) {
+  Timer tc;
+  save_checkpoint(epoch);
+  EpochMetrics& m = metrics_.back();
+  m.checkpoint_s = tc.seconds();
+  m.epoch_s += m.checkpoint_s;
+  m.wall_s = wall_offset_ + timer_.seconds();
+  write_metrics_csv(run_.metrics_csv(), metrics_);
+}
+
+// Only --resume reads optimizer state, and only the newest checkpoint's: the older ones would
+// double a full-size run's disk (SGD momentum is one more copy of the weights, Adam two). They
+// are removed after the new one is safely written, so a kill in between leaves both.
+void Trainer::drop_older_optimizer_states(int epoch) {
+  std::error_code ec;
+  for (int e : run_.checkpoint_epochs())
+    if (e < epoch) fs::remove(run_.optim_path(e), ec);
 }
 
 // Before resuming from `epoch`: its model file must be the one the manifest lists (a modified
@@ -243,9 +300,12 @@ void Trainer::apply_edit(int epoch) {
 
 void Trainer::log_epoch(const EpochMetrics& m) {
   if (opt_.quiet) return;
-  log_ << "epoch " << m.epoch << "  loss " << format_fixed(m.loss, 4) << "  train(corrupted) "
-       << format_percent(m.train_acc_corrupted) << "  train(true) "
-       << format_percent(m.train_acc_true) << "  test " << format_percent(m.test_acc);
+  log_ << "epoch " << m.epoch << "  loss " << format_fixed(m.loss, 4);
+  if (!std::isnan(m.train_acc_running)) log_ << "  running " << format_percent(m.train_acc_running);
+  if (!std::isnan(m.train_acc_corrupted))
+    log_ << "  train(corrupted) " << format_percent(m.train_acc_corrupted) << "  train(true) "
+         << format_percent(m.train_acc_true);
+  log_ << "  test " << format_percent(m.test_acc);
   if (m.epoch > 0) log_ << "  " << format_rate(m.samples_per_s, "samples") << "  " << format_duration(m.epoch_s);
   log_ << std::endl;
 }
@@ -340,43 +400,54 @@ TrainOutcome Trainer::run() {
   } else {
     EpochMetrics m0;
     m0.epoch = 0;
-    evaluate(m0);
+    Timer te;
+    evaluate(m0, true);
+    m0.eval_s = te.seconds();
+    m0.epoch_s = m0.eval_s;
     m0.wall_s = timer_.seconds();
     metrics_.push_back(m0);
     write_metrics_csv(run_.metrics_csv(), metrics_);
     log_epoch(m0);
-    save_checkpoint(0);
+    save_checkpoint_timed(0);
     if (cfg_.edit_at_epoch == 0) apply_edit(0);
     start_epoch = 1;
   }
 
   SignalScope signals;
   const EpochMetrics& prev = metrics_.back();
-  bool done = prev.train_acc_corrupted >= cfg_.target_train_acc || prev.epoch >= cfg_.max_epochs;
-  out.stop_reason = prev.train_acc_corrupted >= cfg_.target_train_acc ? "target reached" : "epoch cap";
+  const bool prev_target = stop_metric(prev, cfg_.stop_on) >= cfg_.target_train_acc;
+  bool done = prev_target || prev.epoch >= cfg_.max_epochs;
+  out.stop_reason = prev_target ? "target reached" : "epoch cap";
+  const bool eval_every_epoch = cfg_.stop_on == "eval";
   for (int epoch = start_epoch; !done; ++epoch) {
     Timer t;
     EpochMetrics m;
     m.epoch = epoch;
-    m.loss = train_epoch(epoch);
+    train_epoch(m);
     const double train_s = t.seconds();
+    m.train_s = train_s;
     if (g_stop_signal) {
       manifest_.json()["status"] = "interrupted";
       run_.write_manifest(manifest_);
       MP_FAIL("interrupted during epoch " << epoch << "; continue with the same command and "
                                               "--resume (from the last checkpoint)");
     }
-    evaluate(m);
+    Timer te;
+    evaluate(m, eval_every_epoch);
+    const bool target = stop_metric(m, cfg_.stop_on) >= cfg_.target_train_acc;
+    done = target || epoch >= cfg_.max_epochs;
+    out.stop_reason = target ? "target reached" : "epoch cap";
+    const bool checkpoint = cfg_.is_checkpoint_epoch(epoch) || done || epoch == cfg_.edit_at_epoch;
+    // Every checkpoint has the full evaluation (probes, dynamics and reports read it there).
+    if (checkpoint && !eval_every_epoch) evaluate_train_set(m);
+    m.eval_s = te.seconds();
     m.samples_per_s = train_s > 0 ? data_.train.n / train_s : 0;
     m.epoch_s = t.seconds();
     m.wall_s = wall_offset_ + timer_.seconds();
     metrics_.push_back(m);
     write_metrics_csv(run_.metrics_csv(), metrics_);
     log_epoch(m);
-    const bool target = m.train_acc_corrupted >= cfg_.target_train_acc;
-    done = target || epoch >= cfg_.max_epochs;
-    out.stop_reason = target ? "target reached" : "epoch cap";
-    if (cfg_.is_checkpoint_epoch(epoch) || done || epoch == cfg_.edit_at_epoch) save_checkpoint(epoch);
+    if (checkpoint) save_checkpoint_timed(epoch);
     if (epoch == cfg_.edit_at_epoch && !done) apply_edit(epoch);
   }
   out.last = metrics_.back();

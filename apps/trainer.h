@@ -8,6 +8,7 @@
 #include <ostream>
 #include <string>
 
+#include "apps/metrics_log.h"
 #include "apps/train_config.h"
 
 namespace mp::app {
@@ -17,13 +18,6 @@ struct TrainOptions {
   bool force = false;   // discard an existing run directory's contents and start again
   std::string command;  // the command line, recorded in the manifest
   bool quiet = false;   // no per-epoch lines (progress bar only)
-};
-
-struct EpochMetrics {
-  int epoch = 0;
-  double loss = 0;  // mean training cross-entropy over the epoch's batches (epoch 0: of the init)
-  double train_acc_corrupted = 0, train_acc_true = 0, test_acc = 0;
-  double samples_per_s = 0, epoch_s = 0, wall_s = 0;
 };
 
 struct TrainOutcome {
