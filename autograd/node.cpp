@@ -13,13 +13,6 @@ void BackwardCtx::put(int i, Tensor g) {
   out_[k] = std::move(g);
 }
 
-Tensor* BackwardCtx::leaf_grad(int i) {
-  float beta = 1.0f;
-  Tensor* g = leaf_grad_out(i, &beta);
-  if (g && beta == 0.0f) g->fill(0.0f);  // an accumulating caller needs the zeros written
-  return g;
-}
-
 Tensor* BackwardCtx::leaf_grad_out(int i, float* beta) {
   const Edge& e = edges_[static_cast<size_t>(i)];
   if (!e.leaf) return nullptr;

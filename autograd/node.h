@@ -42,12 +42,12 @@ class BackwardCtx {
   // Hands the gradient of input i to the engine, which accumulates it (ignored if not needed).
   void put(int i, Tensor g);
   // If input i is a leaf whose gradient already exists (e.g. a parameter with a slab-backed
-  // gradient), returns that tensor so the op can accumulate into it directly (a beta = 1
-  // GEMM), saving a temporary and an extra pass; else nullptr. Accumulate, never overwrite.
-  Tensor* leaf_grad(int i);
-  // Like leaf_grad, for an op that writes its whole gradient in one go: *beta = 0 when the
-  // gradient is pending a lazy zero (Var::zero_grad_lazy; the op must then overwrite every
-  // element, and the gradient counts as written), 1 when the op must accumulate.
+  // gradient), returns that tensor, else nullptr. *beta = 0 when the gradient is pending a lazy
+  // zero (Var::zero_grad_lazy): the op writes its whole gradient straight in, and the gradient
+  // counts as written. *beta = 1 when the op must accumulate: it computes its gradient exactly
+  // as for beta 0 (same kernel call, into a temporary) and adds it elementwise. A lazily zeroed
+  // gradient and an eagerly zeroed one are then bit-identical whatever the BLAS kernel; a
+  // beta = 1 GEMM would round differently on some kernels (tests/nn/test_optim_lazy_zero.cpp).
   Tensor* leaf_grad_out(int i, float* beta);
 
  private:

@@ -1,7 +1,7 @@
 // Matrix products: matmul and the fully-connected layer (with an optional fused ReLU). A whole
 // batch is one GEMM forward and one GEMM per gradient; the weight gradient is written straight
-// into a slab-backed parameter gradient when there is one (beta 0 after a lazy zero_grad, else
-// beta 1). sgemm_auto sends thin products (a batch of <= 64) to tensor/gemm_thin's kernels.
+// into a slab-backed parameter gradient after a lazy zero_grad, else computed the same way into
+// a temporary and added. sgemm_auto sends thin products (a batch of <= 64) to tensor/gemm_thin.
 #include "autograd/node.h"
 #include "autograd/op_util.h"
 #include "autograd/ops.h"
@@ -93,15 +93,19 @@ Var linear_impl(const char* name, const Var& x, const Var& W, const Var& b, bool
     }
     float beta = 1.0f;
     if (ctx.needs(1)) {  // dW [out,in] = Gz^T [out,B] . x [B,in]
-      if (Tensor* acc = ctx.leaf_grad_out(1, &beta)) {
-        sgemm_auto(true, false, out, in, B, 1.0f, Gz.data(), out, Xs.data(), in, beta, acc->data(),
-                   in);
-      } else {
-        Tensor dW = Tensor::empty({out, in});
-        sgemm_auto(true, false, out, in, B, 1.0f, Gz.data(), out, Xs.data(), in, 0.0f, dW.data(),
-                   in);
+      // Always one product with beta 0, whatever the gradient's zero state: into a lazily
+      // zeroed gradient directly, else into a temporary then added. Accumulating with beta 1
+      // instead would take another kernel (OpenBLAS rather than gemm_thin, or another
+      // rounding inside OpenBLAS), and an eager zero fill would then differ in the last bit
+      // from a lazy one (the Haswell kernel does; see tests/nn/test_optim_lazy_zero.cpp).
+      Tensor* acc = ctx.leaf_grad_out(1, &beta);
+      const bool direct = acc && beta == 0.0f;
+      Tensor dW = direct ? *acc : Tensor::empty({out, in});
+      sgemm_auto(true, false, out, in, B, 1.0f, Gz.data(), out, Xs.data(), in, 0.0f, dW.data(), in);
+      if (acc && !direct)
+        add_f32(acc->data(), dW.data(), acc->data(), dW.numel());  // 0 + x == x: exact
+      else if (!acc)
         ctx.put(1, std::move(dW));
-      }
     }
     if (ctx.needs(2)) {  // db [out] = column sums of Gz
       Tensor* acc = ctx.leaf_grad_out(2, &beta);

@@ -63,10 +63,12 @@ std::vector<double> linear_scores(const LinearProbe& probe, const float* X, int6
            "probes/linear_scores: probe is not fitted or inconsistent (K="
                << K << ", W holds " << probe.W.size() << ")");
   std::vector<double> scores(static_cast<size_t>(N * K));
-  for_each_projection_block(X, N, probe.dim, probe.W.data(), K,
-                            [&](int64_t r0, int64_t nb, const double* P, const double*) {
-                              std::copy(P, P + nb * K, scores.begin() + r0 * K);
-                            });
+  auto keep_rows = [&](int64_t r0, int64_t nb, const double* P, const double*) {
+    std::copy(P, P + nb * K, scores.begin() + r0 * K);
+  };
+  // One dgemm per class: equal directions score equally on every BLAS kernel (ties -> lowest
+  // index).
+  for_each_grouped_projection_block(X, N, probe.dim, probe.W.data(), one_row_groups(K), keep_rows);
   return scores;
 }
 

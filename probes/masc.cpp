@@ -46,7 +46,9 @@ std::vector<double> masc_scores(const MascProbe& probe, const float* X, int64_t 
   check_probe(probe, "probes/masc_scores");
   const int K = probe.num_classes;
   const int64_t d = probe.dim;
-  // Concatenate the bases so all classes share one dgemm per row block.
+  // The bases side by side, each class a group of rows: a row block is converted to double
+  // once and projected by one dgemm per class, so classes with identical bases score
+  // identically on every BLAS kernel (masc.h: ties go to the lowest index).
   std::vector<int64_t> offset(static_cast<size_t>(K) + 1, 0);
   for (int c = 0; c < K; ++c) offset[c + 1] = offset[c] + probe.k[c];
   const int64_t R = offset[K];
@@ -55,20 +57,19 @@ std::vector<double> masc_scores(const MascProbe& probe, const float* X, int64_t 
     std::copy(probe.basis[c].begin(), probe.basis[c].end(), W.begin() + offset[c] * d);
   }
   std::vector<double> scores(static_cast<size_t>(N * K), 0.0);
-  for_each_projection_block(X, N, d, W.data(), R,
-                            [&](int64_t r0, int64_t nb, const double* P, const double* sq) {
-                              for (int64_t i = 0; i < nb; ++i) {
-                                double* s = scores.data() + (r0 + i) * K;
-                                if (!(sq[i] > 0)) continue;  // x = 0: every score 0, class 0
-                                const double* p = P + i * R;
-                                for (int c = 0; c < K; ++c) {
-                                  double acc = 0;
-                                  for (int64_t j = offset[c]; j < offset[c + 1]; ++j)
-                                    acc += p[j] * p[j];
-                                  s[c] = acc / sq[i];
-                                }
-                              }
-                            });
+  auto score_rows = [&](int64_t r0, int64_t nb, const double* P, const double* sq) {
+    for (int64_t i = 0; i < nb; ++i) {
+      double* s = scores.data() + (r0 + i) * K;
+      if (!(sq[i] > 0)) continue;  // x = 0: every score 0, class 0
+      const double* p = P + i * R;
+      for (int c = 0; c < K; ++c) {
+        double acc = 0;
+        for (int64_t j = offset[c]; j < offset[c + 1]; ++j) acc += p[j] * p[j];
+        s[c] = acc / sq[i];
+      }
+    }
+  };
+  for_each_grouped_projection_block(X, N, d, W.data(), offset, score_rows);
   return scores;
 }
 

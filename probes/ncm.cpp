@@ -41,17 +41,17 @@ std::vector<double> ncm_scores(const NcmProbe& probe, const float* X, int64_t N)
   MP_CHECK(K >= 1 && static_cast<int64_t>(probe.means.size()) == K * probe.dim,
            "probes/ncm_scores: probe is not fitted or inconsistent (K=" << K << ")");
   std::vector<double> scores(static_cast<size_t>(N * K), 0.0);
-  for_each_projection_block(X, N, probe.dim, probe.means.data(), K,
-                            [&](int64_t r0, int64_t nb, const double* P, const double* sq) {
-                              for (int64_t i = 0; i < nb; ++i) {
-                                if (!(sq[i] > 0)) continue;
-                                const double inv = 1.0 / std::sqrt(sq[i]);
-                                for (int c = 0; c < K; ++c) {
-                                  scores[static_cast<size_t>((r0 + i) * K + c)] =
-                                      P[i * K + c] * inv;
-                                }
-                              }
-                            });
+  auto score_rows = [&](int64_t r0, int64_t nb, const double* P, const double* sq) {
+    for (int64_t i = 0; i < nb; ++i) {
+      if (!(sq[i] > 0)) continue;
+      const double inv = 1.0 / std::sqrt(sq[i]);
+      for (int c = 0; c < K; ++c)
+        scores[static_cast<size_t>((r0 + i) * K + c)] = P[i * K + c] * inv;
+    }
+  };
+  // One dgemm per class: equal means score equally on every BLAS kernel (ties -> lowest index).
+  for_each_grouped_projection_block(X, N, probe.dim, probe.means.data(), one_row_groups(K),
+                                    score_rows);
   return scores;
 }
 

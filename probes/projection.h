@@ -20,6 +20,21 @@ using ProjectionBlockFn =
 void for_each_projection_block(const float* X, int64_t N, int64_t d, const double* W, int64_t R,
                                const ProjectionBlockFn& fn, int64_t block_rows = 0);
 
+// The same with W's rows in groups (a class's basis vectors): group g is rows
+// [offsets[g], offsets[g + 1]) of W, and offsets.back() == R. Each group is projected by a dgemm
+// of its own, into a scratch buffer of its own width, so two groups with identical rows give
+// bit-identical columns of P on every BLAS kernel. One dgemm over all R rows would put them at
+// different positions of the kernel's register tiles, and some kernels (OpenBLAS's Haswell
+// dgemm) round those positions differently: identical classes would then not tie. The extra
+// calls re-pack the row block once per group, which is small next to the d multiply-adds per
+// element whenever groups have more than a few rows.
+void for_each_grouped_projection_block(const float* X, int64_t N, int64_t d, const double* W,
+                                       const std::vector<int64_t>& offsets,
+                                       const ProjectionBlockFn& fn, int64_t block_rows = 0);
+
+// Offsets 0, 1, ..., R: every row of W its own group (a probe with one direction per class).
+std::vector<int64_t> one_row_groups(int64_t R);
+
 // Plain twin (test oracle): P = X W^T by triple loop in double, N x R.
 std::vector<double> project_reference(const float* X, int64_t N, int64_t d, const double* W,
                                       int64_t R);

@@ -1,7 +1,10 @@
 #include "test_util.h"
 
+#include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <stdexcept>
 
@@ -35,7 +38,8 @@ void write_file(const fs::path& p, const std::vector<uint8_t>& bytes) {
 std::vector<uint8_t> read_file(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
   if (!f) throw std::runtime_error("cannot read " + p.string());
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)),
+                              std::istreambuf_iterator<char>());
 }
 
 std::string real_data_dir(const std::string& name) {
@@ -51,5 +55,78 @@ std::string real_data_dir(const std::string& name) {
   std::error_code ec;
   return fs::is_directory(d, ec) ? d.string() : std::string();
 }
+
+namespace {
+
+// tol < 0: bitwise. Counts mismatches over the common length; a size difference is reported
+// by operator<< and makes the comparison false.
+template <typename T>
+ArrayComparison compare(const T* a, size_t na, const T* b, size_t nb, double tol) {
+  ArrayComparison c;
+  c.size_a = na;
+  c.size_b = nb;
+  c.tolerance = tol;
+  c.digits = std::numeric_limits<T>::max_digits10 > 0 ? std::numeric_limits<T>::max_digits10 : 20;
+  const size_t n = na < nb ? na : nb;
+  for (size_t i = 0; i < n; ++i) {
+    const double x = static_cast<double>(a[i]), y = static_cast<double>(b[i]);
+    const bool both_nan = std::isnan(x) && std::isnan(y);
+    const bool match =
+        tol < 0 ? std::memcmp(&a[i], &b[i], sizeof(T)) == 0 : both_nan || std::fabs(x - y) <= tol;
+    if (match) continue;
+    const double diff =
+        std::isnan(x) || std::isnan(y) ? std::numeric_limits<double>::infinity() : std::fabs(x - y);
+    if (c.mismatches++ == 0) {
+      c.first = i;
+      c.first_a = x;
+      c.first_b = y;
+    }
+    if (diff > c.largest || c.mismatches == 1) {
+      c.largest = diff;
+      c.largest_at = i;
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+std::ostream& operator<<(std::ostream& os, const ArrayComparison& c) {
+  if (c.size_a != c.size_b) os << "sizes differ: " << c.size_a << " vs " << c.size_b << "; ";
+  const size_t n = c.size_a < c.size_b ? c.size_a : c.size_b;
+  if (c.mismatches == 0) {
+    os << "all " << n << " elements " << (c.tolerance < 0 ? "bitwise equal" : "within tolerance");
+    return os;
+  }
+  const auto old_precision = os.precision(c.digits);
+  os << c.mismatches << " of " << n << " elements differ";
+  if (c.tolerance >= 0) os << " by more than " << c.tolerance;
+  os << "; first at [" << c.first << "]: " << c.first_a << " vs " << c.first_b;
+  if (c.first_a == c.first_b) os << " (same value, other bits: signed zero or NaN payload)";
+  os << "; largest |a - b| " << c.largest << " at [" << c.largest_at << "]";
+  os.precision(old_precision);
+  return os;
+}
+
+template <typename T>
+ArrayComparison arrays_equal(const T* a, size_t na, const T* b, size_t nb) {
+  return compare(a, na, b, nb, -1.0);
+}
+
+template <typename T>
+ArrayComparison arrays_close(const T* a, size_t na, const T* b, size_t nb, double tol) {
+  if (!(tol >= 0)) throw std::invalid_argument("arrays_close: tolerance must be >= 0");
+  return compare(a, na, b, nb, tol);
+}
+
+#define MP_TEST_ARRAYS_INSTANTIATE(T)                                           \
+  template ArrayComparison arrays_equal<T>(const T*, size_t, const T*, size_t); \
+  template ArrayComparison arrays_close<T>(const T*, size_t, const T*, size_t, double);
+MP_TEST_ARRAYS_INSTANTIATE(float)
+MP_TEST_ARRAYS_INSTANTIATE(double)
+MP_TEST_ARRAYS_INSTANTIATE(uint8_t)
+MP_TEST_ARRAYS_INSTANTIATE(int32_t)
+MP_TEST_ARRAYS_INSTANTIATE(int64_t)
+#undef MP_TEST_ARRAYS_INSTANTIATE
 
 }  // namespace mp::testing

@@ -131,7 +131,7 @@ TEST_CASE("MNIST: official .gz files placed in a data dir are verified by conten
   CHECK_THAT(log.str(), Catch::Contains("nothing to do"));
   const data::DatasetPair p = data::load_dataset("mnist", d.path().string());
   CHECK(p.files_sha256[0].first == "train-images-idx3-ubyte.gz");
-  CHECK(p.train.pixels == loaded("mnist", root).train.pixels);
+  CHECK(mp::testing::arrays_equal(p.train.pixels, loaded("mnist", root).train.pixels));
 }
 
 TEST_CASE("MNIST: a normalised batch lies in -1..1 with the expected values",

@@ -9,6 +9,7 @@
 #include "autograd/ops.h"
 #include "nn/cnn.h"
 #include "nn/models.h"
+#include "test_util.h"
 
 using namespace mp;
 using namespace mp::nn;
@@ -120,8 +121,8 @@ TEST_CASE("initialisation: PyTorch bounds, a pure function of the seed", "[nn]")
   auto c = make_model("mlp", 1, 28, 28, 10, 8);
   const NamedTensors sa = a->state_dict(), sb = b->state_dict(), sc = c->state_dict();
   for (size_t i = 0; i < sa.size(); ++i)
-    REQUIRE(sa[i].second.to_vector() == sb[i].second.to_vector());
-  REQUIRE(sa[0].second.to_vector() != sc[0].second.to_vector());
+    REQUIRE(mp::testing::arrays_equal(sa[i].second.to_vector(), sb[i].second.to_vector()));
+  REQUIRE_FALSE(mp::testing::arrays_equal(sa[0].second.to_vector(), sc[0].second.to_vector()));
   // fc1.weight and fc1.bias ~ U(-1/sqrt(784), 1/sqrt(784)); fc2.* with fan_in 128.
   for (int i = 0; i < 4; ++i) {
     const float bound = 1.0f / std::sqrt(i < 2 ? 784.0f : 128.0f);

@@ -6,6 +6,7 @@
 #include "nn/batchnorm.h"
 #include "nn/models.h"
 #include "nn/sequential.h"
+#include "test_util.h"
 
 using namespace mp;
 using namespace mp::nn;
@@ -45,7 +46,7 @@ TEST_CASE("state_dict round trip reproduces the model exactly", "[nn]") {
     REQUIRE(sa.size() == sb.size());
     for (size_t i = 0; i < sa.size(); ++i) {
       REQUIRE(sa[i].first == sb[i].first);
-      REQUIRE(sa[i].second.to_vector() == sb[i].second.to_vector());
+      REQUIRE(mp::testing::arrays_equal(sa[i].second.to_vector(), sb[i].second.to_vector()));
     }
     a->eval();
     b->eval();
@@ -61,7 +62,8 @@ TEST_CASE("load_state_dict names the first mismatch and the missing/unexpected n
   std::string e = load_error(*cifar, mnist->state_dict());
   INFO(e);
   REQUIRE(e.find("'fc1.weight' expected shape [128, 3072], found [128, 784]") != std::string::npos);
-  REQUIRE(cifar->state_dict()[0].second.to_vector() == before);  // nothing changed
+  // Nothing changed.
+  REQUIRE(mp::testing::arrays_equal(cifar->state_dict()[0].second.to_vector(), before));
 
   NamedTensors sd = cloned(mnist->state_dict());
   sd.erase(sd.begin() + 3);  // fc2.bias
@@ -92,7 +94,8 @@ TEST_CASE("load_state_dict names the first mismatch and the missing/unexpected n
   for (auto& [n, t] : mnist->state_dict()) m[n] = t.clone();
   auto other = make_model("mlp", 1, 28, 28, 10, 5);
   other->load_state_dict(m);
-  REQUIRE(other->state_dict()[9].second.to_vector() == mnist->state_dict()[9].second.to_vector());
+  REQUIRE(mp::testing::arrays_equal(other->state_dict()[9].second.to_vector(),
+                                    mnist->state_dict()[9].second.to_vector()));
 }
 
 TEST_CASE("train/eval reach every submodule, BatchNorm updates running stats only in training",

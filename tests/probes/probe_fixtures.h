@@ -1,7 +1,9 @@
 #pragma once
 // Synthetic activations with known class structure, shared by the probe tests.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "tensor/rng.h"
@@ -84,6 +86,28 @@ inline double max_abs_diff(const std::vector<double>& a, const std::vector<doubl
   double m = 0;
   for (size_t i = 0; i < a.size() && i < b.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
   return a.size() == b.size() ? m : INFINITY;
+}
+
+// The smallest gap, over the rows of an N x K score matrix, between the top score and the
+// runner-up. Two computations of the scores that differ by at most e per element predict the
+// same class for every row when this exceeds 2e: that is what makes an exact comparison of
+// their predictions sound (rounding may differ from one BLAS kernel to another).
+inline double min_top2_margin(const std::vector<double>& s, int64_t N, int K) {
+  double margin = std::numeric_limits<double>::infinity();
+  for (int64_t i = 0; i < N; ++i) {
+    double top = -std::numeric_limits<double>::infinity(), second = top;
+    for (int c = 0; c < K; ++c) {
+      const double v = s[static_cast<size_t>(i * K + c)];
+      if (v > top) {
+        second = top;
+        top = v;
+      } else if (v > second) {
+        second = v;
+      }
+    }
+    margin = std::min(margin, top - second);
+  }
+  return margin;
 }
 
 }  // namespace mp::probes::testing

@@ -2,6 +2,7 @@
 
 #include "tensor/check.h"
 #include "tensor/dropout.h"
+#include "test_util.h"
 
 TEST_CASE("dropout mask: values, drop rate and reproducibility by seed", "[tensor][dropout]") {
   const int64_t n = 100000;
@@ -9,7 +10,7 @@ TEST_CASE("dropout mask: values, drop rate and reproducibility by seed", "[tenso
   mp::Rng r(3), r2(3);
   mp::dropout_mask(r, 0.25f, m.data(), n);
   mp::dropout_mask(r2, 0.25f, m2.data(), n);
-  REQUIRE(m == m2);
+  REQUIRE(mp::testing::arrays_equal(m, m2));
   int64_t dropped = 0;
   for (float v : m) {
     REQUIRE((v == 0.0f || v == 1.0f / 0.75f));
