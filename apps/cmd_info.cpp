@@ -1,9 +1,11 @@
-// `memprobe info`: what this binary will run on (BLAS, threads) and which datasets it can see.
+// `memprobe info`: what this binary will run on (BLAS, threads, the instruction-set extensions it
+// was built for) and which datasets it can see.
 #include <memory>
 
 #include "apps/commands.h"
 #include "apps/console.h"
 #include "data/datasets.h"
+#include "tensor/build_isa.h"
 #include "tensor/threads.h"
 
 namespace mp::app {
@@ -19,6 +21,10 @@ void add_info_command(CLI::App& app) {
     const std::string data_dir = dir->empty() ? data::default_data_dir() : *dir;
     ctx.out << version_string() << '\n'
             << "runtime: " << runtime_info() << '\n'
+            << "build ISA: " << build_isa() << " ("
+            << (build_march() == "native" ? "-march=native on the build machine"
+                                          : "the compiler's default target")
+            << "; checked against this CPU at start-up)\n"
             << "threads: " << ctx.threads << " (of " << available_cpus()
             << " CPUs available; change with --threads N)\n"
             << "OpenBLAS OpenMP build loaded: "
