@@ -11,6 +11,7 @@
 #include "apps/analysis.h"
 #include "apps/metrics_log.h"
 #include "apps/run_model.h"
+#include "apps/runtime_diff.h"
 #include "autograd/grad_mode.h"
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"
@@ -230,6 +231,7 @@ Outcome Auditor::check_manifest() {
              "manifest.json: no checkpoint for the final epoch " << *m.final_epoch());
   }
   report_.run_threads = j.at("runtime").at("threads").get<int>();
+  report_.runtime_warnings = runtime_differences(j.at("runtime"));
   if (!opt_.data_dir.empty()) cfg.data_dir = opt_.data_dir;
   run_ = std::make_unique<OpenedRun>(
       OpenedRun{std::move(dir), std::move(m), std::move(cfg), StudyData(), nullptr, -1});
@@ -298,13 +300,14 @@ Outcome Auditor::check_metrics() {
     MP_CHECK(std::isfinite(m.loss), "metrics.csv epoch " << m.epoch << ": loss " << m.loss);
     const double stop_acc = stop_metric(m, c.stop_on);
     MP_CHECK(!std::isnan(stop_acc), "metrics.csv epoch " << m.epoch << ": no value of the stop "
-                                                         << "metric (--stop-on " << c.stop_on << ")");
+                                                         << "metric (--stop-on " << c.stop_on
+                                                         << ")");
     // Stop rule: training ends at the first epoch whose accuracy on the corrupted labels (the
     // stop metric) reaches the target (epoch 0 included) or at the cap.
     if (i + 1 < rows.size())
       MP_CHECK(stop_acc < c.target_train_acc && m.epoch < c.max_epochs,
-               "metrics.csv: epoch " << m.epoch << " reached the stop rule (train acc "
-                                     << stop_acc << ", target " << c.target_train_acc
+               "metrics.csv: epoch " << m.epoch << " reached the stop rule (train acc " << stop_acc
+                                     << ", target " << c.target_train_acc
                                      << ") but training went on");
   }
   const EpochMetrics& last = rows.back();
@@ -412,15 +415,21 @@ Outcome Auditor::check_accuracy() {
   const double logged[3] = {it->test_acc, it->train_acc_corrupted, it->train_acc_true};
   const size_t n[3] = {d.test.labels.size(), d.train_corrupt.size(), d.train_true.size()};
   const char* what[3] = {"test", "train vs corrupted", "train vs true"};
-  // Same thread count: the same kernels run the same reductions, so the predictions and hence
-  // the accuracies are bit-identical. Another count may split a sum differently; a logit pair
-  // within rounding of a tie may then flip, so one sample per split is allowed.
-  const bool same = report_.run_threads == report_.audit_threads;
+  // Same thread count, BLAS kernel and build ISA: the same kernels run the same reductions, so
+  // the predictions and hence the accuracies are bit-identical. Otherwise a sum may be split or
+  // rounded differently; a logit pair within rounding of a tie may then flip, so one sample per
+  // split is allowed.
+  const bool same = report_.runtime_warnings.empty();
+  std::string why;
+  if (report_.run_threads != report_.audit_threads)
+    why = "threads differ from training (" + std::to_string(report_.run_threads) + " vs " +
+          std::to_string(report_.audit_threads) + ")";
+  else
+    why = "runtime differs from training (see the warnings)";
   std::ostringstream detail;
   detail << "epoch " << run_->epoch << " ("
-         << (same ? "same thread count as training: exact"
-                  : "threads differ from training (" + std::to_string(report_.run_threads) +
-                        " vs " + std::to_string(report_.audit_threads) + "): within 1 sample")
+         << (same ? "same threads, BLAS kernel and ISA as training: exact"
+                  : why + ": within 1 sample")
          << "):";
   for (int k = 0; k < 3; ++k) {
     const long long a = std::llround(acc[k] * n[k]), b = std::llround(logged[k] * n[k]);
@@ -526,6 +535,7 @@ Outcome Auditor::check_probes() {
 AuditReport Auditor::run() {
   report_.audit_threads = num_threads();
   check("manifest", [this] { return check_manifest(); });
+  for (const std::string& w : report_.runtime_warnings) log_ << "warning: " << w << std::endl;
   const char* rest[] = {"checkpoints", "metrics",  "dataset", "labels",
                         "accuracy",    "gradient", "probes"};
   if (!run_) {

@@ -18,6 +18,9 @@
 //                stored probes.csv rows (skipped when probes.csv has none for that layer)
 //
 // A check that cannot run because an earlier one found the run broken fails with the reason.
+// Results are bit-identical only for the same seed, thread count, BLAS kernel and build ISA:
+// when this process differs from the run's manifest in any of them, the audit says so
+// ("warning: ..." lines after the manifest check).
 #include <cstdint>
 #include <filesystem>
 #include <ostream>
@@ -47,6 +50,10 @@ struct AuditReport {
   int epoch = -1;         // the checkpoint audited (-1 if none could be chosen)
   int run_threads = 0;    // threads the run was trained with (manifest runtime.threads)
   int audit_threads = 0;  // threads in force during the audit
+  // Where this process differs from the run's recorded runtime (BLAS kernel, OpenBLAS, threads,
+  // build ISA; runtime_differences()): each is printed as a warning after the manifest check,
+  // and any of them makes the accuracy check allow rounding-level differences.
+  std::vector<std::string> runtime_warnings;
   int failed() const;
   bool ok() const { return failed() == 0; }
 };

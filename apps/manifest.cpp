@@ -5,6 +5,7 @@
 
 #include "memprobe_version.h"
 #include "tensor/atomic_file.h"
+#include "tensor/build_isa.h"
 #include "tensor/check.h"
 
 namespace mp::app {
@@ -118,7 +119,10 @@ void Manifest::start(const std::string& command, const Json& config, const std::
   j_["git_commit"] = MEMPROBE_GIT_COMMIT;
   j_["command"] = command;
   j_["config"] = config;
-  j_["runtime"] = Json{{"blas", blas_info}, {"threads", threads}};
+  // Everything bit-identity depends on besides the seed (apps/runtime_diff.h): the BLAS line
+  // names the kernel (core=...), and the build ISA selects memprobe's own kernels.
+  j_["runtime"] = Json{
+      {"blas", blas_info}, {"threads", threads}, {"isa", build_isa()}, {"march", build_march()}};
   j_["started"] = iso8601_utc_now();
   j_["finished"] = nullptr;
   j_["status"] = "running";

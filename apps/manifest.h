@@ -39,8 +39,9 @@ class Manifest {
   nlohmann::json& json() { return j_; }
   const nlohmann::json& json() const { return j_; }
 
-  // Fields every writer sets. start() stamps version, commit, command, config, runtime and
-  // "started", status "running", finished null.
+  // Fields every writer sets. start() stamps version, commit, command, config, runtime (the
+  // BLAS line, threads, the build ISA and how it was chosen: everything bit-identity depends on
+  // besides the seed, see runtime_diff.h) and "started", status "running", finished null.
   void start(const std::string& command, const nlohmann::json& config, const std::string& blas_info,
              int threads);
   // status "finished" or "failed", "finished" timestamp, final epoch and the stop reason.

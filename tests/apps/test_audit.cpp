@@ -81,6 +81,7 @@ TEST_CASE("audit: a fresh run passes every check, each tampering fails its check
     CHECK(a.rc == 0);
     for (const char* c : kChecks) CHECK(a.out.find(std::string("PASS  ") + c) != std::string::npos);
     CHECK(a.out.find("audit: 8 checks, 8 passed, 0 failed, 0 skipped") != std::string::npos);
+    CHECK(a.out.find("warning:") == std::string::npos);  // same runtime as the training
     CHECK(mp::testing::error_lines(a.err).empty());
     // An earlier checkpoint audits too (its row in metrics.csv, no stored probes for it).
     const AuditReport r2 = audit(run, [] {
@@ -166,6 +167,27 @@ TEST_CASE("audit: a fresh run passes every check, each tampering fails its check
     CHECK(status_of(r, "probes") == AuditStatus::Fail);
     CHECK_THAT(detail_of(r, "probes"), Catch::Contains("masc test_acc recomputed"));
     CHECK(r.failed() == 1);
+  }
+
+  {  // a manifest recording another BLAS kernel: a warning, accuracies within rounding
+    Restore keep(run / "manifest.json");
+    Manifest m = Manifest::load((run / "manifest.json").string());
+    std::string blas = m.json()["runtime"]["blas"].get<std::string>();
+    const size_t at = blas.find("core=");
+    REQUIRE(at != std::string::npos);
+    blas.replace(at, blas.find(' ', at) - at, "core=SomeOtherKernel");
+    m.json()["runtime"]["blas"] = blas;
+    m.save((run / "manifest.json").string());
+    std::ostringstream log;
+    AuditOptions o;
+    o.grad_samples = 2;
+    const AuditReport r = audit_run(run, o, log);
+    INFO(log.str());
+    CHECK(r.ok());
+    REQUIRE(r.runtime_warnings.size() == 1);
+    CHECK_THAT(log.str(), Catch::Contains("warning: BLAS kernel differs: the run used "
+                                          "core=SomeOtherKernel"));
+    CHECK_THAT(detail_of(r, "accuracy"), Catch::Contains("within 1 sample"));
   }
 
   {  // manifest without labels_sha256, or with an edited config
