@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -88,7 +89,8 @@ TEST_CASE(
   TempDir tmp;
   std::vector<std::string> base = mp::testing::small_train_args(data_root);
   base[base.size() - 3] = "4";  // --max-epochs 4
-  base = with(base, {"--checkpoints", "all"});
+  // Every optimizer state kept, so that each one can be compared with the uninterrupted run's.
+  base = with(base, {"--checkpoints", "all", "--keep-optim", "all"});
   const fs::path ref = tmp / "ref", run = tmp / "run";
 
   const auto t0 = Clock::now();
@@ -164,6 +166,9 @@ TEST_CASE(
   for (size_t i = 0; i < ma.size(); ++i) {
     CHECK(mb[i].epoch == ma[i].epoch);
     CHECK(mb[i].loss == ma[i].loss);
+    CHECK(std::isnan(mb[i].train_acc_running) == std::isnan(ma[i].train_acc_running));
+    if (!std::isnan(ma[i].train_acc_running))
+      CHECK(mb[i].train_acc_running == ma[i].train_acc_running);
     CHECK(mb[i].train_acc_corrupted == ma[i].train_acc_corrupted);
     CHECK(mb[i].train_acc_true == ma[i].train_acc_true);
     CHECK(mb[i].test_acc == ma[i].test_acc);

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Trains the runs behind the full-size result bundle (results/paper/, docs/paper-results.md):
+# MNIST-MLP at all six corruption levels, then CIFAR-10-CNN at p = 0.8 and p = 0, all at the
+# paper's settings (presets mnist-mlp and cifar-cnn, seed 42, label seed 42). Training only:
+# days of CPU on a 2-core machine, so it is resumable - run the same command again after an
+# interruption and every finished run is reused, an unfinished one continues from its newest
+# checkpoint. The analysis (probes, transfer, dynamics, report) follows with
+# `scripts/paper_runs.sh analyse`, which may run while later levels still train.
+#
+#   bash scripts/paper_runs.sh [train|analyse]     RUNS=<dir> (default ~/memprobe-paper-runs)
+#                                                  MEMPROBE=<binary> (default ./build/memprobe)
+#                                                  THREADS=<n> (default 2)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${RUNS:-$HOME/memprobe-paper-runs}
+mp=${MEMPROBE:-./build/memprobe}
+threads=${THREADS:-2}
+stage=${1:-train}
+mkdir -p "$runs"
+case "$stage" in
+  train)
+    # p = 0 first (about 60 epochs), then the levels whose numbers matter most to the study.
+    "$mp" --threads "$threads" reproduce --preset mnist-mlp --out "$runs/mnist-mlp" \
+      --levels 0,0.8,0.4,0.2,0.6,1.0 --train-only
+    "$mp" data fetch cifar10
+    "$mp" --threads "$threads" reproduce --preset cifar-cnn --out "$runs/cifar-cnn" \
+      --levels 0.8,0 --train-only
+    ;;
+  analyse)
+    "$mp" --threads "$threads" reproduce --preset mnist-mlp --out "$runs/mnist-mlp"
+    "$mp" --threads "$threads" reproduce --preset cifar-cnn --out "$runs/cifar-cnn" --levels 0.8,0
+    ;;
+  *)
+    echo "usage: bash scripts/paper_runs.sh [train|analyse]" >&2
+    exit 2
+    ;;
+esac
