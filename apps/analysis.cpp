@@ -21,27 +21,6 @@ namespace {
 
 using Row = std::vector<std::string>;
 
-// Rewrites `path` (atomically) with the rows already there whose key (the first `key_cols`
-// columns) is not among the new rows', followed by the new rows. A file with another header is
-// refused rather than silently mixed.
-void upsert_csv(const fs::path& path, const Row& header, size_t key_cols, const std::vector<Row>& rows) {
-  std::set<Row> new_keys;
-  for (const Row& r : rows) new_keys.insert(Row(r.begin(), r.begin() + key_cols));
-  std::vector<Row> keep;
-  std::error_code ec;
-  if (fs::exists(path, ec)) {
-    CsvTable t = read_csv(path.string());
-    MP_CHECK(t.header == header, path.string() << ": unexpected columns (written by another "
-                                                  "version?); move it away to recompute");
-    for (const Row& r : t.rows)
-      if (!new_keys.count(Row(r.begin(), r.begin() + key_cols))) keep.push_back(r);
-  }
-  CsvWriter w(path.string(), header);
-  for (const Row& r : keep) w.row(r);
-  for (const Row& r : rows) w.row(r);
-  w.close();
-}
-
 std::string join_ints(const std::vector<int>& v) {
   std::string s;
   for (int x : v) s += (s.empty() ? "" : " ") + std::to_string(x);
@@ -94,13 +73,18 @@ std::vector<std::string> resolve_layers(const nn::Model& m, const std::string& s
 
 std::vector<probes::ProbeResult> run_probes(OpenedRun& r, const std::vector<std::string>& layers,
                                             const probes::ProbeSpec& spec, std::ostream& log,
-                                            bool write_csv) {
+                                            bool write_csv, std::vector<PhaseTime>* times) {
   probes::check_probe_spec(spec);
   std::vector<probes::ProbeResult> results;
+  std::vector<PhaseTime> timing;
   const data::Normalization norm;
   for (const auto& group : layer_groups(*r.model, r.data, layers)) {
+    Timer pass;
     auto train = probes::collect_activations(*r.model, r.data.train, norm, group);
     auto test = probes::collect_activations(*r.model, r.data.test, norm, group);
+    std::string names;
+    for (const std::string& l : group) names += (names.empty() ? "" : " ") + l;
+    timing.push_back({"activations", r.epoch, names, "", pass.seconds()});
     for (const std::string& layer : group) {
       Timer t;
       probes::LayerInputs in{&train.at(layer), &test.at(layer), &r.data.train_corrupt,
@@ -112,6 +96,9 @@ std::vector<probes::ProbeResult> run_probes(OpenedRun& r, const std::vector<std:
         log << p.probe << (p.probe == "masc" ? "/" + p.subspace : "") << " "
             << format_percent(p.test_acc) << "  ";
       log << "(" << format_duration(t.seconds()) << ")\n";
+      for (const auto& p : res)
+        timing.push_back({"probe", r.epoch, layer,
+                          p.probe == "masc" ? "masc/" + p.subspace : p.probe, p.seconds});
       results.insert(results.end(), res.begin(), res.end());
       train.erase(layer);  // free the layer's rows as soon as it is done
       test.erase(layer);
@@ -126,13 +113,16 @@ std::vector<probes::ProbeResult> run_probes(OpenedRun& r, const std::vector<std:
                       csv_number(p.train_acc_corrupted), csv_number(p.train_acc_true),
                       join_ints(p.k_per_class), best[i] ? "1" : "0"});
     }
-    upsert_csv(r.dir.probes_csv(), kProbeHeader, 4, rows);
+    upsert_csv(r.dir.probes_csv().string(), kProbeHeader, 4, rows);
+    record_phase_times(r.dir.timing_csv(), timing);
   }
+  if (times) times->insert(times->end(), timing.begin(), timing.end());
   return results;
 }
 
 TransferOutcome run_transfer(OpenedRun& r, bool zero_bias, const std::string& out_file,
                              std::ostream& log, bool write_csv) {
+  Timer clock;
   const data::Normalization norm;
   TransferOutcome o;
   o.epoch = r.epoch;
@@ -182,10 +172,11 @@ TransferOutcome run_transfer(OpenedRun& r, bool zero_bias, const std::string& ou
   if (write_csv) {
     std::error_code ec;
     fs::path rel = fs::relative(file, r.dir.root(), ec);
-    upsert_csv(r.dir.transfer_csv(), kTransferHeader, 2,
+    upsert_csv(r.dir.transfer_csv().string(), kTransferHeader, 2,
                {{std::to_string(o.epoch), o.bias, csv_number(o.test_acc),
                  csv_number(o.train_acc_corrupted), csv_number(o.train_acc_true),
                  csv_number(o.probe_test_acc), ec ? file.string() : rel.string()}});
+    record_phase_times(r.dir.timing_csv(), {{"transfer", o.epoch, o.layer, o.bias, clock.seconds()}});
   }
   return o;
 }
@@ -203,8 +194,10 @@ int run_dynamics(OpenedRun& r, const std::vector<std::string>& layers,
   const std::vector<int> epochs = r.dir.checkpoint_epochs();
   for (int e : epochs) {
     if (done.count(e)) continue;
+    Timer whole, step;
     r.load_checkpoint(e);
     std::vector<Row> rows;
+    std::vector<PhaseTime> timing;
     auto add = [&rows, e](const std::string& layer, const std::string& probe,
                           const std::string& metric, double v) {
       rows.push_back({std::to_string(e), layer, probe, metric, csv_number(v)});
@@ -214,17 +207,26 @@ int run_dynamics(OpenedRun& r, const std::vector<std::string>& layers,
     add("output", "model", "test_acc", probes::accuracy(te.predictions, r.data.test.labels));
     add("output", "model", "train_acc_corrupted", probes::accuracy(tr.predictions, r.data.train_corrupt));
     add("output", "model", "train_acc_true", probes::accuracy(tr.predictions, r.data.train_true));
-    for (const auto& p : run_probes(r, layers, spec, log, false)) {
+    timing.push_back({"dynamics:eval", e, "", "", step.seconds()});
+    for (const auto& p : run_probes(r, layers, spec, log, false, &timing)) {
       const std::string name = p.probe == "masc" && p.subspace == "true" ? "masc_true" : p.probe;
       add(p.layer, name, "test_acc", p.test_acc);
       add(p.layer, name, "train_acc_corrupted", p.train_acc_corrupted);
       add(p.layer, name, "train_acc_true", p.train_acc_true);
     }
+    Timer transfer;
     TransferOutcome t = run_transfer(r, true, "-", log, false);
+    timing.push_back({"dynamics:transfer", e, t.layer, "zero", transfer.seconds()});
     add(t.layer, "edited", "test_acc", t.test_acc);
     add(t.layer, "edited", "train_acc_corrupted", t.train_acc_corrupted);
     add(t.layer, "edited", "train_acc_true", t.train_acc_true);
-    upsert_csv(r.dir.dynamics_csv(), kDynamicsHeader, 4, rows);
+    for (PhaseTime& p : timing)
+      if (p.phase.rfind("dynamics:", 0) != 0) p.phase = "dynamics:" + p.phase;
+    timing.push_back({"dynamics", e, "", "", whole.seconds()});
+    // Timing first: a kill between the two writes leaves the checkpoint to be recomputed, whose
+    // rows then replace these, never a finished checkpoint without its time.
+    record_phase_times(r.dir.timing_csv(), timing);
+    upsert_csv(r.dir.dynamics_csv().string(), kDynamicsHeader, 4, rows);
     ++computed;
     log << "dynamics: epoch " << e << " done (" << computed << " new; " << done.size() + computed
         << " of " << epochs.size() << " checkpoints)\n";

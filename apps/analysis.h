@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/phase_times.h"
 #include "apps/run_model.h"
 #include "probes/layer_probes.h"
 
@@ -16,10 +17,13 @@ std::vector<std::string> resolve_layers(const nn::Model& m, const std::string& s
 
 // Probes `layers` of the run's current checkpoint. Activations are collected a few layers at a
 // time (at most ~1 GiB of floats per pass) so wide layers do not all sit in memory together.
-// Rows for (epoch, layer, probe, subspace) in probes.csv are replaced, others kept.
+// Rows for (epoch, layer, probe, subspace) in probes.csv are replaced, others kept. With
+// write_csv the wall time of each activation pass and probe goes to timing.csv too; `times`
+// (optional) receives the same rows.
 std::vector<probes::ProbeResult> run_probes(OpenedRun& r, const std::vector<std::string>& layers,
                                             const probes::ProbeSpec& spec, std::ostream& log,
-                                            bool write_csv = true);
+                                            bool write_csv = true,
+                                            std::vector<PhaseTime>* times = nullptr);
 
 struct TransferOutcome {
   int epoch = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+
 #include "tensor/check.h"
 #include "tensor/csv.h"
 
@@ -49,16 +50,23 @@ void write_metrics_csv(const std::filesystem::path& path, const std::vector<Epoc
 }
 
 std::vector<EpochMetrics> read_metrics_csv(const std::filesystem::path& path) {
-  std::vector<EpochMetrics> out;
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return out;
-  CsvTable t = read_csv(path.string());
+  if (!std::filesystem::exists(path, ec)) return {};
+  return metrics_from_table(read_csv(path.string()));
+}
+
+std::vector<EpochMetrics> metrics_from_table(const CsvTable& t) {
+  std::vector<EpochMetrics> out;
   for (const std::string& col : kRequired)
     MP_CHECK(std::find(t.header.begin(), t.header.end(), col) != t.header.end(),
-             path.string() << ": no column '" << col << "' (not a memprobe metrics.csv?)");
+             t.source << ": no column '" << col << "' (not a memprobe metrics.csv?)");
   for (size_t r = 0; r < t.rows.size(); ++r) {
     EpochMetrics m;
-    m.epoch = static_cast<int>(t.number(r, "epoch"));
+    const double e = t.number(r, "epoch");
+    MP_CHECK(e >= 0 && e == std::floor(e) && e < 1e9,
+             t.source << ": line " << t.row_line[r] << ": epoch '" << t.at(r, "epoch")
+                      << "' is not a non-negative integer");
+    m.epoch = static_cast<int>(e);
     m.loss = t.number(r, "loss");
     m.train_acc_running = optional_number(t, r, "train_acc_running", EpochMetrics::kNotMeasured);
     m.train_acc_corrupted = optional_number(t, r, "train_acc_corrupted", 0);

@@ -1,11 +1,16 @@
 #pragma once
 // metrics.csv of a run (one row per epoch, see docs/formats.md): its row type, its one writer and
 // its one reader, the stop metric read from a row, and a wall-clock timer.
-#include <chrono>
 #include <filesystem>
 #include <limits>
 #include <string>
 #include <vector>
+
+#include "tensor/stopwatch.h"
+
+namespace mp {
+struct CsvTable;
+}
 
 namespace mp::app {
 
@@ -38,18 +43,11 @@ void write_metrics_csv(const std::filesystem::path& path, const std::vector<Epoc
 // Reads metrics.csv; columns added in later versions (train_acc_running, the phase times) may be
 // absent in an older run's file and read as NaN / 0. Throws mp::Error naming the file otherwise.
 std::vector<EpochMetrics> read_metrics_csv(const std::filesystem::path& path);
+// The same from an already parsed table (the report reads every run file through CsvTable).
+std::vector<EpochMetrics> metrics_from_table(const CsvTable& t);
 // The column names, in file order (docs/formats.md is written from the same list).
 const std::vector<std::string>& metrics_csv_columns();
 
-class Timer {
- public:
-  Timer() : t0_(std::chrono::steady_clock::now()) {}
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
-  }
-
- private:
-  std::chrono::steady_clock::time_point t0_;
-};
+using Timer = mp::Stopwatch;
 
 }  // namespace mp::app

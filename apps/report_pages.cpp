@@ -182,6 +182,42 @@ void run_section(Doc& d, const RunData& r, const fs::path& out) {
   d.emplace_back(Block::CloseDetails);
 }
 
+std::string minutes(double seconds) { return format_fixed(seconds / 60.0, 1); }
+
+// Wall time by phase (minutes): training from metrics.csv, analysis from timing.csv, summed
+// over every sitting of the run; disk as recorded when training finished.
+void cost_section(Doc& d, const std::vector<RunData>& runs) {
+  heading(d, 2, "Cost");
+  para(d, "Wall time in minutes by phase, summed over every sitting of a run (an interrupted "
+          "and resumed run counts the epochs it kept). 'overhead' is everything that is not a "
+          "training step, as a share of the training steps. Disk: the run directory when "
+          "training finished (checkpoints and the newest optimizer state).");
+  Table t({"run", "epochs", "training steps", "evaluation", "checkpoint writes", "activations",
+           "probes", "transfer", "dynamics", "total", "overhead", "disk"});
+  PhaseCosts sum;
+  double disk = 0;
+  for (const RunData& r : runs) {
+    const PhaseCosts c = phase_costs(r.metrics, r.timing);
+    const double bytes = r.manifest.json().value("disk_bytes", 0.0);
+    disk += bytes;
+    sum.train += c.train, sum.eval += c.eval, sum.checkpoint += c.checkpoint;
+    sum.activations += c.activations, sum.probes += c.probes, sum.transfer += c.transfer;
+    sum.dynamics += c.dynamics;
+    const auto e = r.final_epoch();
+    t.add_row({r.key.to_string(), e ? std::to_string(*e) : "-", minutes(c.train),
+               minutes(c.eval), minutes(c.checkpoint), minutes(c.activations),
+               minutes(c.probes), minutes(c.transfer), minutes(c.dynamics), minutes(c.total()),
+               format_percent(c.overhead()) + " %",
+               bytes > 0 ? format_fixed(bytes / 1e9, 2) + " GB" : "-"});
+  }
+  if (runs.size() > 1)
+    t.add_row({"all runs", "", minutes(sum.train), minutes(sum.eval), minutes(sum.checkpoint),
+               minutes(sum.activations), minutes(sum.probes), minutes(sum.transfer),
+               minutes(sum.dynamics), minutes(sum.total()), format_percent(sum.overhead()) + " %",
+               disk > 0 ? format_fixed(disk / 1e9, 2) + " GB" : "-"});
+  table(d, t);
+}
+
 Doc build_doc(const ReportResult& res, const ReportOptions& opt) {
   Doc d;
   heading(d, 1, "memprobe report");
@@ -209,6 +245,8 @@ Doc build_doc(const ReportResult& res, const ReportOptions& opt) {
     heading(d, 2, "Merged duplicates");
     bullets(d, res.loaded.notes);
   }
+
+  cost_section(d, res.loaded.runs);
 
   heading(d, 2, "Plots");
   if (res.gnuplot.empty()) para(d, gnuplot_missing_hint(opt));

@@ -44,24 +44,6 @@ int epoch_of(const CsvTable& t, size_t row) {
   return static_cast<int>(e);
 }
 
-std::vector<MetricsRow> parse_metrics(const CsvTable& t) {
-  require_columns(t, {"epoch", "test_acc"});
-  std::vector<MetricsRow> out;
-  for (size_t r = 0; r < t.rows.size(); ++r) {
-    MetricsRow m;
-    m.epoch = epoch_of(t, r);
-    m.loss = num_or_nan(t, r, "loss");
-    m.train_acc_corrupted = num_or_nan(t, r, "train_acc_corrupted");
-    m.train_acc_true = num_or_nan(t, r, "train_acc_true");
-    m.test_acc = num_or_nan(t, r, "test_acc");
-    m.samples_per_s = num_or_nan(t, r, "samples_per_s");
-    m.epoch_s = num_or_nan(t, r, "epoch_s");
-    m.wall_s = num_or_nan(t, r, "wall_s");
-    out.push_back(m);
-  }
-  return out;
-}
-
 std::vector<ProbeRow> parse_probes(const CsvTable& t) {
   require_columns(t, {"epoch", "layer", "probe", "test_acc"});
   std::vector<ProbeRow> out;
@@ -231,10 +213,19 @@ RunData load_run(const fs::path& dir) {
   run.key.seed = static_cast<int64_t>(seed);
 
   if (m.status() != "finished") run.notes.push_back("status " + m.status() + " (partial run)");
-  read_part(run, "metrics.csv", run.metrics, parse_metrics);
+  read_part(run, "metrics.csv", run.metrics, metrics_from_table);
   read_part(run, "probes.csv", run.probes, parse_probes);
   read_part(run, "transfer.csv", run.transfer, parse_transfer);
   read_part(run, "dynamics.csv", run.dynamics, parse_dynamics);
+  // timing.csv is optional (runs analysed before it existed have none): no note when absent.
+  std::error_code ec;
+  if (fs::exists(dir / "timing.csv", ec)) {
+    try {
+      run.timing = read_phase_times(dir / "timing.csv");
+    } catch (const std::exception& e) {
+      run.notes.push_back("timing.csv: unreadable, ignored (" + std::string(e.what()) + ")");
+    }
+  }
   return run;
 }
 

@@ -11,13 +11,13 @@
 #include <vector>
 
 #include "apps/manifest.h"
+#include "apps/metrics_log.h"
+#include "apps/phase_times.h"
 
 namespace mp::app {
 
-struct MetricsRow {
-  int epoch = 0;
-  double loss, train_acc_corrupted, train_acc_true, test_acc, samples_per_s, epoch_s, wall_s;
-};
+// metrics.csv rows, read by its one reader (apps/metrics_log.h).
+using MetricsRow = EpochMetrics;
 
 struct ProbeRow {
   int epoch = 0;
@@ -60,6 +60,7 @@ struct RunData {
   std::vector<ProbeRow> probes;
   std::vector<TransferRow> transfer;
   std::vector<DynamicsRow> dynamics;
+  std::vector<PhaseTime> timing;  // timing.csv (analysis phases)
   // Which result files were read ("metrics.csv", ...); anything else is "not computed".
   std::map<std::string, bool> has;
   std::vector<std::string> notes;  // missing files, parse errors, "status running"

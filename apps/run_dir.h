@@ -1,7 +1,7 @@
 #pragma once
 // The run-directory contract (docs/formats.md). One training run = one (dataset, model,
 // corruption level, seed) lives in one directory:
-//   manifest.json  metrics.csv  labels.csv  probes.csv  transfer.csv  dynamics.csv
+//   manifest.json  metrics.csv  labels.csv  probes.csv  transfer.csv  dynamics.csv  timing.csv
 //   checkpoints/epoch_NNNN.safetensors  checkpoints/epoch_NNNN.optim.safetensors  .lock
 // RunDir names these paths in one place, holds the exclusive lock of a writer, and answers
 // "which checkpoints are there" and "what does --checkpoint last|N mean here".
@@ -51,6 +51,7 @@ class RunDir {
   std::filesystem::path probes_csv() const { return root_ / "probes.csv"; }
   std::filesystem::path transfer_csv() const { return root_ / "transfer.csv"; }
   std::filesystem::path dynamics_csv() const { return root_ / "dynamics.csv"; }
+  std::filesystem::path timing_csv() const { return root_ / "timing.csv"; }
   std::filesystem::path checkpoints_dir() const { return root_ / "checkpoints"; }
   std::filesystem::path checkpoint_path(int epoch) const;  // model weights
   std::filesystem::path optim_path(int epoch) const;       // optimizer state

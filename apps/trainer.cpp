@@ -105,6 +105,15 @@ void remove_stale_temp_files(const RunDir& run) {
   for (const fs::path& p : stale) fs::remove(p, ec);
 }
 
+uintmax_t directory_bytes(const fs::path& root) {
+  uintmax_t n = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_regular_file(ec)) n += it->file_size(ec);
+  return n;
+}
+
 class Trainer {
  public:
   Trainer(TrainConfig cfg, const fs::path& out, const TrainOptions& opt, std::ostream& log)
@@ -453,6 +462,9 @@ TrainOutcome Trainer::run() {
   out.last = metrics_.back();
   out.final_epoch = out.last.epoch;
   manifest_.finish("finished", out.final_epoch, out.stop_reason);
+  // What the run occupies when training ends (checkpoints, optimizer state, CSVs): a user
+  // planning a sweep needs it, and a committed bundle without its checkpoints still tells it.
+  manifest_.json()["disk_bytes"] = directory_bytes(run_.root());
   run_.write_manifest(manifest_);
   log_ << "finished at epoch " << out.final_epoch << " (" << out.stop_reason << "): test "
        << format_percent(out.last.test_acc) << ", train(corrupted) "

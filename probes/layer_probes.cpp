@@ -4,6 +4,7 @@
 
 #include "probes/linear_probe.h"
 #include "probes/ncm.h"
+#include "tensor/stopwatch.h"
 
 namespace mp::probes {
 
@@ -62,34 +63,47 @@ std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerInputs
     const bool do_linear = linear && sub == "corrupted";
     if (!masc && !do_linear) continue;
     const std::vector<int32_t>& y = sub == "true" ? *in.train_true : *in.train_corrupt;
+    Stopwatch fit_clock;
     MascAndLinear f = fit_masc_and_linear(X.data.data(), X.rows, X.cols, y.data(), K, spec.masc);
+    const double fit_s = fit_clock.seconds();
     if (masc) {
+      Stopwatch clock;
       ProbeResult r = score(layer, "masc", sub, predict_masc(f.masc, X.data.data(), X.rows),
                             predict_masc(f.masc, T.data.data(), T.rows), in);
       r.k_per_class = f.masc.k;
+      r.seconds = fit_s + clock.seconds();
       out.push_back(r);
     }
-    if (do_linear)
+    if (do_linear) {
+      Stopwatch clock;
       out.push_back(score(layer, "linear", "corrupted",
                           predict_linear(f.linear, X.data.data(), X.rows),
                           predict_linear(f.linear, T.data.data(), T.rows), in));
+      out.back().seconds = clock.seconds() + (masc ? 0.0 : fit_s);
+    }
   }
   if (linear && std::find(spec.masc_subspaces.begin(), spec.masc_subspaces.end(), "corrupted") ==
                     spec.masc_subspaces.end()) {
+    Stopwatch clock;
     LinearProbe lp = fit_linear_probe(X.data.data(), X.rows, X.cols, in.train_corrupt->data(), K);
     out.push_back(score(layer, "linear", "corrupted", predict_linear(lp, X.data.data(), X.rows),
                         predict_linear(lp, T.data.data(), T.rows), in));
+    out.back().seconds = clock.seconds();
   }
   if (wants(spec, "ncm")) {
+    Stopwatch clock;
     NcmProbe p = fit_ncm(X.data.data(), X.rows, X.cols, in.train_corrupt->data(), K);
     out.push_back(score(layer, "ncm", "corrupted", predict_ncm(p, X.data.data(), X.rows),
                         predict_ncm(p, T.data.data(), T.rows), in));
+    out.back().seconds = clock.seconds();
   }
   if (wants(spec, "logreg")) {
+    Stopwatch clock;
     LogRegProbe p =
         fit_logreg(X.data.data(), X.rows, X.cols, in.train_corrupt->data(), K, spec.logreg);
     out.push_back(score(layer, "logreg", "corrupted", predict_logreg(p, X.data.data(), X.rows),
                         predict_logreg(p, T.data.data(), T.rows), in));
+    out.back().seconds = clock.seconds();
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <set>
 
 #include "tensor/check.h"
@@ -191,6 +192,26 @@ CsvTable parse_csv(const std::string& text, const std::string& name) {
 
 CsvTable read_csv(const std::string& path) {
   return parse_csv(read_file_text(path), path);
+}
+
+void upsert_csv(const std::string& path, const std::vector<std::string>& header, size_t key_cols,
+                const std::vector<std::vector<std::string>>& rows) {
+  using Row = std::vector<std::string>;
+  std::set<Row> new_keys;
+  for (const Row& r : rows) new_keys.insert(Row(r.begin(), r.begin() + key_cols));
+  std::vector<Row> keep;
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    CsvTable t = read_csv(path);
+    MP_CHECK(t.header == header, path << ": unexpected columns (written by another version?); "
+                                         "move it away to recompute");
+    for (const Row& r : t.rows)
+      if (!new_keys.count(Row(r.begin(), r.begin() + key_cols))) keep.push_back(r);
+  }
+  CsvWriter w(path, header);
+  for (const Row& r : keep) w.row(r);
+  for (const Row& r : rows) w.row(r);
+  w.close();
 }
 
 }  // namespace mp

@@ -64,4 +64,11 @@ struct CsvTable {
 CsvTable read_csv(const std::string& path);
 CsvTable parse_csv(const std::string& text, const std::string& name);
 
+// Rewrites `path` (atomically) with the rows already there whose key (their first `key_cols`
+// cells) is not among the new rows' keys, followed by the new rows: recomputing a result
+// replaces its row, everything else is kept. A file with another header is refused (naming the
+// file) rather than silently mixed.
+void upsert_csv(const std::string& path, const std::vector<std::string>& header, size_t key_cols,
+                const std::vector<std::vector<std::string>>& rows);
+
 }  // namespace mp
