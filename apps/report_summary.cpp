@@ -84,27 +84,34 @@ const TransferRow* final_transfer(const RunData& run) {
 
 namespace {
 
-// Mean/sd of each seed's best-layer value, and the layer chosen most often.
+// The reference's rule across runs (docs/method.md, "Best layer over seeds"): average each
+// layer over the seeds first, then take the best layer of those means (a hidden layer before
+// the input layer, which is the model-independent baseline with its own columns). Averaging
+// each seed's own best instead is biased upward when layers are close. Returns that layer's
+// mean and sd over the seeds that have it.
 Stat probe_stat(const std::vector<const RunData*>& group, const std::string& probe,
                 const std::string& subspace) {
-  std::vector<double> values;
-  std::map<std::string, int> votes;
-  std::vector<std::string> order;  // network order of layers, for ties
+  std::vector<std::string> order;  // network order of layers
+  std::map<std::string, std::vector<double>> per_layer;
   for (const RunData* r : group) {
-    for (const auto& l : r->layers())
-      if (std::find(order.begin(), order.end(), l) == order.end()) order.push_back(l);
-    if (const ProbeRow* b = best_layer(*r, probe, subspace)) {
-      values.push_back(b->test_acc);
-      ++votes[b->layer];
+    const auto epoch = r->probe_epoch();
+    if (!epoch) continue;
+    for (const ProbeRow* p : r->probe_rows(*epoch, probe, subspace)) {
+      if (std::isnan(p->test_acc)) continue;
+      if (!per_layer.count(p->layer)) order.push_back(p->layer);
+      per_layer[p->layer].push_back(p->test_acc);
     }
   }
-  Stat s = mean_sd(values);
-  int most = 0;
-  for (const auto& l : order) {
-    auto it = votes.find(l);
-    if (it != votes.end() && it->second > most) most = it->second, s.layer = l;
+  Stat best;
+  best.mean = best.sd = kNaN;
+  for (const std::string& l : order) {
+    const Stat s = mean_sd(per_layer.at(l));
+    if (std::isnan(best.mean) || probes::better_layer(l, s.mean, best.layer, best.mean)) {
+      best = s;
+      best.layer = l;
+    }
   }
-  return s;
+  return best;
 }
 
 }  // namespace
