@@ -8,6 +8,7 @@
 #include "apps/commands.h"
 #include "apps/metrics_log.h"
 #include "apps/run_dir.h"
+#include "apps/runtime_diff.h"
 #include "apps/study_data.h"
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
@@ -67,21 +68,30 @@ std::map<std::string, std::string> checkpoint_meta(const TrainConfig& cfg, const
           {"memprobe.label_seed", std::to_string(cfg.label_seed)}};
 }
 
-// The config keys that must match for --resume (threads may differ but breaks bit-identity:
-// warned about, not refused).
-void check_same_config(const nlohmann::json& stored, const nlohmann::json& now, std::ostream& log,
-                       const std::string& run_dir_hint, bool resuming) {
+// The config keys that must match for --resume. Threads may differ but break bit-identity (as a
+// different BLAS kernel or build ISA does): warned about, not refused. keep_optim changes no
+// result. A key the stored config lacks (written by an older memprobe) is compared with the
+// value that older memprobe behaved as (TrainConfig::from_json's fallbacks).
+void check_same_config(const nlohmann::json& stored_json, const nlohmann::json& now,
+                       std::ostream& log, const std::string& run_dir_hint, bool resuming) {
+  const nlohmann::json stored = TrainConfig::from_json(stored_json).to_json();
   for (auto it = now.begin(); it != now.end(); ++it) {
-    if (it.key() == "threads" || it.key() == "data_dir") continue;
+    if (it.key() == "threads" || it.key() == "data_dir" || it.key() == "keep_optim") continue;
     MP_CHECK(stored.contains(it.key()) && stored.at(it.key()) == it.value(),
              run_dir_hint << ": the run there was started with " << it.key() << " = "
                  << (stored.contains(it.key()) ? stored.at(it.key()).dump() : "(unset)")
                  << ", this command says " << it.value().dump()
                  << "; use the original settings, or --force to start over");
   }
-  if (resuming && stored.value("threads", 0) != now.value("threads", 0))
-    log << "warning: resuming with a different thread count than the run started with; the "
-           "result will not be bit-identical to an uninterrupted run\n";
+  (void)resuming;
+}
+
+// Resuming elsewhere (another thread count, BLAS kernel or build ISA) continues the run, but not
+// bit-identically to an uninterrupted one: say so, once per difference.
+void warn_runtime_differences(const Manifest& m, std::ostream& log) {
+  for (const std::string& w : runtime_differences(m.json().value("runtime", nlohmann::json())))
+    log << "warning: " << w << "; the resumed run will not be bit-identical to an uninterrupted "
+                               "one\n";
 }
 
 // Temp files ("<name>.tmp.<pid>", tensor/atomic_file.h) that a trainer killed mid-write left
@@ -357,6 +367,7 @@ TrainOutcome Trainer::run() {
       check_same_config(old.json().value("config", nlohmann::json::object()), cfg_json, log_,
                         run_.root().string(), true);
       manifest_ = old;
+      warn_runtime_differences(old, log_);
       // A kill between writing a model file and its optimizer file leaves a model file that
       // cannot be resumed from: start from the last epoch that has both.
       for (int e : ckpts) {

@@ -17,6 +17,7 @@
 #include "nn/checkpoint.h"
 #include "nn/models.h"
 #include "nn/sgd.h"
+#include "tensor/threads.h"
 #include "test_train_fixture.h"
 #include "test_util.h"
 
@@ -215,4 +216,31 @@ TEST_CASE("reproduce: several seeds vary the initial weights, never the labels",
   const Manifest m = RunDir::open(r7).read_manifest();
   CHECK(m.json().at("config").at("label_seed") == 7);
   CHECK(m.json().at("config").at("seed") == 42);
+}
+
+TEST_CASE("train: resuming with another thread count warns that the run is no longer "
+          "bit-identical",
+          "[apps][train][realdata]") {
+  MP_REQUIRE_MNIST(data_root);
+  TempDir tmp;
+  TrainConfig c = mp::testing::small_config(data_root);
+  c.max_epochs = 1;
+  c.train_subset = 100;
+  std::ostringstream log;
+  train_run(c, tmp / "run", {}, log);
+  // As if the run had been stopped: the manifest says interrupted; resume it with 1 thread.
+  RunDir d = RunDir::open(tmp / "run");
+  Manifest m = d.read_manifest();
+  m.json()["status"] = "interrupted";
+  d.write_manifest(m);
+  c.threads = 1;
+  TrainOptions o;
+  o.resume = true;
+  std::ostringstream resumed;
+  train_run(c, tmp / "run", o, resumed);
+  set_num_threads(2);
+  INFO(resumed.str());
+  CHECK(resumed.str().find("warning: ") != std::string::npos);
+  CHECK(resumed.str().find("thread") != std::string::npos);
+  CHECK(resumed.str().find("not be bit-identical") != std::string::npos);
 }
