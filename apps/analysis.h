@@ -34,13 +34,13 @@ struct TransferOutcome {
   int64_t prediction_mismatches = -1;  // edited model vs probe, test + train (zero bias only)
 };
 
-// METHOD.md §8 on the run's current checkpoint. Saves the edited model to `out_file` (default
+// docs/method.md §12 on the run's current checkpoint. Saves the edited model to `out_file` (default
 // RUN/transfer/epoch_NNNN-bias_<b>.safetensors) and appends/replaces its row in transfer.csv.
 // Leaves r.model edited.
 TransferOutcome run_transfer(OpenedRun& r, bool zero_bias, const std::string& out_file,
                              std::ostream& log, bool write_csv = true);
 
-// METHOD.md §9: for every saved checkpoint not yet in dynamics.csv, the model's accuracies, MASC
+// docs/method.md §13: for every saved checkpoint not yet in dynamics.csv, the model's accuracies, MASC
 // and linear-probe accuracy per layer, and the edited model's accuracy. Returns the number of
 // checkpoints computed in this call.
 int run_dynamics(OpenedRun& r, const std::vector<std::string>& layers, const probes::ProbeSpec& spec,

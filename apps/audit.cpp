@@ -373,7 +373,7 @@ Outcome Auditor::check_dataset() {
       for (const auto* pins : {&info.files, &info.package_files})
         for (const data::PinnedFile& pin : *pins)
           if (pin.name == base && pin.sha256 != sha)
-            problems.push_back(base + ": the manifest's sha256 is not the DATA.md pin");
+            problems.push_back(base + ": the manifest's sha256 is not the docs/data.md pin");
     }
   }
   MP_CHECK(problems.empty(), first_problems(problems));

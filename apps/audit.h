@@ -8,7 +8,7 @@
 //                file; each names the run's architecture
 //   metrics      metrics.csv has one row per epoch 0..final and agrees with the stop rule
 //   dataset      the dataset files, re-read and re-hashed, equal the manifest's sha256 (and the
-//                pinned DATA.md values)
+//                pinned docs/data.md values)
 //   labels       the corrupted labels regenerated from the seed equal labels.csv, whose sha256
 //                equals the manifest's labels_sha256
 //   accuracy     test / train accuracy recomputed from the checkpoint equal metrics.csv's row

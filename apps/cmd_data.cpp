@@ -115,7 +115,7 @@ void write_labels_csv(std::ostream& os, const std::vector<int32_t>& truth,
 void add_labels(CLI::App* data) {
   auto* cmd = data->add_subcommand(
       "labels",
-      "Corrupt a training set's labels exactly as training does (METHOD.md section 1) and print "
+      "Corrupt a training set's labels exactly as training does (docs/method.md §2) and print "
       "how many were selected and changed; --out writes index,true_label,corrupted_label");
   auto a = std::make_shared<LabelsArgs>();
   cmd->add_option("--dataset", a->dataset, "mnist | fashion-mnist | cifar10")

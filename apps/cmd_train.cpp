@@ -17,7 +17,7 @@ namespace {
 // The options every command that trains shares (train; reproduce overrides some).
 void add_training_options(CLI::App* cmd, TrainConfig& c) {
   cmd->add_option("--dataset", c.dataset, "mnist | fashion-mnist | cifar10 | folder:PATH");
-  cmd->add_option("--model", c.model, "mlp | cnn | resnet18 (METHOD.md §3)");
+  cmd->add_option("--model", c.model, "mlp | cnn | resnet18 (docs/method.md §4)");
   cmd->add_option("--corrupt", c.corrupt, "Corruption level p in [0, 1]: fraction of training labels redrawn");
   cmd->add_option("--corruption", c.corruption,
                   "random (the reference: redraw uniformly, may equal the true label) | shuffle "
@@ -59,7 +59,7 @@ void add_training_options(CLI::App* cmd, TrainConfig& c) {
                   "the final epoch is always saved");
   cmd->add_option("--edit-at-epoch", c.edit_at_epoch,
                   "Weight-edit the output layer with the linear probe at this epoch, then keep "
-                  "training with a fresh optimizer (METHOD.md §8; -1 = never)");
+                  "training with a fresh optimizer (docs/method.md §12; -1 = never)");
   cmd->add_option("--edit-bias", c.edit_bias, "zero | keep: the output bias after an edit");
 }
 

@@ -12,7 +12,7 @@ Preset paper(const std::string& name, const std::string& dataset, const std::str
              const std::string& what) {
   Preset p;
   p.name = name;
-  p.description = what + " — the reference settings of METHOD.md §4 (up to 500 epochs per level)";
+  p.description = what + " — the reference settings of docs/method.md §5 (up to 500 epochs per level)";
   p.base.dataset = dataset;
   p.base.model = model;
   p.levels = kPaperLevels;

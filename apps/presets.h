@@ -1,6 +1,6 @@
 #pragma once
 // Study presets for `memprobe reproduce`: which dataset/model, corruption levels and training
-// settings make up one experiment of the papers (METHOD.md §4), plus the `quick` preset sized to
+// settings make up one experiment of the papers (docs/method.md §5), plus the `quick` preset sized to
 // finish in a few minutes on a 2-core laptop.
 #include <string>
 #include <vector>

@@ -1,6 +1,6 @@
 #pragma once
 // The data of one run, re-derived from its TrainConfig: the dataset, the corrupted labels
-// (METHOD.md §1, drawn over the FULL training set so that a subset run sees exactly the labels
+// (docs/method.md §2, drawn over the FULL training set so that a subset run sees exactly the labels
 // the full run would), the optional training/test subsets, and the label fingerprints recorded
 // in the manifest. train, eval, probe, transfer, dynamics and audit all load data through here,
 // so they agree on which rows and labels a run used.

@@ -67,7 +67,7 @@ void TrainConfig::resolve_defaults() {
   MP_CHECK(corruption == "random" || corruption == "shuffle",
            "unknown --corruption '" << corruption << "' (use random or shuffle)");
 
-  // METHOD.md §4: MLP and ResNet-18 use SGD lr 1e-3 momentum 0.9 batch 32; the CNN uses Adam
+  // docs/method.md §5: MLP and ResNet-18 use SGD lr 1e-3 momentum 0.9 batch 32; the CNN uses Adam
   // lr 2e-4 with batch 128 on (Fashion-)MNIST and 32 on CIFAR-10.
   const bool sgd_model = (model == "mlp" || model == "resnet18");
   if (optimizer.empty()) optimizer = sgd_model ? "sgd" : "adam";
@@ -107,7 +107,7 @@ bool TrainConfig::is_checkpoint_epoch(int e) const {
   if (checkpoints == "all") return true;
   if (checkpoints == "none") return e == 0;
   if (checkpoints == "paper") {
-    // METHOD.md §4: 0 (initialisation), 1, 2, 4, 6, ..., 20, then every 5.
+    // docs/method.md §5: 0 (initialisation), 1, 2, 4, 6, ..., 20, then every 5.
     if (e <= 2) return true;
     if (e <= 20) return e % 2 == 0;
     return e % 5 == 0;

@@ -1,6 +1,6 @@
 #pragma once
 // TrainConfig: everything that determines a training run, resolved from the paper's defaults
-// (METHOD.md §4) and the user's flags. A run is a pure function of this config and the thread
+// (docs/method.md §5) and the user's flags. A run is a pure function of this config and the thread
 // count; the manifest stores it in full so that `memprobe audit` can re-derive the run.
 #include <cstdint>
 #include <string>
@@ -43,7 +43,7 @@ struct TrainConfig {
   // --resume needs) or "all". Does not change any result.
   std::string keep_optim = "last";
 
-  // Fills optimizer, lr, momentum, batch size and target accuracy from METHOD.md §4 for this
+  // Fills optimizer, lr, momentum, batch size and target accuracy from docs/method.md §5 for this
   // model and dataset where the user did not set them; validates everything (throws mp::Error
   // with one clear line naming the bad value).
   void resolve_defaults();

@@ -308,7 +308,7 @@ void Trainer::adopt_checkpoint(int epoch) {
 }
 
 void Trainer::apply_edit(int epoch) {
-  // METHOD.md §8 variant: write the linear probe of the last hidden layer into the output layer,
+  // docs/method.md §12 variant: write the linear probe of the last hidden layer into the output layer,
   // then continue ordinary training with a fresh optimizer.
   probes::TransferResult t = probes::edit_output_layer(*model_, data_.train, data_.train_corrupt,
                                                        cfg_.edit_bias == "zero");

@@ -1,5 +1,5 @@
 #pragma once
-// Label corruption exactly as METHOD.md section 1 and the reference code do it, so that the same
+// Label corruption exactly as docs/method.md §2 and the reference code do it, so that the same
 // seed gives bit-identical corrupted labels: with numpy's legacy stream (mp::Rng), draw all N
 // uniforms first; sample i is selected when u_i <= p; then, for the selected samples in index
 // order, draw a label uniformly from {0..K-1} (numpy choice(K, n_selected); it may equal the true

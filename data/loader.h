@@ -12,7 +12,7 @@ namespace mp::data {
 
 // x = (v/255 - mean[c]) / std[c], computed in float32 as torchvision's ToTensor + Normalize do.
 // One value applies to every channel; otherwise one value per channel. The study's default
-// (METHOD.md section 2) is 0.5 / 0.5, mapping pixels to [-1, 1].
+// (docs/method.md §3) is 0.5 / 0.5, mapping pixels to [-1, 1].
 struct Normalization {
   std::vector<float> mean{0.5f}, std{0.5f};
 };

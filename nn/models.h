@@ -1,5 +1,5 @@
 #pragma once
-// The study's models (METHOD.md §3) and the factory that builds them from a seed.
+// The study's models (docs/method.md §4) and the factory that builds them from a seed.
 //
 // Every layer a probe may read is named (layer_names()); forward_taps() hands out the
 // post-ReLU activation of each requested layer flattened to [B, d] (conv maps as C*H*W).

@@ -1,5 +1,5 @@
 #pragma once
-// Per-class eigen machinery shared by MASC (METHOD.md §5) and the linear probe (§6): for the rows
+// Per-class eigen machinery shared by MASC (docs/method.md §8) and the linear probe (§9): for the rows
 // of one class, the spectrum of the uncentred second moment S_c = X_c^T X_c (descending) and its
 // top eigenvectors, computed once so that fitting both probes never eigendecomposes twice.
 //

@@ -1,5 +1,5 @@
 #pragma once
-// The linear probe of METHOD.md §6 ("VeLPIC" in the reference): per class, v_c = the top
+// The linear probe of docs/method.md §9 ("VeLPIC" in the reference): per class, v_c = the top
 // eigenvector of S_c = X_c^T X_c (the first MASC direction), sign-fixed so that its mean
 // projection over ALL N training rows is non-negative; predict argmax_c v_c . x (no bias, no
 // normalisation). No training and no hyper-parameters; W = [v_1; ...; v_K] is what weight

@@ -1,5 +1,5 @@
 #pragma once
-// The logistic-regression baseline probe (METHOD.md §7), trained with memprobe's own engine:
+// The logistic-regression baseline probe (docs/method.md §10), trained with memprobe's own engine:
 // nn::Linear d -> K (PyTorch-default init), softmax cross-entropy, Adam lr 1e-3, 20 epochs,
 // batch 128, rows reshuffled every epoch by a seeded mp::Rng, on the labels given (the
 // corrupted ones in the study). No input standardisation by default: §7 specifies none, and

@@ -1,5 +1,5 @@
 #pragma once
-// MASC, the Minimum Angle Subspace Classifier (METHOD.md §5): per class, the span of the top
+// MASC, the Minimum Angle Subspace Classifier (docs/method.md §8): per class, the span of the top
 // eigenvectors of the uncentred second moment S_c = X_c^T X_c; a row is assigned to the class
 // whose subspace it makes the smallest angle with, i.e. argmax_c ||V_c x||^2 / ||x||^2.
 // MASC is quadratic: score_c(x) = x^T (V_c^T V_c) x / x^T x. All arithmetic in double.

@@ -1,6 +1,6 @@
 #pragma once
 // Probe evaluation: accuracy against a label array, confusion counts, and the per-(layer, probe)
-// record the study's reports are made of (METHOD.md §5.4: test accuracy on true labels, train
+// record the study's reports are made of (docs/method.md §11: test accuracy on true labels, train
 // accuracy against both the corrupted and the true labels).
 #include <cstdint>
 #include <string>

@@ -1,7 +1,7 @@
 #pragma once
 // Running a model over a dataset in inference mode (eval(), no-grad), batch by batch:
-// predictions and mean loss, and the activations of named layers (the probes' input, METHOD.md
-// §5.1). Only one batch of inputs and the requested layers' rows are held at a time.
+// predictions and mean loss, and the activations of named layers (the probes' input,
+// docs/method.md §6). Only one batch of inputs and the requested layers' rows are held at a time.
 #include <map>
 #include <string>
 #include <vector>

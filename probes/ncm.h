@@ -1,5 +1,5 @@
 #pragma once
-// Nearest class mean with cosine similarity (METHOD.md §7 baseline): class means of the rows
+// Nearest class mean with cosine similarity (docs/method.md §10 baseline): class means of the rows
 // grouped by the given labels, compared to a row by cos(x, mu_c). Double precision.
 // Conventions: a zero row or a zero mean (empty class) has cosine 0 with everything -> never NaN;
 // ties (e.g. x = 0) -> lowest class index.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Trains the runs behind the full-size result bundle (results/paper/, docs/paper-results.md):
+# Trains the runs behind the full-size result bundle committed in results/paper/:
 # MNIST-MLP at all six corruption levels, then CIFAR-10-CNN at p = 0.8 and p = 0, all at the
 # paper's settings (presets mnist-mlp and cifar-cnn, seed 42, label seed 42). Training only:
 # days of CPU on a 2-core machine, so it is resumable - run the same command again after an

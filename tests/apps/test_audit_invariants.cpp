@@ -1,4 +1,4 @@
-// The study's invariants end to end on real MNIST (METHOD.md §8, §10): a model trained on
+// The study's invariants end to end on real MNIST (docs/method.md §12, §1): a model trained on
 // p = 0.6 corrupted labels until it memorises them generalises worse than the probes read out of
 // its own hidden layers, and writing the linear probe into the output layer with zero bias gives
 // a model whose predictions are the probe's, sample for sample.

@@ -66,7 +66,7 @@ class EnvVar {
 
 }  // namespace
 
-TEST_CASE("dataset table holds DATA.md's geometry and pins", "[data][datasets]") {
+TEST_CASE("dataset table holds docs/data.md's geometry and pins", "[data][datasets]") {
   const data::DatasetInfo& m = data::dataset_info("mnist");
   CHECK(m.channels == 1);
   CHECK(m.height == 28);

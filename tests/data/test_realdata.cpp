@@ -1,4 +1,4 @@
-// Tests on the real datasets, asserting DATA.md's known facts. Each skips (with a warning) when
+// Tests on the real datasets, asserting docs/data.md's known facts. Each skips (with a warning) when
 // its dataset has not been fetched (`memprobe data fetch NAME`). Each dataset is loaded once and
 // shared by the test cases (CIFAR-10 from PNG takes seconds).
 #include <catch2/catch.hpp>
@@ -45,7 +45,7 @@ std::vector<int32_t> first10(const std::vector<int32_t>& y) {
 
 }  // namespace
 
-TEST_CASE("MNIST: counts, class histogram and first labels as DATA.md states", "[data][realdata]") {
+TEST_CASE("MNIST: counts, class histogram and first labels as docs/data.md states", "[data][realdata]") {
   const std::string root = real_root("mnist");
   if (root.empty()) return;
   const data::DatasetPair& p = loaded("mnist", root);
@@ -165,7 +165,7 @@ TEST_CASE("Fashion-MNIST: 6,000 train and 1,000 test images per class", "[data][
   CHECK(data::channel_means(p.train)[0] == Approx(72.94035223214286).epsilon(1e-12));
 }
 
-TEST_CASE("CIFAR-10: counts, first labels and channel means as DATA.md states",
+TEST_CASE("CIFAR-10: counts, first labels and channel means as docs/data.md states",
           "[data][realdata][cifar]") {
   const std::string root = real_root("cifar10");
   if (root.empty()) return;
@@ -211,7 +211,7 @@ TEST_CASE("CIFAR-10: fetch unpacks a user-provided official tarball into verifie
                                         "/test_batch.bin"));
 }
 
-TEST_CASE("CIFAR-10: the PNG form re-encoded as binary batches has DATA.md's sha256s",
+TEST_CASE("CIFAR-10: the PNG form re-encoded as binary batches has docs/data.md's sha256s",
           "[data][realdata][cifar]") {
   const std::string root = real_root("cifar10");
   if (root.empty()) return;

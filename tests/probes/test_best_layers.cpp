@@ -1,5 +1,5 @@
 // best_layers: the study's "best layer" is the best hidden layer; the input layer is the
-// model-independent baseline (METHOD.md §10) and is marked only when nothing else was probed.
+// model-independent baseline (docs/method.md §1) and is marked only when nothing else was probed.
 #include <catch2/catch.hpp>
 
 #include <vector>

@@ -1,4 +1,4 @@
-// The linear probe (METHOD.md §6): top eigenvector per class, sign fix over all rows, argmax.
+// The linear probe (docs/method.md §9): top eigenvector per class, sign fix over all rows, argmax.
 #include <catch2/catch.hpp>
 
 #include <cmath>
