@@ -10,25 +10,40 @@
 #   bash scripts/paper_runs.sh [train|analyse]     RUNS=<dir> (default ~/memprobe-paper-runs)
 #                                                  MEMPROBE=<binary> (default ./build/memprobe)
 #                                                  THREADS=<n> (default 2)
+#                                                  MLP_LEVELS=<list> (default 0,0.8,0.4,0.2,0.6,1.0)
+#                                                  CNN_LEVELS=<list> (default 0.8,0; "" = none)
+# Two instances with disjoint level lists and THREADS=1 use a 2-core machine better than one
+# with THREADS=2 (no OpenMP barriers between the cores, which a busy machine makes slow); each
+# run records its thread count, and a resume should keep it (else it is no longer bit-identical).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-$HOME/memprobe-paper-runs}
 mp=${MEMPROBE:-./build/memprobe}
 threads=${THREADS:-2}
+mlp_levels=${MLP_LEVELS-0,0.8,0.4,0.2,0.6,1.0}
+cnn_levels=${CNN_LEVELS-0.8,0}
 stage=${1:-train}
 mkdir -p "$runs"
 case "$stage" in
   train)
     # p = 0 first (about 60 epochs), then the levels whose numbers matter most to the study.
-    "$mp" --threads "$threads" reproduce --preset mnist-mlp --out "$runs/mnist-mlp" \
-      --levels 0,0.8,0.4,0.2,0.6,1.0 --train-only
-    "$mp" data fetch cifar10
-    "$mp" --threads "$threads" reproduce --preset cifar-cnn --out "$runs/cifar-cnn" \
-      --levels 0.8,0 --train-only
+    if [ -n "$mlp_levels" ]; then
+      "$mp" --threads "$threads" reproduce --preset mnist-mlp --out "$runs/mnist-mlp" \
+        --levels "$mlp_levels" --train-only
+    fi
+    if [ -n "$cnn_levels" ]; then
+      "$mp" data fetch cifar10
+      "$mp" --threads "$threads" reproduce --preset cifar-cnn --out "$runs/cifar-cnn" \
+        --levels "$cnn_levels" --train-only
+    fi
     ;;
   analyse)
-    "$mp" --threads "$threads" reproduce --preset mnist-mlp --out "$runs/mnist-mlp"
-    "$mp" --threads "$threads" reproduce --preset cifar-cnn --out "$runs/cifar-cnn" --levels 0.8,0
+    [ -z "$mlp_levels" ] ||
+      "$mp" --threads "$threads" reproduce --preset mnist-mlp --out "$runs/mnist-mlp" \
+        --levels "$mlp_levels"
+    [ -z "$cnn_levels" ] ||
+      "$mp" --threads "$threads" reproduce --preset cifar-cnn --out "$runs/cifar-cnn" \
+        --levels "$cnn_levels"
     ;;
   *)
     echo "usage: bash scripts/paper_runs.sh [train|analyse]" >&2
