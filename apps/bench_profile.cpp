@@ -284,7 +284,7 @@ void run_probe_bench(std::ostream& out, std::ostream& err, int threads) {
   if (ec || !std::filesystem::exists(prog)) {
     out << "probes: bench_probes not found next to memprobe; build it with `cmake --build <dir> "
            "--target bench_probes` and run `<dir>/bench_probes --threads "
-        << threads << "` (compare with /work/shared/peer/masc_numpy_peer.py)\n";
+        << threads << "` (compare with bench/masc_numpy_peer.py)\n";
     return;
   }
   const std::string cmd = "'" + prog.string() + "' --threads " + std::to_string(threads) + " 2>&1";

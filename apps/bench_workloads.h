@@ -1,6 +1,6 @@
 #pragma once
-// The speed benchmark's workloads, defined exactly as the PyTorch peer defines them
-// (/work/shared/peer/torch_peer.py, outside this repository), so the two print comparable lines:
+// The speed benchmark's workloads, defined exactly as the PyTorch peer bench/torch_peer.py
+// defines them, so the two print comparable lines:
 //   mlp-mnist  MLP on 1x28x28, batch 32,  SGD(lr 1e-3, momentum 0.9)
 //   cnn-mnist  CNN on 1x28x28, batch 128, Adam(lr 2e-4)
 //   cnn-cifar  CNN on 3x32x32, batch 32,  Adam(lr 2e-4)

@@ -68,7 +68,7 @@ void add_bench_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "bench",
       "Training and inference samples/s on the study's workloads (same lines as the PyTorch "
-      "peer torch_peer.py; compare the two in the same minute)");
+      "peer bench/torch_peer.py; compare the two in the same minute)");
   auto a = std::make_shared<BenchArgs>();
   cmd->add_option("--only", a->only,
                   "Workloads, comma-separated: mlp-mnist, cnn-mnist, cnn-cifar (default: all)");

@@ -5,14 +5,14 @@
 # memprobe), each pair giving one ratio; the median of the pair ratios is reported with the
 # spread. Usage (from the repository root):
 #   bench/compare_peer.sh [build-dir] [threads...]      default: build 2
-# Environment: PEER (default ../shared/peer/torch_peer.py -- OUTSIDE this repository, the peer
-# script is shared between projects), PAIRS (5), SECONDS_PER_RUN (3), ONLY (all workloads).
+# Environment: PEER (default bench/torch_peer.py, the PyTorch peer), PAIRS (5),
+# SECONDS_PER_RUN (3), ONLY (all workloads).
 set -eu
 BUILD=${1:-build}
 [ $# -gt 0 ] && shift
 THREADS=${*:-2}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
-PEER=${PEER:-$HERE/../shared/peer/torch_peer.py}
+PEER=${PEER:-$HERE/bench/torch_peer.py}
 PAIRS=${PAIRS:-5}
 SECS=${SECONDS_PER_RUN:-3}
 ONLY=${ONLY:-"mlp-mnist cnn-mnist cnn-cifar"}

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Identical-predictions check and speed comparison of memprobe's probes against the numpy peer
-# (masc_numpy_peer.py) on the peer's OWN synthetic data: a python snippet builds the data exactly
-# as the peer's main() does (default_rng(0)), dumps it to .npy, times the peer's masc_fit /
+# (bench/masc_numpy_peer.py) on the peer's OWN synthetic data: a python snippet builds the data
+# exactly as the peer's main() does (default_rng(0)), dumps it to .npy, times the peer's masc_fit /
 # masc_predict / linear_fit and saves its predictions; then bench_probes loads the same arrays,
 # fits and predicts, and reports identical_predictions_{masc,linear} and identical_components.
 #
@@ -13,7 +13,7 @@
 set -eu
 N_TRAIN=60000; N_TEST=10000; DIM=2048; THREADS=0
 BENCH=build/bench_probes; OUT=/tmp/memprobe_peer_compare
-PEER=/work/shared/peer/masc_numpy_peer.py
+PEER=$(cd "$(dirname "$0")/.." && pwd)/bench/masc_numpy_peer.py
 while [ $# -gt 0 ]; do
   case "$1" in
     --n-train) N_TRAIN=$2; shift 2 ;;
