@@ -57,7 +57,11 @@ std::string plot_command(const PlotSpec& s, const fs::path& csv) {
       o << ":(column(" << ser.err_col << ") == column(" << ser.err_col << ") ? column("
         << ser.err_col << ")*100 : 0)";  // an empty cell reads as NaN, and NaN != NaN
     if (s.x_axis == PlotXAxis::Categorical) o << ":xtic(" << s.x_col << ")";
-    o << " with " << (ser.err_col > 0 ? "yerrorlines" : "linespoints") << " lw 2";
+    if (ser.points_only)
+      o << " with points pt 6 ps 1.6 lw 2";  // open circles: visible on top of a curve's points
+    else
+      o << " with " << (ser.err_col > 0 ? "yerrorlines" : "linespoints") << " lw 2";
+    if (ser.color > 0) o << " lc " << ser.color;
     if (ser.dashed) o << " dt 2";
     o << " title " << gp_quote(ser.title);
   }

@@ -18,6 +18,9 @@ struct PlotSeries {
   int y_col = 2;    // 1-based column of the CSV holding the value (a fraction; drawn as %)
   int err_col = 0;  // 1-based column of its sd (fraction), 0 = no error bars
   bool dashed = false;
+  // Unconnected points (values from elsewhere, e.g. published numbers, set beside a curve).
+  bool points_only = false;
+  int color = 0;  // gnuplot linetype whose colour to use, so a point matches its curve; 0 = next
 };
 
 enum class PlotXAxis {

@@ -34,6 +34,7 @@ ReportResult write_report(const ReportOptions& opt, std::ostream& log) {
   log << "report: " << res.loaded.runs.size() << " run(s) from " << where << '\n';
 
   res.summary = summarize(res.loaded.runs);
+  res.published = compare_with_published(res.loaded.runs, res.summary);
 
   std::error_code ec;
   fs::create_directories(opt.out, ec);
@@ -44,7 +45,8 @@ ReportResult write_report(const ReportOptions& opt, std::ostream& log) {
   else if (opt.gnuplot != "none")
     res.gnuplot = opt.gnuplot;
   const fs::path plot_dir = opt.out / "plots";
-  for (const PlotSpec& spec : write_plot_data(res.loaded.runs, res.summary, plot_dir)) {
+  for (const PlotSpec& spec :
+       write_plot_data(res.loaded.runs, res.summary, plot_dir, &res.published)) {
     RenderedPlot p = render_plot(spec, plot_dir, res.gnuplot);
     if (!p.error.empty()) log << "warning: " << p.error << '\n';
     res.plots.push_back(std::move(p));

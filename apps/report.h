@@ -2,7 +2,8 @@
 // `memprobe report`: reads every run under one or more directories (possibly gathered from
 // several machines), merges them, and writes into the output directory
 //   summary.csv, summary.md   the study's summary table (report_summary.h)
-//   report.md, report.html    summary, plots, per-run facts and per-layer tables
+//   report.md, report.html    summary, the published numbers beside it, plots, per-run facts
+//                             and per-layer tables
 //   plots/                    plot data (CSV), gnuplot scripts, PNG and SVG (report_plots.h)
 // Partial runs are reported with "not computed" where a file is missing.
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "apps/plots.h"
+#include "apps/report_reference.h"
 #include "apps/report_runs.h"
 #include "apps/report_summary.h"
 
@@ -25,6 +27,7 @@ struct ReportOptions {
 struct ReportResult {
   LoadedRuns loaded;
   std::vector<SummaryRow> summary;
+  PublishedComparison published;  // the published numbers beside the summary's
   std::vector<RenderedPlot> plots;
   std::string gnuplot;  // the gnuplot used, "" when none
   std::vector<std::filesystem::path> written;

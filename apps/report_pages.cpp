@@ -182,6 +182,35 @@ void run_section(Doc& d, const RunData& r, const fs::path& out) {
   d.emplace_back(Block::CloseDetails);
 }
 
+// The authors' published numbers beside memprobe's (report_reference.h), or one sentence
+// saying why this report's numbers cannot be set beside them.
+void published_section(Doc& d, const PublishedComparison& c) {
+  heading(d, 2, "Published numbers beside ours");
+  if (c.rows.empty()) {
+    para(d, not_comparable_sentence(c));
+    return;
+  }
+  para(d,
+       "The authors' published test accuracies (%, `docs/reference_results.csv`, compiled into "
+       "memprobe) beside memprobe's, for the summary rows whose runs ran at the paper's settings: "
+       "the full training and test sets, the preset's recipe for the model and dataset, random "
+       "label corruption, a fixed data order and the stop on the running training accuracy. "
+       "\"difference\" is memprobe minus published, in percentage points. Probes are compared at "
+       "memprobe's best hidden layer; the input layer's value stands beside it, since the "
+       "published best layer can be the input (at p = 1). \"epoch\" is the epoch memprobe's "
+       "number is from; the authors probe their checkpoint grid (0, 1, 2, 4, ..., 20, then every "
+       "5), so their final numbers can be a few epochs before the stop. Their own runs differ "
+       "by 1-2 points: a larger difference is to be explained, not tuned away.");
+  table(d, comparison_table(c));
+  const std::vector<std::string> large = large_differences(c, 2.0);
+  if (!large.empty()) {
+    para(d, "Differences beyond 2 points (" + std::to_string(large.size()) + " of " +
+                std::to_string(c.rows.size()) + "):");
+    bullets(d, large);
+  }
+  if (!c.not_comparable.empty()) para(d, not_comparable_sentence(c));
+}
+
 std::string minutes(double seconds) { return format_fixed(seconds / 60.0, 1); }
 
 // Wall time by phase (minutes): training from metrics.csv, analysis from timing.csv, summed
@@ -236,6 +265,7 @@ Doc build_doc(const ReportResult& res, const ReportOptions& opt) {
        "training accuracy on the corrupted labels. [n=k]: only k seeds had the value.");
   table(d, summary_table(res.summary));
   para(d, "Machine-readable: `summary.csv` (fractions, full precision).");
+  published_section(d, res.published);
 
   if (!res.loaded.warnings.empty()) {
     heading(d, 2, "Warnings");

@@ -106,29 +106,53 @@ PlotSpec layer_plot(const std::vector<const RunData*>& group, const fs::path& di
   return spec;
 }
 
-// (b) one CSV per (dataset, model): rows = corruption levels.
-PlotSpec level_plot(const std::vector<const SummaryRow*>& rows, const fs::path& dir) {
+// (b) one CSV per (dataset, model): rows = corruption levels. The published_* columns hold the
+// authors' numbers (fractions) where the row was compared with them (report_reference.h), else
+// stay empty; they are drawn as unconnected points in their curve's colour.
+PlotSpec level_plot(const std::vector<const SummaryRow*>& rows, const PublishedComparison* pub,
+                    const fs::path& dir) {
   PlotSpec spec;
   spec.name = "levels_" + plot_stem(rows.front()->dataset, rows.front()->model);
   spec.title = rows.front()->dataset + " " + rows.front()->model +
                ": test accuracy against label corruption (best layer for probes)";
   spec.xlabel = "corruption level p";
   spec.x_col = 1;
-  CsvWriter w(
-      (dir / (spec.name + ".csv")).string(),
-      {"level", "model_test_acc", "model_test_acc_sd", "masc_corrupted", "masc_corrupted_sd",
-       "linear", "linear_sd", "edited_test_acc", "edited_test_acc_sd", "n_seeds"});
+  // (published column, metric, subspace, series title); the CSV's columns 11-14 in this order.
+  const std::tuple<const char*, const char*, const char*, const char*> kPublished[] = {
+      {"published_model_test_acc", "model", "", "model, published"},
+      {"published_masc_corrupted", "masc", "corrupted", "MASC (best layer), published"},
+      {"published_linear", "linear", "corrupted", "linear probe (best layer), published"},
+      {"published_edited_test_acc", "edited", "", "edited model, published"}};
+  std::vector<std::string> header = {
+      "level",  "model_test_acc", "model_test_acc_sd", "masc_corrupted",     "masc_corrupted_sd",
+      "linear", "linear_sd",      "edited_test_acc",   "edited_test_acc_sd", "n_seeds"};
+  for (const auto& p : kPublished) header.push_back(std::get<0>(p));
+  CsvWriter w((dir / (spec.name + ".csv")).string(), header);
+  bool any_published[4] = {false, false, false, false};
   for (const SummaryRow* r : rows) {
-    w.row({level_string(r->level), cell(r->model_test_acc.mean), cell(r->model_test_acc.sd),
-           cell(r->masc_corrupted.mean), cell(r->masc_corrupted.sd), cell(r->linear.mean),
-           cell(r->linear.sd), cell(r->edited_test_acc.mean), cell(r->edited_test_acc.sd),
-           std::to_string(r->n_seeds)});
+    std::vector<std::string> row = {level_string(r->level),      cell(r->model_test_acc.mean),
+                                    cell(r->model_test_acc.sd),  cell(r->masc_corrupted.mean),
+                                    cell(r->masc_corrupted.sd),  cell(r->linear.mean),
+                                    cell(r->linear.sd),          cell(r->edited_test_acc.mean),
+                                    cell(r->edited_test_acc.sd), std::to_string(r->n_seeds)};
+    for (int i = 0; i < 4; ++i) {
+      const auto& [col, metric, subspace, title] = kPublished[i];
+      const double v =
+          pub ? pub->published_fraction(r->dataset, r->model, r->level, metric, subspace) : kNaN;
+      any_published[i] |= !std::isnan(v);
+      row.push_back(cell(v));
+    }
+    w.row(row);
   }
   w.close();
-  spec.series = {{"model", 2, 3, false},
-                 {"MASC (best layer)", 4, 5, false},
-                 {"linear probe (best layer)", 6, 7, false},
-                 {"edited model", 8, 9, false}};
+  spec.series = {{"model", 2, 3, false, false, 1},
+                 {"MASC (best layer)", 4, 5, false, false, 2},
+                 {"linear probe (best layer)", 6, 7, false, false, 3},
+                 {"edited model", 8, 9, false, false, 4}};
+  // Published series only where a row was compared: a report of other settings keeps its legend.
+  for (int i = 0; i < 4; ++i)
+    if (any_published[i])
+      spec.series.push_back({std::get<3>(kPublished[i]), 11 + i, 0, false, true, i + 1});
   return spec;
 }
 
@@ -225,7 +249,8 @@ std::string plot_stem(const std::string& dataset, const std::string& model, doub
 }
 
 std::vector<PlotSpec> write_plot_data(const std::vector<RunData>& runs,
-                                      const std::vector<SummaryRow>& summary, const fs::path& dir) {
+                                      const std::vector<SummaryRow>& summary, const fs::path& dir,
+                                      const PublishedComparison* published) {
   std::vector<PlotSpec> specs;
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -234,7 +259,7 @@ std::vector<PlotSpec> write_plot_data(const std::vector<RunData>& runs,
   // (b) first: the overview a reader wants before the per-level detail.
   std::map<std::pair<std::string, std::string>, std::vector<const SummaryRow*>> by_model;
   for (const auto& r : summary) by_model[{r.dataset, r.model}].push_back(&r);
-  for (const auto& [k, rows] : by_model) specs.push_back(level_plot(rows, dir));
+  for (const auto& [k, rows] : by_model) specs.push_back(level_plot(rows, published, dir));
 
   for (const auto& [k, group] : group_runs(runs)) {
     bool any_probe = false;

@@ -28,6 +28,12 @@ struct FakeRun {
   int final_epoch = 3;
   std::string status = "finished";
   bool with_probes = true, with_transfer = true, with_dynamics = true, with_metrics = true;
+  // The recipe in the manifest; the defaults are the paper's MLP settings on the full data.
+  int train_subset = 0, test_subset = 0;
+  std::string optimizer = "sgd";
+  double lr = 0.001, momentum = 0.9;
+  int batch_size = 32;
+  std::string stop_on = "running";
 };
 
 inline const std::vector<std::string>& fake_layers(const std::string& model) {
@@ -103,14 +109,16 @@ inline std::filesystem::path write_fake_run(const std::filesystem::path& dir, co
         {"corrupt", r.level},
         {"corruption_mode", "random"},
         {"seed", r.seed},
-        {"optimizer", "sgd"},
-        {"lr", 0.001},
-        {"momentum", 0.9},
-        {"batch_size", 32},
+        {"optimizer", r.optimizer},
+        {"lr", r.lr},
+        {"momentum", r.momentum},
+        {"batch_size", r.batch_size},
         {"max_epochs", 500},
         {"target_train_acc", 1.0},
+        {"stop_on", r.stop_on},
         {"shuffle", false},
-        {"train_subset", 0},
+        {"train_subset", r.train_subset},
+        {"test_subset", r.test_subset},
         {"threads", 2},
         {"checkpoint_epochs", {0, 1, 2, 3}},
         {"data_dir", "/data"}}},
