@@ -5,9 +5,13 @@
 # days of CPU on a 2-core machine, so it is resumable - run the same command again after an
 # interruption and every finished run is reused, an unfinished one continues from its newest
 # checkpoint. The analysis (probes, transfer, dynamics, report) follows with
-# `scripts/paper_runs.sh analyse`, which may run while later levels still train.
+# `scripts/paper_runs.sh analyse`, which may run while later levels still train, and
+# `scripts/paper_runs.sh bundle` copies every analysed run's result files (no checkpoints, no
+# labels: the manifest holds their sha256) into results/paper/runs/ and writes the bundle's
+# summary and report from those files alone.
 #
-#   bash scripts/paper_runs.sh [train|analyse]     RUNS=<dir> (default ~/memprobe-paper-runs)
+#   bash scripts/paper_runs.sh [train|analyse|bundle]
+#                                                  RUNS=<dir> (default ~/memprobe-paper-runs)
 #                                                  MEMPROBE=<binary> (default ./build/memprobe)
 #                                                  THREADS=<n> (default 2)
 #                                                  MLP_LEVELS=<list> (default 0,0.8,0.4,0.2,0.6,1.0)
@@ -45,8 +49,20 @@ case "$stage" in
       "$mp" --threads "$threads" reproduce --preset cifar-cnn --out "$runs/cifar-cnn" \
         --levels "$cnn_levels"
     ;;
+  bundle)
+    out=results/paper
+    for run in "$runs"/*/runs/*/; do
+      [ -f "$run/probes.csv" ] || continue  # not analysed yet
+      name=$(basename "$run")
+      mkdir -p "$out/runs/$name"
+      for f in manifest.json metrics.csv probes.csv transfer.csv dynamics.csv timing.csv; do
+        [ -f "$run/$f" ] && cp "$run/$f" "$out/runs/$name/$f"
+      done
+    done
+    "$mp" report --runs "$out" --out "$out"
+    ;;
   *)
-    echo "usage: bash scripts/paper_runs.sh [train|analyse]" >&2
+    echo "usage: bash scripts/paper_runs.sh [train|analyse|bundle]" >&2
     exit 2
     ;;
 esac
