@@ -260,7 +260,7 @@ Doc build_doc(const ReportResult& res, const ReportOptions& opt) {
        "Test accuracy (%) at the final epoch on the true test labels, mean ± sample sd over "
        "seeds; probes at their best hidden layer (named in parentheses: the layer most often "
        "best across seeds). \"input: MASC / linear\" is the same probes on the raw pixels, the "
-       "baseline that does not depend on the model (METHOD.md §10). \"edited model\" is the model with its output layer replaced by the "
+       "baseline that does not depend on the model (docs/method.md §11). \"edited model\" is the model with its output layer replaced by the "
        "linear probe of the last hidden layer. \"train acc (corrupted)\" is the model's final "
        "training accuracy on the corrupted labels. [n=k]: only k seeds had the value.");
   table(d, summary_table(res.summary));
