@@ -137,7 +137,11 @@ __attribute__((constructor(101))) void memprobe_check_isa() {
 #endif
   m.add("; this CPU lacks ");
   add_list(m, missing);
+#if defined(MEMPROBE_MARCH_NATIVE)
   m.add(". Rebuild on this machine, or with -DMEMPROBE_NATIVE=OFF (docs/cluster.md)");
+#else
+  m.add(". Rebuild on this machine (docs/cluster.md)");
+#endif
   if (fake && *fake) m.add(" [MEMPROBE_FAKE_CPU_LACKS is set: a test's fake]");
   m.add("\n");
   ssize_t ignored = ::write(2, m.text, m.len);
