@@ -7,6 +7,7 @@
 
 #include "apps/console.h"
 #include "apps/metrics_log.h"
+#include "apps/probe_results.h"
 #include "probes/model_eval.h"
 #include "probes/transfer.h"
 #include "nn/checkpoint.h"
@@ -21,14 +22,6 @@ namespace {
 
 using Row = std::vector<std::string>;
 
-std::string join_ints(const std::vector<int>& v) {
-  std::string s;
-  for (int x : v) s += (s.empty() ? "" : " ") + std::to_string(x);
-  return s;
-}
-
-const Row kProbeHeader = {"epoch", "layer", "probe", "subspace", "test_acc", "train_acc_corrupted",
-                          "train_acc_true", "k_per_class", "best"};
 const Row kTransferHeader = {"epoch", "bias", "test_acc", "train_acc_corrupted", "train_acc_true",
                              "probe_test_acc", "checkpoint"};
 const Row kDynamicsHeader = {"epoch", "layer", "probe", "metric", "value"};
@@ -105,15 +98,7 @@ std::vector<probes::ProbeResult> run_probes(OpenedRun& r, const std::vector<std:
     }
   }
   if (write_csv) {
-    const std::vector<bool> best = probes::best_layers(results);
-    std::vector<Row> rows;
-    for (size_t i = 0; i < results.size(); ++i) {
-      const auto& p = results[i];
-      rows.push_back({std::to_string(r.epoch), p.layer, p.probe, p.subspace, csv_number(p.test_acc),
-                      csv_number(p.train_acc_corrupted), csv_number(p.train_acc_true),
-                      join_ints(p.k_per_class), best[i] ? "1" : "0"});
-    }
-    upsert_csv(r.dir.probes_csv().string(), kProbeHeader, 4, rows);
+    write_probes_csv(r.dir.probes_csv().string(), r.epoch, results);
     record_phase_times(r.dir.timing_csv(), timing);
   }
   if (times) times->insert(times->end(), timing.begin(), timing.end());

@@ -4,54 +4,14 @@
 #include "apps/analysis.h"
 #include "apps/commands.h"
 #include "apps/console.h"
+#include "apps/probe_flags.h"
+#include "apps/probe_results.h"
 #include "probes/model_eval.h"
 #include "tensor/npy.h"
 
 namespace mp::app {
 
 namespace {
-
-struct ProbeFlags {
-  std::string layers = "all";
-  std::string probes = "masc,linear,ncm,logreg";
-  std::string subspace = "corrupted,true";
-  double tau = 0.99;
-  int k = 0;
-};
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  size_t a = 0;
-  while (a <= s.size()) {
-    size_t b = s.find(',', a);
-    if (b == std::string::npos) b = s.size();
-    if (b > a) out.push_back(s.substr(a, b - a));
-    a = b + 1;
-  }
-  return out;
-}
-
-void add_probe_flags(CLI::App* cmd, ProbeFlags& f, bool with_probes) {
-  cmd->add_option("--layers", f.layers, "all | a comma list of layer names (e.g. fc3,fc4)");
-  if (with_probes) {
-    cmd->add_option("--probes", f.probes, "Comma list of masc, linear, ncm, logreg");
-    cmd->add_option("--subspace", f.subspace,
-                    "Labels the MASC subspaces are fitted on: corrupted, true, or both (comma list)");
-  }
-  cmd->add_option("--tau", f.tau, "MASC: keep components explaining this variance fraction");
-  cmd->add_option("--k", f.k, "MASC: keep exactly k components per class instead of --tau");
-}
-
-probes::ProbeSpec make_spec(const ProbeFlags& f) {
-  probes::ProbeSpec s;
-  s.probes = split(f.probes);
-  s.masc_subspaces = split(f.subspace);
-  s.masc.tau = f.tau;
-  s.masc.fixed_k = f.k;
-  MP_CHECK(f.k >= 0, "--k must be >= 0, got " << f.k);
-  probes::check_probe_spec(s);
-  return s;
-}
 
 void add_probe(CLI::App& app) {
   auto* cmd = app.add_subcommand(
@@ -68,18 +28,9 @@ void add_probe(CLI::App& app) {
     probes::ProbeSpec spec = make_spec(*f);
     OpenedRun r = open_run(*run, *ckpt);
     auto res = run_probes(r, resolve_layers(*r.model, f->layers), spec, ctx.err);
-    const std::vector<bool> best = probes::best_layers(res);
-    Table t({"layer", "probe", "subspace", "test_acc", "train_acc_corrupted", "train_acc_true",
-             "k_per_class", "best"});
-    for (size_t i = 0; i < res.size(); ++i) {
-      std::string k;
-      for (int v : res[i].k_per_class) k += (k.empty() ? "" : " ") + std::to_string(v);
-      t.add_row({res[i].layer, res[i].probe, res[i].subspace, format_percent(res[i].test_acc),
-                 format_percent(res[i].train_acc_corrupted), format_percent(res[i].train_acc_true),
-                 k, best[i] ? "*" : ""});
-    }
     ctx.out << "epoch " << r.epoch << " of " << *run << " (accuracies in %; * = best layer)\n"
-            << t.to_text() << "written to " << r.dir.probes_csv().string() << "\n";
+            << probe_results_table(res).to_text() << "written to "
+            << r.dir.probes_csv().string() << "\n";
     return 0;
   });
 }

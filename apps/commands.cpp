@@ -21,6 +21,7 @@ void add_all_commands(CLI::App& app) {
   add_report_command(app);
   add_train_command(app);
   add_probe_commands(app);
+  add_probe_arrays_command(app);
   add_audit_command(app);
   add_reproduce_command(app);
   add_bench_command(app);

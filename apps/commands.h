@@ -67,6 +67,7 @@ void add_data_command(CLI::App& app);    // cmd_data.cpp
 void add_report_command(CLI::App& app);  // cmd_report.cpp
 void add_train_command(CLI::App& app);   // cmd_train.cpp (train, eval)
 void add_probe_commands(CLI::App& app);  // cmd_probe.cpp (probe, activations, transfer, dynamics)
+void add_probe_arrays_command(CLI::App& app);  // cmd_probe_arrays.cpp (probe-arrays)
 void add_audit_command(CLI::App& app);   // cmd_audit.cpp
 void add_reproduce_command(CLI::App& app);  // cmd_reproduce.cpp
 void add_bench_command(CLI::App& app);  // cmd_bench.cpp (bench)

@@ -23,9 +23,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "probes/activation_file.h"
+#include "probes/label_file.h"
 #include "probes/linear_probe.h"
 #include "probes/masc.h"
 #include "tensor/npy.h"
@@ -76,20 +79,6 @@ void synthetic(int64_t n, int64_t d, int classes, uint32_t seed, std::vector<flo
       for (int64_t j = 0; j < d; ++j) dst[j] = static_cast<float>(std::max(row[j], 0.0));
     }
   }
-}
-
-std::vector<float> load_matrix(const std::string& path, int64_t& rows, int64_t& cols) {
-  mp::NpyArray a = mp::load_npy(path);
-  MP_CHECK(a.shape.size() == 2,
-           "bench_probes: " << path << " must be 2-D, has " << a.shape.size() << " dimensions");
-  rows = a.shape[0];
-  cols = a.shape[1];
-  std::vector<double> v = mp::npy_to_f64(a);  // accepts <f4 and <f8
-  std::vector<float> out(v.size());
-  for (size_t i = 0; i < v.size(); ++i) out[i] = static_cast<float>(v[i]);
-  if (a.dtype != "<f4")
-    std::fprintf(stderr, "note: %s is %s, rounded to float32\n", path.c_str(), a.dtype.c_str());
-  return out;
 }
 
 std::vector<int64_t> load_ints(const std::string& path) {
@@ -161,22 +150,36 @@ int main(int argc, char** argv) {
   try {
     if (threads > 0) mp::set_num_threads(threads);
     std::fprintf(stderr, "%s\n", mp::runtime_info().c_str());
-    std::vector<float> xtr, xte;
+    std::vector<float> syn_tr, syn_te;
     std::vector<int32_t> ytr, yte;
+    // --from-npy: the files probe-arrays reads, through the same loaders (memory-mapped float32,
+    // float64 converted once, NaN/Inf rows refused).
+    std::optional<mp::probes::ActivationFile> ftr, fte;
+    const float *xtr = nullptr, *xte = nullptr;
     auto t0 = Clock::now();
     if (!from_npy.empty()) {
-      int64_t rte = 0, cte = 0;
-      xtr = load_matrix(from_npy[0], n_train, dim);
-      std::vector<int64_t> y64 = load_ints(from_npy[1]);
-      MP_CHECK(static_cast<int64_t>(y64.size()) == n_train,
-               "bench_probes: " << y64.size() << " labels for " << n_train << " rows");
-      for (int64_t v : y64) ytr.push_back(static_cast<int32_t>(v));
-      xte = load_matrix(from_npy[2], rte, cte);
-      MP_CHECK(cte == dim, "bench_probes: test has " << cte << " columns, train " << dim);
-      n_test = rte;
+      ftr.emplace(from_npy[0]);
+      fte.emplace(from_npy[2]);
+      ytr = mp::probes::load_label_file(from_npy[1]);
+      n_train = ftr->rows();
+      dim = ftr->cols();
+      n_test = fte->rows();
+      MP_CHECK(static_cast<int64_t>(ytr.size()) == n_train,
+               "bench_probes: " << ytr.size() << " labels for " << n_train << " rows");
+      MP_CHECK(fte->cols() == dim, "bench_probes: test has " << fte->cols() << " columns, train "
+                                                             << dim);
+      mp::probes::check_label_range(ytr, classes, from_npy[1]);
+      for (const auto* f : {&*ftr, &*fte})
+        if (f->converted())
+          std::fprintf(stderr, "note: %s is %s, rounded to float32\n", f->path().c_str(),
+                       f->stored_dtype().c_str());
+      xtr = ftr->data();
+      xte = fte->data();
     } else {
-      synthetic(n_train, dim, classes, seed, xtr, ytr);
-      synthetic(n_test, dim, classes, seed + 1000003u, xte, yte);
+      synthetic(n_train, dim, classes, seed, syn_tr, ytr);
+      synthetic(n_test, dim, classes, seed + 1000003u, syn_te, yte);
+      xtr = syn_tr.data();
+      xte = syn_te.data();
     }
     std::fprintf(stderr, "data ready in %.2f s (%lld x %lld train, %lld test)\n", seconds_since(t0),
                  static_cast<long long>(n_train), static_cast<long long>(dim),
@@ -188,27 +191,27 @@ int main(int argc, char** argv) {
     double c0 = cpu_seconds();
     t0 = Clock::now();
     mp::probes::MascAndLinear fit =
-        mp::probes::fit_masc_and_linear(xtr.data(), n_train, dim, ytr.data(), classes, opts);
+        mp::probes::fit_masc_and_linear(xtr, n_train, dim, ytr.data(), classes, opts);
     const double fit_s = seconds_since(t0);
     const double fit_cpu = cpu_seconds() - c0;
     c0 = cpu_seconds();
     t0 = Clock::now();
-    std::vector<int32_t> pm = mp::probes::predict_masc(fit.masc, xte.data(), n_test);
+    std::vector<int32_t> pm = mp::probes::predict_masc(fit.masc, xte, n_test);
     const double score_s = seconds_since(t0);
     const double score_cpu = cpu_seconds() - c0;
     c0 = cpu_seconds();
     t0 = Clock::now();
-    std::vector<int32_t> pl = mp::probes::predict_linear(fit.linear, xte.data(), n_test);
+    std::vector<int32_t> pl = mp::probes::predict_linear(fit.linear, xte, n_test);
     const double linear_score_s = seconds_since(t0);
     const double linear_score_cpu = cpu_seconds() - c0;
     double linear_alone_s = -1;
     if (!skip_linear_alone) {
       t0 = Clock::now();
       mp::probes::LinearProbe lin =
-          mp::probes::fit_linear_probe(xtr.data(), n_train, dim, ytr.data(), classes,
+          mp::probes::fit_linear_probe(xtr, n_train, dim, ytr.data(), classes,
                                        mp::probes::EigenPath::kAuto, !serial_classes);
       linear_alone_s = seconds_since(t0);
-      MP_CHECK(mp::probes::predict_linear(lin, xte.data(), n_test) == pl,
+      MP_CHECK(mp::probes::predict_linear(lin, xte, n_test) == pl,
                "bench_probes: stand-alone linear probe disagrees with the shared fit");
     }
 

@@ -56,4 +56,13 @@ struct Matrix {
   }
 };
 
+// A read-only N x d row-major float32 matrix whose memory someone else owns (a Matrix, or a
+// memory-mapped .npy: probes/activation_file.h). What probe_layer() reads.
+struct MatrixView {
+  const float* data = nullptr;
+  int64_t rows = 0, cols = 0;
+};
+
+inline MatrixView view_of(const Matrix& m) { return {m.data.data(), m.rows, m.cols}; }
+
 }  // namespace mp::probes

@@ -1,9 +1,8 @@
 #include "probes/layer_probes.h"
 
+#include <algorithm>
 #include <map>
 
-#include "probes/linear_probe.h"
-#include "probes/ncm.h"
 #include "tensor/stopwatch.h"
 
 namespace mp::probes {
@@ -12,14 +11,14 @@ namespace {
 
 ProbeResult score(const std::string& layer, const std::string& probe, const std::string& subspace,
                   const std::vector<int32_t>& pred_train, const std::vector<int32_t>& pred_test,
-                  const LayerInputs& in) {
+                  const LayerViews& in) {
   ProbeResult r;
   r.layer = layer;
   r.probe = probe;
   r.subspace = subspace;
-  r.test_acc = accuracy(pred_test, in.test_true->data(), in.test->rows);
-  r.train_acc_corrupted = accuracy(pred_train, in.train_corrupt->data(), in.train->rows);
-  r.train_acc_true = accuracy(pred_train, in.train_true->data(), in.train->rows);
+  r.test_acc = accuracy(pred_test, in.test_true->data(), in.test.rows);
+  r.train_acc_corrupted = accuracy(pred_train, in.train_corrupt->data(), in.train.rows);
+  r.train_acc_true = accuracy(pred_train, in.train_true->data(), in.train.rows);
   return r;
 }
 
@@ -27,6 +26,21 @@ bool wants(const ProbeSpec& s, const std::string& name) {
   for (const auto& p : s.probes)
     if (p == name) return true;
   return false;
+}
+
+// Scores one fitted probe on both splits and, when the caller keeps them, its predictions.
+template <class Predict>
+ProbeResult score_probe(const std::string& layer, const std::string& probe,
+                        const std::string& subspace, const LayerViews& in, Predict predict,
+                        FittedProbes* fitted) {
+  std::vector<int32_t> train = predict(in.train.data, in.train.rows);
+  std::vector<int32_t> test = predict(in.test.data, in.test.rows);
+  ProbeResult r = score(layer, probe, subspace, train, test, in);
+  if (fitted) {
+    fitted->train_pred[probe + "/" + subspace] = std::move(train);
+    fitted->test_pred[probe + "/" + subspace] = std::move(test);
+  }
+  return r;
 }
 
 }  // namespace
@@ -45,9 +59,19 @@ void check_probe_spec(const ProbeSpec& spec) {
 
 std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerInputs& in,
                                      const ProbeSpec& spec) {
+  in.train->validate("probe_layer (train)");
+  in.test->validate("probe_layer (test)");
+  return probe_layer(layer,
+                     LayerViews{view_of(*in.train), view_of(*in.test), in.train_corrupt,
+                                in.train_true, in.test_true, in.num_classes},
+                     spec);
+}
+
+std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerViews& in,
+                                     const ProbeSpec& spec, FittedProbes* fitted) {
   check_probe_spec(spec);
-  const Matrix& X = *in.train;
-  const Matrix& T = *in.test;
+  const MatrixView& X = in.train;
+  const MatrixView& T = in.test;
   MP_CHECK(X.cols == T.cols,
            "layer " << layer << ": train width " << X.cols << " != test width " << T.cols);
   MP_CHECK(static_cast<int64_t>(in.train_corrupt->size()) == X.rows &&
@@ -58,52 +82,62 @@ std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerInputs
   std::vector<ProbeResult> out;
   const bool masc = wants(spec, "masc"), linear = wants(spec, "linear");
   for (const std::string& sub : spec.masc_subspaces) {
-    // The linear probe is defined on the corrupted labels only (METHOD.md §6); it rides along
+    // The linear probe is defined on the corrupted labels only (docs/method.md §9); it rides along
     // with the corrupted-subspace MASC fit, which shares its eigen-decompositions.
     const bool do_linear = linear && sub == "corrupted";
     if (!masc && !do_linear) continue;
     const std::vector<int32_t>& y = sub == "true" ? *in.train_true : *in.train_corrupt;
     Stopwatch fit_clock;
-    MascAndLinear f = fit_masc_and_linear(X.data.data(), X.rows, X.cols, y.data(), K, spec.masc);
+    MascAndLinear f = fit_masc_and_linear(X.data, X.rows, X.cols, y.data(), K, spec.masc);
     const double fit_s = fit_clock.seconds();
     if (masc) {
       Stopwatch clock;
-      ProbeResult r = score(layer, "masc", sub, predict_masc(f.masc, X.data.data(), X.rows),
-                            predict_masc(f.masc, T.data.data(), T.rows), in);
+      ProbeResult r = score_probe(
+          layer, "masc", sub, in,
+          [&f](const float* A, int64_t n) { return predict_masc(f.masc, A, n); }, fitted);
       r.k_per_class = f.masc.k;
       r.seconds = fit_s + clock.seconds();
       out.push_back(r);
     }
     if (do_linear) {
       Stopwatch clock;
-      out.push_back(score(layer, "linear", "corrupted",
-                          predict_linear(f.linear, X.data.data(), X.rows),
-                          predict_linear(f.linear, T.data.data(), T.rows), in));
+      out.push_back(score_probe(
+          layer, "linear", "corrupted", in,
+          [&f](const float* A, int64_t n) { return predict_linear(f.linear, A, n); }, fitted));
       out.back().seconds = clock.seconds() + (masc ? 0.0 : fit_s);
+    }
+    if (fitted) {
+      if (masc) fitted->masc[sub] = std::move(f.masc);
+      if (do_linear) fitted->linear = std::move(f.linear);
     }
   }
   if (linear && std::find(spec.masc_subspaces.begin(), spec.masc_subspaces.end(), "corrupted") ==
                     spec.masc_subspaces.end()) {
     Stopwatch clock;
-    LinearProbe lp = fit_linear_probe(X.data.data(), X.rows, X.cols, in.train_corrupt->data(), K);
-    out.push_back(score(layer, "linear", "corrupted", predict_linear(lp, X.data.data(), X.rows),
-                        predict_linear(lp, T.data.data(), T.rows), in));
+    LinearProbe lp = fit_linear_probe(X.data, X.rows, X.cols, in.train_corrupt->data(), K);
+    out.push_back(score_probe(
+        layer, "linear", "corrupted", in,
+        [&lp](const float* A, int64_t n) { return predict_linear(lp, A, n); }, fitted));
     out.back().seconds = clock.seconds();
+    if (fitted) fitted->linear = std::move(lp);
   }
   if (wants(spec, "ncm")) {
     Stopwatch clock;
-    NcmProbe p = fit_ncm(X.data.data(), X.rows, X.cols, in.train_corrupt->data(), K);
-    out.push_back(score(layer, "ncm", "corrupted", predict_ncm(p, X.data.data(), X.rows),
-                        predict_ncm(p, T.data.data(), T.rows), in));
+    NcmProbe p = fit_ncm(X.data, X.rows, X.cols, in.train_corrupt->data(), K);
+    out.push_back(score_probe(
+        layer, "ncm", "corrupted", in,
+        [&p](const float* A, int64_t n) { return predict_ncm(p, A, n); }, fitted));
     out.back().seconds = clock.seconds();
+    if (fitted) fitted->ncm = std::move(p);
   }
   if (wants(spec, "logreg")) {
     Stopwatch clock;
-    LogRegProbe p =
-        fit_logreg(X.data.data(), X.rows, X.cols, in.train_corrupt->data(), K, spec.logreg);
-    out.push_back(score(layer, "logreg", "corrupted", predict_logreg(p, X.data.data(), X.rows),
-                        predict_logreg(p, T.data.data(), T.rows), in));
+    LogRegProbe p = fit_logreg(X.data, X.rows, X.cols, in.train_corrupt->data(), K, spec.logreg);
+    out.push_back(score_probe(
+        layer, "logreg", "corrupted", in,
+        [&p](const float* A, int64_t n) { return predict_logreg(p, A, n); }, fitted));
     out.back().seconds = clock.seconds();
+    if (fitted) fitted->logreg = std::move(p);
   }
   return out;
 }

@@ -311,7 +311,7 @@ void NpyWriter::commit() {
 
 // --- reader ---
 
-NpyArray parse_npy(const uint8_t* data, size_t n, const std::string& name) {
+NpyHeader parse_npy_header(const uint8_t* data, size_t n, const std::string& name) {
   if (n < 10 || std::memcmp(data, kMagic, kMagicLen) != 0)
     CORRUPT("no \\x93NUMPY magic (not a .npy file, or truncated)");
   const int major = data[6], minor = data[7];
@@ -328,7 +328,7 @@ NpyArray parse_npy(const uint8_t* data, size_t n, const std::string& name) {
   if (text.empty() || text.back() != '\n') CORRUPT("header does not end with a newline");
 
   DictParser p(text, name);
-  NpyArray a;
+  NpyHeader h;
   bool have_descr = false, have_order = false, have_shape = false;
   p.expect('{');
   while (!p.eat('}')) {
@@ -341,9 +341,9 @@ NpyArray parse_npy(const uint8_t* data, size_t n, const std::string& name) {
     if (!seen) p.fail("unknown key '" + key + "'");
     if (*seen) p.fail("duplicate key '" + key + "'");
     *seen = true;
-    if (key == "descr") a.dtype = p.str();
-    if (key == "fortran_order") a.fortran_order = p.boolean();
-    if (key == "shape") a.shape = p.tuple();
+    if (key == "descr") h.dtype = p.str();
+    if (key == "fortran_order") h.fortran_order = p.boolean();
+    if (key == "shape") h.shape = p.tuple();
     if (!p.eat(',')) {
       p.expect('}');
       break;
@@ -352,20 +352,31 @@ NpyArray parse_npy(const uint8_t* data, size_t n, const std::string& name) {
   if (!p.at_end()) p.fail("text after the closing '}'");
   if (!have_descr || !have_order || !have_shape)
     CORRUPT("header lacks one of 'descr', 'fortran_order', 'shape'");
-  const Descr* d = find_descr(a.dtype);
+  const Descr* d = find_descr(h.dtype);
   if (!d)
     CORRUPT(
-        "unsupported dtype '" << a.dtype << "'"
-                              << (a.dtype.size() > 0 && a.dtype[0] == '>' ? " (big-endian)" : ""));
+        "unsupported dtype '" << h.dtype << "'"
+                              << (h.dtype.size() > 0 && h.dtype[0] == '>' ? " (big-endian)" : ""));
   uint64_t numel, nbytes;
-  if (!checked_numel(a.shape, d->size, &numel, &nbytes))
-    CORRUPT("shape " << shape_repr(a.shape) << " overflows");
+  if (!checked_numel(h.shape, d->size, &numel, &nbytes))
+    CORRUPT("shape " << shape_repr(h.shape) << " overflows");
   const uint64_t have = n - prefix - hlen;
   if (have != nbytes)
-    CORRUPT("shape " << shape_repr(a.shape) << " of " << a.dtype << " needs " << nbytes
+    CORRUPT("shape " << shape_repr(h.shape) << " of " << h.dtype << " needs " << nbytes
                      << " data bytes but the file has " << have
                      << (have < nbytes ? " (truncated)" : " (trailing bytes)"));
-  a.bytes.assign(data + prefix + hlen, data + n);
+  h.data_offset = prefix + size_t(hlen);
+  h.data_bytes = size_t(nbytes);
+  return h;
+}
+
+NpyArray parse_npy(const uint8_t* data, size_t n, const std::string& name) {
+  const NpyHeader h = parse_npy_header(data, n, name);
+  NpyArray a;
+  a.dtype = h.dtype;
+  a.shape = h.shape;
+  a.fortran_order = h.fortran_order;
+  a.bytes.assign(data + h.data_offset, data + n);
   return a;
 }
 

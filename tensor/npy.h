@@ -60,6 +60,18 @@ class NpyWriter {
 };
 
 // --- readers ---
+// What the header says, validated against the file size: the data are the `data_bytes` bytes
+// from `data_offset` to the end. The one header parser, shared by the copying reader below and
+// the memory-mapped one (tensor/npy_map.h).
+struct NpyHeader {
+  std::string dtype;
+  std::vector<int64_t> shape;
+  bool fortran_order = false;
+  size_t data_offset = 0;
+  size_t data_bytes = 0;
+};
+NpyHeader parse_npy_header(const uint8_t* data, size_t n, const std::string& name);
+
 NpyArray load_npy(const std::string& path);
 // The same validation on bytes in memory; `name` is used in error messages.
 NpyArray parse_npy(const uint8_t* data, size_t n, const std::string& name);
