@@ -1,5 +1,6 @@
 #include "probes/probe_file.h"
 
+#include <cstdlib>
 #include <cstring>
 
 #include "tensor/check.h"
@@ -89,7 +90,11 @@ SavedProbe load_probe_file(const std::string& path) {
   auto number = [&](const char* key) {
     auto it = f.metadata.find(key);
     MP_CHECK(it != f.metadata.end(), path << ": no '" << key << "' in __metadata__");
-    return std::stoll(it->second);
+    char* end = nullptr;
+    const long long v = std::strtoll(it->second.c_str(), &end, 10);
+    MP_CHECK(!it->second.empty() && *end == '\0',
+             path << ": __metadata__ '" << key << "' = '" << it->second << "' is not an integer");
+    return v;
   };
   p.num_classes = static_cast<int>(number("K"));
   p.dim = number("d");
