@@ -1,11 +1,11 @@
 // bench_probes: times MASC + the linear probe on activations shaped like a wide hidden layer,
-// side by side with the numpy peer (/work/shared/peer/masc_numpy_peer.py), and prints one line
+// side by side with the numpy peer (bench/masc_numpy_peer.py), and prints one line
 // in the peer's format:
 //   workload=masc-N-d threads=T fit_s=... score_s=... linear_fit_s=... components=[k_0 ...]
 // and a second line with the double-precision floor of the same work on this machine:
 //   floor: double_gflop=... (syrk ... tridiagonal ... back_transform ... scoring ...)
 //          dgemm_gflops=... floor_s=...
-// i.e. the flops METHOD.md's double-precision arithmetic cannot avoid, at the speed of a large
+// i.e. the flops docs/method.md's double-precision arithmetic cannot avoid, at the speed of a large
 // cblas_dgemm measured in the same process -- no implementation can finish below floor_s.
 //
 // Synthetic data follows the peer's distribution (class-dependent rank-16 structure plus noise,

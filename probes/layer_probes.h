@@ -1,5 +1,5 @@
 #pragma once
-// Probing one layer (METHOD.md §5-7): fit each requested probe on the training activations with
+// Probing one layer (docs/method.md §7-10): fit each requested probe on the training activations with
 // the corrupted labels (MASC also with the true labels when asked: `subspace true`), then score
 // it on the test set (true labels) and on the training set (vs corrupted and vs true labels).
 // MASC and the linear probe share one eigen-decomposition per class.
