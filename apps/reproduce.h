@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
+#include "apps/probe_flags.h"
 #include "apps/report.h"
 
 namespace mp::app {
@@ -22,13 +25,22 @@ struct ReproduceOptions {
   int max_epochs = -1;                   // < 0: the preset's
   int64_t train_subset = -1;             // < 0: the preset's
   int64_t test_subset = -1;              // < 0: the preset's
-  std::string layers = "all";
-  std::string probes = "masc,linear,ncm,logreg";
+  ProbeFlags probe;                      // --layers --probes --subspace --tau --k
   bool dynamics = true;
   bool train_only = false;               // train every run, then stop (no probes, no report)
   std::string gnuplot = "auto";
   std::string command;                   // recorded in each run's manifest
+
+  // The command-line arguments that give every option of this struct that differs from its
+  // default, except preset, levels, seeds and out (which name a job) and command. A cluster
+  // job is `reproduce --preset P --levels L --seeds S --out O` followed by these, so no option
+  // can be dropped on the way (add_reproduce_options() parses them back; tested).
+  std::vector<std::string> job_args() const;
+  bool operator==(const ReproduceOptions& o) const;
 };
+
+// Registers every option of ReproduceOptions on `cmd` (the one place that names them).
+void add_reproduce_options(CLI::App* cmd, ReproduceOptions& o);
 
 // Runs everything and writes the report; returns its result (summary rows, files written).
 ReportResult reproduce(const ReproduceOptions& opt, std::ostream& log);
