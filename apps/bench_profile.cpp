@@ -18,6 +18,7 @@
 #include "autograd/profiler.h"
 #include "tensor/allocator.h"
 #include "tensor/rng.h"
+#include "tensor/stopwatch.h"
 
 namespace mp::app {
 
@@ -29,21 +30,6 @@ double ms(double s) {
   return s * 1e3;
 }
 
-// Best single-call time of `f` over >= 5 calls and >= 30 ms. The best, not the median: on a
-// shared machine the fastest call is the one least disturbed by the neighbours, and the layer
-// times below are best-of-steps too, so the two are compared like for like.
-double best_seconds(const std::function<void()>& f) {
-  f();
-  double best = 1e30, total = 0;
-  for (int calls = 0; calls < 5 || total < 0.03; ++calls) {
-    const auto t0 = clock_type::now();
-    f();
-    const double el = std::chrono::duration<double>(clock_type::now() - t0).count();
-    best = std::min(best, el);
-    total += el;
-  }
-  return best;
-}
 
 struct Gemm {
   bool ta, tb;
@@ -62,6 +48,8 @@ double raw_gemm_seconds(const Gemm& g) {
       C(static_cast<size_t>(g.m * g.n));
   for (float& v : A) v = rng.uniform(-1, 1);
   for (float& v : B) v = rng.uniform(-1, 1);
+  // best_seconds (tensor/stopwatch.h): the layer times below are best-of-steps too, so the
+  // two are compared like for like.
   const double s = best_seconds([&] {
     cblas_sgemm(CblasRowMajor, g.ta ? CblasTrans : CblasNoTrans, g.tb ? CblasTrans : CblasNoTrans,
                 int(g.m), int(g.n), int(g.k), 1.0f, A.data(), int(g.ta ? g.m : g.k), B.data(),

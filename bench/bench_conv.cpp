@@ -13,23 +13,17 @@
 #include "tensor/conv3x3.h"
 #include "tensor/elementwise.h"
 #include "tensor/rng.h"
+#include "tensor/stopwatch.h"
 #include "tensor/threads.h"
 
 namespace {
 
-double best_seconds(const std::function<void()>& f) {
-  using clock = std::chrono::steady_clock;
-  f();
-  double best = 1e30, total = 0;
-  for (int calls = 0; calls < 3 || total < 0.03; ++calls) {
-    const auto t0 = clock::now();
-    f();
-    const double el = std::chrono::duration<double>(clock::now() - t0).count();
-    best = std::min(best, el);
-    total += el;
-  }
-  return best;
+// Three calls at least: the conv kernels are slow enough that five would dominate the run.
+template <class F>
+double best_seconds3(F&& f) {
+  return mp::best_seconds(std::forward<F>(f), 3);
 }
+
 
 std::vector<float> random_buf(int64_t n, uint32_t seed) {
   mp::Rng r(seed);
@@ -52,18 +46,18 @@ void row(const Layer& L) {
   std::vector<float> y(static_cast<size_t>(ny)), gz(y.size()), dx(x.size()), dw(w.size()),
       db(b.size());
   const double f = 2.0 * L.N * L.OC * L.C * 9 * P;
-  const double fwd_old = best_seconds([&] {
+  const double fwd_old = best_seconds3([&] {
     mp::conv2d_fwd(x.data(), w.data(), b.data(), L.N, g, L.OC, y.data());
     mp::relu_fwd(y.data(), y.data(), ny);
   });
-  const double fwd_new = best_seconds(
+  const double fwd_new = best_seconds3(
       [&] { mp::conv3x3_fwd(x.data(), w.data(), b.data(), L.N, g, L.OC, true, y.data()); });
-  const double bwd_old = best_seconds([&] {
+  const double bwd_old = best_seconds3([&] {
     mp::relu_bwd(y.data(), gy.data(), gz.data(), ny);
     mp::conv2d_bwd(x.data(), w.data(), gz.data(), L.N, g, L.OC, L.need_dx ? dx.data() : nullptr,
                    dw.data(), db.data());
   });
-  const double bwd_new = best_seconds([&] {
+  const double bwd_new = best_seconds3([&] {
     mp::conv3x3_bwd(x.data(), w.data(), gy.data(), y.data(), L.N, g, L.OC,
                     L.need_dx ? dx.data() : nullptr, dw.data(), db.data());
   });

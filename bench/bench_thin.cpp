@@ -13,24 +13,12 @@
 #include "tensor/gemm.h"
 #include "tensor/gemm_thin.h"
 #include "tensor/rng.h"
+#include "tensor/stopwatch.h"
 #include "tensor/tensor.h"
 #include "tensor/threads.h"
 
 namespace {
 
-double best_seconds(const std::function<void()>& f) {
-  using clock = std::chrono::steady_clock;
-  f();
-  double best = 1e30, total = 0;
-  for (int calls = 0; calls < 5 || total < 0.03; ++calls) {
-    const auto t0 = clock::now();
-    f();
-    const double el = std::chrono::duration<double>(clock::now() - t0).count();
-    best = std::min(best, el);
-    total += el;
-  }
-  return best;
-}
 
 mp::Tensor random_tensor(int64_t n, uint32_t seed) {
   mp::Rng r(seed);
@@ -44,9 +32,9 @@ void row(const char* name, bool nt, int64_t M, int64_t N, int64_t K, float beta)
   mp::Tensor A = random_tensor(M * K, 1), B = random_tensor(N * K, 2), C = random_tensor(M * N, 3);
   const bool ta = !nt, tb = nt;
   const int64_t lda = nt ? K : M, ldb = nt ? K : N;
-  const double blas = best_seconds(
+  const double blas = mp::best_seconds(
       [&] { mp::sgemm(ta, tb, M, N, K, 1.0f, A.data(), lda, B.data(), ldb, beta, C.data(), N); });
-  const double thin = best_seconds([&] {
+  const double thin = mp::best_seconds([&] {
     if (nt)
       mp::sgemm_thin_nt(M, N, K, A.data(), lda, B.data(), ldb, beta, C.data(), N);
     else

@@ -135,17 +135,8 @@ ImageSet idx_split(const DatasetInfo& info, const std::string& data_dir, const c
   IdxImages im = parse_idx_images(read_idx_file(info, data_dir, images, opt, pair), images);
   std::vector<int32_t> y =
       parse_idx_labels(read_idx_file(info, data_dir, labels, opt, pair), labels);
-  MP_CHECK(static_cast<int64_t>(y.size()) == im.n, info.name << ": " << images << " holds " << im.n
-                                                             << " images but " << labels
-                                                             << " holds " << y.size() << " labels");
-  ImageSet s;
-  s.n = im.n;
-  s.c = 1;
-  s.h = im.rows;
-  s.w = im.cols;
-  s.pixels = std::move(im.pixels);
-  s.labels = std::move(y);
-  s.num_classes = info.num_classes;
+  ImageSet s = idx_image_set(std::move(im), std::move(y), info.name + " " + images,
+                             info.name + " " + labels, info.num_classes);
   s.class_names = info.class_names;
   validate(s, info.name + " " + images);
   return s;

@@ -143,14 +143,20 @@ std::vector<int32_t> parse_idx_labels(const std::vector<uint8_t>& bytes, const s
 
 ImageSet read_idx_pair(const std::string& images_path, const std::string& labels_path,
                        int num_classes) {
-  MP_CHECK(num_classes > 0, "read_idx_pair: num_classes must be positive");
   IdxImages im = parse_idx_images(read_maybe_gzip(images_path), images_path);
   std::vector<int32_t> labels = parse_idx_labels(read_maybe_gzip(labels_path), labels_path);
+  return idx_image_set(std::move(im), std::move(labels), images_path, labels_path, num_classes);
+}
+
+ImageSet idx_image_set(IdxImages&& im, std::vector<int32_t>&& labels,
+                       const std::string& images_what, const std::string& labels_what,
+                       int num_classes) {
+  MP_CHECK(num_classes > 0, "read_idx_pair: num_classes must be positive");
   MP_CHECK(static_cast<int64_t>(labels.size()) == im.n,
-           images_path << " holds " << im.n << " images but " << labels_path << " holds "
+           images_what << " holds " << im.n << " images but " << labels_what << " holds "
                        << labels.size() << " labels");
   for (size_t i = 0; i < labels.size(); ++i)
-    MP_CHECK(labels[i] < num_classes, labels_path << ": label " << labels[i] << " of item " << i
+    MP_CHECK(labels[i] < num_classes, labels_what << ": label " << labels[i] << " of item " << i
                                                   << " is outside [0, " << num_classes << ")");
   ImageSet s;
   s.n = im.n;

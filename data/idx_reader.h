@@ -30,8 +30,14 @@ struct IdxImages {
 IdxImages parse_idx_images(std::vector<uint8_t>&& bytes, const std::string& what);
 std::vector<int32_t> parse_idx_labels(const std::vector<uint8_t>& bytes, const std::string& what);
 
-// Images + labels of one split as a 1-channel ImageSet. Counts must agree and labels must lie in
-// [0, num_classes); class names default to "0".."K-1".
+// Parsed images + labels of one split as a 1-channel ImageSet: counts must agree and labels
+// must lie in [0, num_classes); class names "0".."K-1". The one assembly every IDX reader uses
+// (read_idx_pair below and the dataset loader, data/datasets.cpp), so tests of one test both.
+ImageSet idx_image_set(IdxImages&& images, std::vector<int32_t>&& labels,
+                       const std::string& images_what, const std::string& labels_what,
+                       int num_classes);
+
+// Reads an images file and a labels file (plain or gzip) into idx_image_set().
 ImageSet read_idx_pair(const std::string& images_path, const std::string& labels_path,
                        int num_classes);
 

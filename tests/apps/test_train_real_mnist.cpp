@@ -1,4 +1,4 @@
-// Issue 4 on real MNIST: the MLP learns (clean labels), memorises (random labels), its
+// Training on real MNIST: the MLP learns (clean labels), memorises (random labels), its
 // checkpoints round-trip bit for bit and their safetensors header is what an independent reader
 // (nlohmann, byte arithmetic only) expects; a finished run is not retrained.
 #include <catch2/catch.hpp>
