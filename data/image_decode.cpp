@@ -162,6 +162,13 @@ DecodedImage decode_image(const std::vector<uint8_t>& bytes, int req_channels,
   DecodedImage img;
   stbi_uc* p = stbi_load_from_memory(in.data(), len, &img.w, &img.h, &img.channels, req_channels);
   MP_CHECK(p != nullptr, what << ": cannot decode image (" << stbi_failure_reason() << ")");
+  // stb 2.27 can return a buffer for a BMP that declares no rows or columns (found by
+  // fuzz_image_folder: a resize then indexed row -1 of an empty image). No reader here can use
+  // an image without pixels: refuse it, naming the file.
+  if (img.w <= 0 || img.h <= 0) {
+    stbi_image_free(p);
+    MP_FAIL(what << ": the image is " << img.w << "x" << img.h << " pixels (empty)");
+  }
   if (req_channels != 0) img.channels = req_channels;
   const size_t n = static_cast<size_t>(img.w) * static_cast<size_t>(img.h) * img.channels;
   img.hwc.assign(p, p + n);

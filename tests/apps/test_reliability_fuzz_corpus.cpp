@@ -195,6 +195,9 @@ TEST_CASE("fuzz corpus replay: image folders", "[apps][reliability][fuzz]") {
     // stb_image 2.27's tables; it is refused before stb sees it.
     // Regression (fuzz_image_folder, a timeout): a 160-byte BMP declaring 16187139x2 pixels.
     if (name == "timeout_huge_bmp") CHECK_THAT(e, Catch::Contains("16187139x2, more than"));
+    // Regression (fuzz_image_folder, UBSan): a BMP that stb decodes to an image without rows;
+    // resizing it indexed row -1.
+    if (name == "crash_bmp_zero_rows") CHECK_THAT(e, Catch::Contains("pixels (empty)"));
     if (name == "crash_jpeg_dht_overflow" || name == "crash_jpeg_dht_header_only")
       CHECK_THAT(e, Catch::Contains("corrupt JPEG (a Huffman table declares"));
     // Regression (fuzz_image_folder): a baseline scan decoding with AC table 0, which no DHT
