@@ -73,16 +73,6 @@ std::string epochs_of(const std::vector<const RunData*>& group, EpochOf kind) {
   return s.empty() ? "-" : join(s, ", ");
 }
 
-// "79.90 ± 0.30 (fc3)"; "[n=1]" when fewer seeds than the row's had the value.
-std::string ours_display(const Stat& s, int n_seeds) {
-  if (!s.computed()) return "not computed";
-  std::string t = format_percent(s.mean, 2);
-  if (!std::isnan(s.sd)) t += " ± " + format_percent(s.sd, 2);
-  if (!s.layer.empty()) t += " (" + s.layer + ")";
-  if (s.n < n_seeds) t += " [n=" + std::to_string(s.n) + "]";
-  return t;
-}
-
 std::string signed_points(double d) {
   if (std::isnan(d)) return "-";
   if (std::abs(d) < 0.005) return "0.00";  // no "-0.00"
@@ -238,7 +228,7 @@ Table comparison_table(const PublishedComparison& c) {
     if (v.has_input)
       input = v.ours_input.computed() ? format_percent(v.ours_input.mean, 2) : "not computed";
     t.add_row({v.dataset, v.model, level_string(v.level), std::to_string(v.n_seeds), v.measure,
-               ours_display(v.ours, v.n_seeds), input, v.epochs, v.published->display(),
+               stat_display(v.ours, v.n_seeds), input, v.epochs, v.published->display(),
                v.published->aggregation, signed_points(v.difference)});
   }
   return t;
@@ -259,7 +249,7 @@ std::vector<std::string> large_differences(const PublishedComparison& c, double 
   for (const auto& v : c.rows)
     if (!std::isnan(v.difference) && std::abs(v.difference) > points)
       out.push_back(where(v.dataset, v.model, v.level) + ", " + v.measure + ": " +
-                    signed_points(v.difference) + " (memprobe " + ours_display(v.ours, v.n_seeds) +
+                    signed_points(v.difference) + " (memprobe " + stat_display(v.ours, v.n_seeds) +
                     ", published " + v.published->display() + ", " + v.published->aggregation +
                     "; memprobe epoch " + v.epochs + ")");
   return out;

@@ -216,8 +216,7 @@ void write_summary_csv(const std::string& path, const std::vector<SummaryRow>& r
   w.close();
 }
 
-// "91.23 ± 0.41 (fc3)"; "(n=2)" when fewer seeds than the row had contributed.
-static std::string display(const Stat& s, int n_seeds) {
+std::string stat_display(const Stat& s, int n_seeds) {
   if (!s.computed()) return "not computed";
   std::string t = format_percent(s.mean, 2);
   if (!std::isnan(s.sd)) t += " ± " + format_percent(s.sd, 2);
@@ -232,10 +231,11 @@ Table summary_table(const std::vector<SummaryRow>& rows) {
            "input: MASC / linear"});
   for (const auto& r : rows) {
     t.add_row({r.dataset, r.model, level_string(r.level), std::to_string(r.n_seeds),
-               display(r.model_test_acc, r.n_seeds), display(r.masc_corrupted, r.n_seeds),
-               display(r.masc_true, r.n_seeds), display(r.linear, r.n_seeds),
-               display(r.ncm, r.n_seeds), display(r.logreg, r.n_seeds),
-               display(r.edited_test_acc, r.n_seeds), display(r.train_acc_corrupted, r.n_seeds),
+               stat_display(r.model_test_acc, r.n_seeds),
+               stat_display(r.masc_corrupted, r.n_seeds), stat_display(r.masc_true, r.n_seeds),
+               stat_display(r.linear, r.n_seeds), stat_display(r.ncm, r.n_seeds),
+               stat_display(r.logreg, r.n_seeds), stat_display(r.edited_test_acc, r.n_seeds),
+               stat_display(r.train_acc_corrupted, r.n_seeds),
                r.masc_input.computed() || r.linear_input.computed()
                    ? (r.masc_input.computed() ? format_percent(r.masc_input.mean, 2) : "-") +
                          " / " +

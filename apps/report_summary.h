@@ -23,6 +23,9 @@ struct Stat {
 
 // Mean and sample sd of `v` (NaN entries ignored).
 Stat mean_sd(const std::vector<double>& v);
+// "91.23 ± 0.41 (fc3)" (percent); "[n=2]" when fewer seeds than the row's `n_seeds` had the
+// value; "not computed" when none had it. The summary and the published-numbers tables use it.
+std::string stat_display(const Stat& s, int n_seeds);
 
 struct SummaryRow {
   std::string dataset, model;
