@@ -10,7 +10,7 @@ set key outside right top noenhanced
 set bars small
 set nonlinear x via log10(x+1) inverse 10**x-1
 set xrange [0:*]
-set xtics (0, 1, 2, 5, 10, 20, 45)
+set xtics (0, 1, 2, 5, 10, 20, 50, 62)
 if (strstrt(GPVAL_TERMINALS, ' pngcairo ') > 0) {
   set terminal pngcairo size 900,520 font 'sans,10'
 } else {
