@@ -1,5 +1,7 @@
 #include "test_util.h"
 
+#include "tensor/check.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -128,5 +130,14 @@ MP_TEST_ARRAYS_INSTANTIATE(uint8_t)
 MP_TEST_ARRAYS_INSTANTIATE(int32_t)
 MP_TEST_ARRAYS_INSTANTIATE(int64_t)
 #undef MP_TEST_ARRAYS_INSTANTIATE
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const mp::Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 }  // namespace mp::testing

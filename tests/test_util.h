@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <ostream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -68,5 +69,9 @@ template <typename T>
 ArrayComparison arrays_close(const std::vector<T>& a, const std::vector<T>& b, double tol) {
   return arrays_close(a.data(), a.size(), b.data(), b.size(), tol);
 }
+
+// The message of the mp::Error that f throws, "" when it throws none (for checking that an
+// error names the file and what was wrong).
+std::string error_of(const std::function<void()>& f);
 
 }  // namespace mp::testing

@@ -14,19 +14,13 @@ using namespace mp::app;
 using mp::testing::TempDir;
 namespace fs = std::filesystem;
 
+using mp::testing::error_of;
+
 namespace {
 void touch(const fs::path& p) {
   mp::testing::write_file(p, {0});
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const mp::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 }  // namespace
 
 TEST_CASE("run dir: a second locker is refused with the holder named", "[apps][rundir]") {

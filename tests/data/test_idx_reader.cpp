@@ -9,6 +9,8 @@ using namespace mp;
 using mp::testing::TempDir;
 using mp::testing::write_file;
 
+using mp::testing::error_of;
+
 namespace {
 
 struct IdxFiles {
@@ -22,15 +24,6 @@ IdxFiles small_idx(int64_t n = 5, int rows = 3, int cols = 4) {
   f.images = data::encode_idx_images(n, rows, cols, f.set.pixels.data());
   f.labels = data::encode_idx_labels(f.set.labels);
   return f;
-}
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const mp::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

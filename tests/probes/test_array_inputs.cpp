@@ -25,6 +25,8 @@ using namespace mp;
 using namespace mp::probes;
 using mp::testing::TempDir;
 
+using mp::testing::error_of;
+
 namespace {
 
 // A .npy with an arbitrary header dict (for dtypes and orders np.save could write but
@@ -41,15 +43,6 @@ void write_raw_npy(const std::filesystem::path& p, const std::string& dict,
   all.append(reinterpret_cast<const char*>(data.data()), data.size());
   const std::vector<uint8_t> bytes(all.begin(), all.end());
   mp::testing::write_file(p, bytes);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const mp::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 void write_text(const std::filesystem::path& p, const std::string& text) {
