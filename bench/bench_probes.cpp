@@ -31,7 +31,7 @@
 #include "probes/label_file.h"
 #include "probes/linear_probe.h"
 #include "probes/masc.h"
-#include "tensor/npy.h"
+#include "tensor/io/npy.h"
 #include "tensor/rng.h"
 #include "tensor/threads.h"
 

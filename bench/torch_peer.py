@@ -3,7 +3,7 @@
 
 memprobe's speed targets are ratios against this script, measured on the same machine in the
 same minute (bench/compare_peer.sh does the pairing). Each workload is one of the study's
-models at its training batch size, exactly as apps/bench_workloads.h defines it:
+models at its training batch size, exactly as apps/cli/bench_workloads.h defines it:
 
     mlp-mnist  MLP 784-128-512-2048-2048-10 (ReLU) on 1x28x28, batch 32,  SGD(lr 1e-3, momentum 0.9)
     cnn-mnist  CNN (nn/models.h)               on 1x28x28, batch 128, Adam(lr 2e-4)

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "tensor/atomic_file.h"
+#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
 
 namespace mp::data {

@@ -4,9 +4,9 @@
 
 #include "data/cifar_binary.h"
 #include "data/image_decode.h"
-#include "tensor/atomic_file.h"
+#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
-#include "tensor/sha256.h"
+#include "tensor/io/sha256.h"
 
 namespace mp::data {
 

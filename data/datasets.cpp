@@ -6,9 +6,9 @@
 #include "data/cifar_binary.h"
 #include "data/cifar_png.h"
 #include "data/idx_reader.h"
-#include "tensor/atomic_file.h"
+#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
-#include "tensor/sha256.h"
+#include "tensor/io/sha256.h"
 
 namespace mp::data {
 

@@ -13,9 +13,9 @@
 #include "data/idx_reader.h"
 #include "data/subprocess.h"
 #include "data/tar_reader.h"
-#include "tensor/atomic_file.h"
+#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
-#include "tensor/sha256.h"
+#include "tensor/io/sha256.h"
 
 namespace mp::data {
 

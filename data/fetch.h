@@ -8,7 +8,7 @@
 // content.
 //
 // Every download is pinned by version and sha256. Every file is written under a temporary name
-// (tensor/atomic_file.h: "<final>.tmp.<pid>"), its sha256 is computed from the temporary file as
+// (tensor/io/atomic_file.h: "<final>.tmp.<pid>"), its sha256 is computed from the temporary file as
 // read back and compared with the pin, and only then is it fsync'd and renamed into place. A
 // mismatch stops with a message naming the file, the expected and the actual sha256, and the
 // temporary file is deleted. Fetching is idempotent: when every final file exists and verifies,

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <limits>
 
-#include "tensor/atomic_file.h"
+#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
 
 namespace mp::data {

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "tensor/csv.h"
+#include "tensor/io/csv.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mp::CsvTable t;

@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "apps/manifest.h"
-#include "apps/train_config.h"
+#include "apps/run/manifest.h"
+#include "apps/run/train_config.h"
 #include "tensor/check.h"
 
 namespace {

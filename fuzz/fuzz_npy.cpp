@@ -2,7 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "tensor/npy.h"
+#include "tensor/io/npy.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mp::NpyArray a;

@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "tensor/safetensors.h"
+#include "tensor/io/safetensors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

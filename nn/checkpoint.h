@@ -5,7 +5,7 @@
 // metadata naming the architecture and input shape; loading checks it and every tensor's name
 // and shape, so a checkpoint from another architecture is refused with a clear message.
 // Optimizer state (momentum buffers, Adam moments, the step count) goes in a companion file used
-// only for resuming. Both are written atomically (tensor/safetensors.h).
+// only for resuming. Both are written atomically (tensor/io/safetensors.h).
 #include <map>
 #include <string>
 

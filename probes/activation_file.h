@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "probes/activation_matrix.h"
-#include "tensor/npy_map.h"
+#include "tensor/io/npy_map.h"
 
 namespace mp::probes {
 

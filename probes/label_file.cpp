@@ -7,9 +7,9 @@
 #include <cstring>
 #include <limits>
 
-#include "tensor/atomic_file.h"
+#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
-#include "tensor/npy.h"
+#include "tensor/io/npy.h"
 
 namespace mp::probes {
 

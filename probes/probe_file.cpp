@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "tensor/check.h"
-#include "tensor/safetensors.h"
+#include "tensor/io/safetensors.h"
 
 namespace mp::probes {
 

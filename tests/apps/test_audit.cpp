@@ -7,13 +7,13 @@
 #include <fstream>
 #include <sstream>
 
-#include "apps/audit.h"
-#include "apps/manifest.h"
-#include "apps/metrics_log.h"
-#include "apps/trainer.h"
+#include "apps/study/audit.h"
+#include "apps/run/manifest.h"
+#include "apps/run/metrics_log.h"
+#include "apps/run/trainer.h"
 #include "data/datasets.h"
 #include "tensor/check.h"
-#include "tensor/csv.h"
+#include "tensor/io/csv.h"
 #include "test_train_fixture.h"
 #include "test_util.h"
 

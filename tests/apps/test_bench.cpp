@@ -8,8 +8,8 @@
 #include <regex>
 #include <sstream>
 
-#include "apps/bench_workloads.h"
-#include "apps/commands.h"
+#include "apps/cli/bench_workloads.h"
+#include "apps/cli/commands.h"
 #include "autograd/profiler.h"
 #include "tensor/allocator.h"
 #include "tensor/threads.h"

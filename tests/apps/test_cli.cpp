@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "apps/commands.h"
+#include "apps/cli/commands.h"
 #include "memprobe_version.h"
 #include "test_util.h"
 

@@ -4,9 +4,9 @@
 
 #include <sstream>
 
-#include "apps/console.h"
-#include "apps/jobs.h"
-#include "tensor/atomic_file.h"
+#include "apps/run/console.h"
+#include "apps/study/jobs.h"
+#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
 #include "test_util.h"
 

@@ -4,9 +4,9 @@
 
 #include <fstream>
 
-#include "apps/manifest.h"
-#include "apps/run_dir.h"
-#include "tensor/atomic_file.h"
+#include "apps/run/manifest.h"
+#include "apps/run/run_dir.h"
+#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
 #include "test_util.h"
 

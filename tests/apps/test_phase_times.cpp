@@ -3,7 +3,7 @@
 // steps inside a dynamics checkpoint twice.
 #include <catch2/catch.hpp>
 
-#include "apps/phase_times.h"
+#include "apps/run/phase_times.h"
 #include "test_train_fixture.h"
 #include "test_util.h"
 

@@ -12,13 +12,13 @@
 #include <limits>
 #include <sstream>
 
-#include "apps/probe_results.h"
-#include "apps/run_model.h"
-#include "apps/trainer.h"
+#include "apps/run/probe_results.h"
+#include "apps/run/run_model.h"
+#include "apps/run/trainer.h"
 #include "probes/layer_probes.h"
 #include "probes/probe_file.h"
-#include "tensor/csv.h"
-#include "tensor/npy.h"
+#include "tensor/io/csv.h"
+#include "tensor/io/npy.h"
 #include "tensor/rng.h"
 #include "test_train_fixture.h"
 #include "test_util.h"

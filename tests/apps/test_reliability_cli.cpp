@@ -6,9 +6,9 @@
 #include <iostream>
 #include <sstream>
 
-#include "apps/commands.h"
-#include "apps/manifest.h"
-#include "apps/trainer.h"
+#include "apps/cli/commands.h"
+#include "apps/run/manifest.h"
+#include "apps/run/trainer.h"
 #include "test_train_fixture.h"
 #include "test_util.h"
 

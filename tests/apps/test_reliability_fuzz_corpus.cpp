@@ -8,8 +8,8 @@
 #include <map>
 #include <set>
 
-#include "apps/manifest.h"
-#include "apps/train_config.h"
+#include "apps/run/manifest.h"
+#include "apps/run/train_config.h"
 #include "data/cifar_binary.h"
 #include "data/cifar_png.h"
 #include "data/idx_reader.h"

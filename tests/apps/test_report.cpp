@@ -7,10 +7,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "apps/commands.h"
-#include "apps/report.h"
-#include "tensor/atomic_file.h"
-#include "tensor/csv.h"
+#include "apps/cli/commands.h"
+#include "apps/report/report.h"
+#include "tensor/io/atomic_file.h"
+#include "tensor/io/csv.h"
 #include "test_report_fixture.h"
 #include "test_util.h"
 

@@ -1,4 +1,4 @@
-// The published numbers beside memprobe's (apps/report_reference.h): the compiled-in table is
+// The published numbers beside memprobe's (apps/report/published.h): the compiled-in table is
 // docs/reference_results.csv byte for byte, a run at the paper's settings is set beside the
 // published values with the right difference, a run at other settings only gets the sentence
 // saying why it is not comparable, and the level plot carries the published values.
@@ -9,11 +9,11 @@
 #include <sstream>
 #include <tuple>
 
-#include "apps/reference_results.h"
-#include "apps/report.h"
-#include "apps/report_reference.h"
-#include "tensor/atomic_file.h"
-#include "tensor/csv.h"
+#include "apps/report/reference_results.h"
+#include "apps/report/report.h"
+#include "apps/report/published.h"
+#include "tensor/io/atomic_file.h"
+#include "tensor/io/csv.h"
 #include "test_report_fixture.h"
 #include "test_util.h"
 

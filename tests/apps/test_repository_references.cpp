@@ -58,11 +58,13 @@ std::string line_of(const std::string& text, size_t pos) {
 
 }  // namespace
 
-TEST_CASE("repository: every referenced docs, scripts and bench file exists", "[apps][repo]") {
-  // A path that starts at one of these folders, not inside a longer path (a user's own
+TEST_CASE("repository: every referenced repository file exists", "[apps][repo]") {
+  // A path that starts at one of the repository's folders, not inside a longer path (a user's own
   // /scratch/me/docs/x.md is an example, not a reference), ending in a known extension. Paths
   // under results/ are mostly where a command writes (results/<preset>/...), so not checked.
-  const std::regex ref(R"((^|[^A-Za-z0-9_./-])((docs|scripts|bench)/[A-Za-z0-9_./-]*)"
+  const std::regex ref(R"((^|[^A-Za-z0-9_./-]))"
+                       R"(((docs|scripts|bench|tensor|autograd|nn|data|probes|apps|tests|fuzz|cmake|startup))"
+                       R"(/[A-Za-z0-9_./-]*)"
                        R"([A-Za-z0-9_-]\.(md|csv|png|sh|py|cpp|h|html))(?![A-Za-z0-9]))");
   std::vector<std::string> missing;
   size_t checked = 0;

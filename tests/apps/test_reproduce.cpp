@@ -9,9 +9,9 @@
 #include <set>
 #include <sstream>
 
-#include "apps/commands.h"
-#include "apps/manifest.h"
-#include "tensor/csv.h"
+#include "apps/cli/commands.h"
+#include "apps/run/manifest.h"
+#include "tensor/io/csv.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;

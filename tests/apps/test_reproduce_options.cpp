@@ -5,7 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "apps/reproduce.h"
+#include "apps/study/reproduce.h"
 
 using namespace mp::app;
 

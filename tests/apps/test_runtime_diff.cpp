@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "apps/manifest.h"
-#include "apps/runtime_diff.h"
+#include "apps/run/manifest.h"
+#include "apps/run/runtime_diff.h"
 #include "tensor/build_isa.h"
 #include "tensor/threads.h"
 

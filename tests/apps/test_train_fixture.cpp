@@ -9,9 +9,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "apps/commands.h"
+#include "apps/cli/commands.h"
 #include "data/datasets.h"
-#include "tensor/sha256.h"
+#include "tensor/io/sha256.h"
 #include "test_util.h"
 
 namespace mp::testing {

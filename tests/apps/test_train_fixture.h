@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "apps/train_config.h"
+#include "apps/run/train_config.h"
 
 namespace mp::testing {
 

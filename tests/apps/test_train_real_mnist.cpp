@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "apps/run_model.h"
-#include "apps/trainer.h"
+#include "apps/run/run_model.h"
+#include "apps/run/trainer.h"
 #include "nn/checkpoint.h"
 #include "tensor/check.h"
 #include "test_train_fixture.h"

@@ -7,11 +7,11 @@
 #include <cmath>
 #include <sstream>
 
-#include "apps/metrics_log.h"
-#include "apps/reproduce.h"
-#include "apps/run_dir.h"
-#include "apps/study_data.h"
-#include "apps/trainer.h"
+#include "apps/run/metrics_log.h"
+#include "apps/study/reproduce.h"
+#include "apps/run/run_dir.h"
+#include "apps/run/study_data.h"
+#include "apps/run/trainer.h"
 #include "autograd/ops.h"
 #include "data/loader.h"
 #include "nn/checkpoint.h"

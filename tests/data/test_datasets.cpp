@@ -9,7 +9,7 @@
 #include "data/idx_reader.h"
 #include "fixtures.h"
 #include "tensor/check.h"
-#include "tensor/sha256.h"
+#include "tensor/io/sha256.h"
 #include "test_util.h"
 
 using namespace mp;

@@ -11,7 +11,7 @@
 #include "data/subprocess.h"
 #include "fixtures.h"
 #include "tensor/check.h"
-#include "tensor/sha256.h"
+#include "tensor/io/sha256.h"
 #include "test_util.h"
 
 using namespace mp;

@@ -16,7 +16,7 @@
 #include "data/fetch.h"
 #include "data/loader.h"
 #include "fixtures.h"
-#include "tensor/sha256.h"
+#include "tensor/io/sha256.h"
 #include "test_util.h"
 
 using namespace mp;

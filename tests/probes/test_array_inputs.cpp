@@ -17,8 +17,8 @@
 #include "probes/layer_probes.h"
 #include "probes/probe_file.h"
 #include "tensor/check.h"
-#include "tensor/npy.h"
-#include "tensor/npy_map.h"
+#include "tensor/io/npy.h"
+#include "tensor/io/npy_map.h"
 #include "test_util.h"
 
 using namespace mp;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "tensor/atomic_file.h"
+#include "tensor/io/atomic_file.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;

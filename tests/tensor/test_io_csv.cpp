@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "tensor/csv.h"
+#include "tensor/io/csv.h"
 #include "tensor/rng.h"
 #include "test_util.h"
 

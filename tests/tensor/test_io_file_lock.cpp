@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "tensor/file_lock.h"
+#include "tensor/io/file_lock.h"
 #include "test_util.h"
 
 using Catch::Contains;

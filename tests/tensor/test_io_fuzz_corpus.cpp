@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "tensor/atomic_file.h"
-#include "tensor/csv.h"
-#include "tensor/npy.h"
-#include "tensor/safetensors.h"
+#include "tensor/io/atomic_file.h"
+#include "tensor/io/csv.h"
+#include "tensor/io/npy.h"
+#include "tensor/io/safetensors.h"
 
 // Replays the fuzzers' committed seed corpora (fuzz/corpus/<target>/) through the same readers in
 // the ordinary test build, so the seeds double as regression cases: files known to be valid

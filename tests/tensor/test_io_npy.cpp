@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "tensor/npy.h"
+#include "tensor/io/npy.h"
 #include "test_util.h"
 
 // Header bytes below are what numpy 1.24.2 writes (np.save into io.BytesIO, checked while

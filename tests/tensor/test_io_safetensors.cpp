@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "tensor/atomic_file.h"
-#include "tensor/safetensors.h"
+#include "tensor/io/atomic_file.h"
+#include "tensor/io/safetensors.h"
 #include "test_util.h"
 
 // The writer's output was checked once by hand with an independent reader (python3: struct for

@@ -2,7 +2,7 @@
 #include <string>
 #include <vector>
 
-#include "tensor/sha256.h"
+#include "tensor/io/sha256.h"
 #include "test_util.h"
 
 // Expected digests are the FIPS 180-2 / NIST CAVP example vectors (also reproduced with

@@ -1,0 +1,103 @@
+// `memprobe bench`: training and inference samples/s on the study's workloads, one line each in
+// the PyTorch peer's format, so the two are compared as ratios measured in the same minute
+// (docs/performance.md). --profile adds a per-layer / per-op breakdown next to the raw sgemm
+// ceiling, allocation counts per step and RSS over 1,000 steps; --probes times the probe fit.
+#include <memory>
+#include <sstream>
+
+#include "apps/cli/bench_profile.h"
+#include "apps/cli/bench_workloads.h"
+#include "apps/cli/commands.h"
+
+namespace mp::app {
+
+namespace {
+
+struct BenchArgs {
+  std::vector<std::string> only;
+  int runs = 3;
+  double seconds = 3.0;
+  bool profile = false;
+  bool probes = false;
+  int64_t rss_steps = 1000;
+  int64_t profile_steps = 20;
+  int warmup = 5;
+  int64_t infer_batch = WorkloadRunner::kInferBatch;
+};
+
+std::vector<std::string> split_names(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (const std::string& a : args) {
+    std::stringstream ss(a);
+    std::string item;
+    while (std::getline(ss, item, ','))
+      if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+int run_bench(CommandContext& ctx, const BenchArgs& a) {
+  std::vector<std::string> names = split_names(a.only);
+  if (names.empty())
+    for (const BenchWorkload& w : bench_workloads()) names.push_back(w.name);
+  for (const std::string& n : names) bench_workload(n);  // validate all before any work
+  print_header(ctx);
+  ctx.out << "# " << header_line() << '\n';
+  RateOptions ro;
+  ro.runs = a.runs;
+  ro.seconds = a.seconds;
+  ro.warmup = a.warmup;
+  for (const std::string& n : names) {
+    WorkloadRunner r(bench_workload(n), 0, a.infer_batch);
+    const WorkloadRates rates = measure_workload(r, ro);
+    ctx.out << rate_line(n, ctx.threads, rates) << std::endl;
+    if (a.profile) {
+      ProfileOptions po;
+      po.rss_steps = a.rss_steps;
+      po.profile_steps = a.profile_steps;
+      print_profile(r, po, ctx.out);
+    }
+  }
+  if (a.probes) run_probe_bench(ctx.out, ctx.err, ctx.threads);
+  return 0;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "bench",
+      "Training and inference samples/s on the study's workloads (same lines as the PyTorch "
+      "peer bench/torch_peer.py; compare the two in the same minute)");
+  auto a = std::make_shared<BenchArgs>();
+  cmd->add_option("--only", a->only,
+                  "Workloads, comma-separated: mlp-mnist, cnn-mnist, cnn-cifar (default: all)");
+  cmd->add_option("--runs", a->runs, "Timed runs per measurement; the median is printed")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--seconds", a->seconds, "Length of one timed run, seconds")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_flag("--profile", a->profile,
+                "Also print time per layer and per op (forward/backward), GFLOP/s next to raw "
+                "cblas_sgemm, allocations per step and RSS over --rss-steps steps");
+  cmd->add_option("--rss-steps", a->rss_steps, "Training steps of the --profile RSS check")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--profile-steps", a->profile_steps,
+                  "Training steps timed op by op for --profile (best of them is shown)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--warmup", a->warmup, "Untimed calls before each measurement")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--infer-batch", a->infer_batch,
+                  "Inference batch (the peer uses 1000; smaller only for quick checks)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_flag("--probes", a->probes,
+                "Also time the MASC + linear probe fit and scoring (60,000 x 2,048 synthetic)");
+  set_action(cmd, [a](CommandContext& ctx) { return run_bench(ctx, *a); });
+}
+
+}  // namespace mp::app

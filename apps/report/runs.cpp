@@ -1,0 +1,322 @@
+#include "apps/report/runs.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <set>
+
+#include "apps/run/run_dir.h"
+#include "tensor/check.h"
+#include "tensor/io/csv.h"
+
+namespace mp::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// An optional numeric cell: a missing column or an empty cell is NaN (not computed); anything
+// else must parse, or the file is reported as malformed.
+double num_or_nan(const CsvTable& t, size_t row, const std::string& col) {
+  if (std::find(t.header.begin(), t.header.end(), col) == t.header.end()) return kNaN;
+  if (t.at(row, col).empty()) return kNaN;
+  return t.number(row, col);
+}
+
+std::string str_or(const CsvTable& t, size_t row, const std::string& col, const std::string& d) {
+  if (std::find(t.header.begin(), t.header.end(), col) == t.header.end()) return d;
+  return t.at(row, col);
+}
+
+// Columns without which the file is useless; throws naming the file and the column.
+void require_columns(const CsvTable& t, std::initializer_list<const char*> cols) {
+  for (const char* c : cols) (void)t.column(c);
+}
+
+int epoch_of(const CsvTable& t, size_t row) {
+  const double e = t.number(row, "epoch");
+  MP_CHECK(e >= 0 && e == std::floor(e) && e < 1e9, t.source << ": line " << t.row_line[row]
+                                                             << ": epoch '" << t.at(row, "epoch")
+                                                             << "' is not a non-negative integer");
+  return static_cast<int>(e);
+}
+
+std::vector<ProbeRow> parse_probes(const CsvTable& t) {
+  require_columns(t, {"epoch", "layer", "probe", "test_acc"});
+  std::vector<ProbeRow> out;
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    ProbeRow p;
+    p.epoch = epoch_of(t, r);
+    p.layer = t.at(r, "layer");
+    p.probe = t.at(r, "probe");
+    p.subspace = str_or(t, r, "subspace", "corrupted");
+    if (p.subspace.empty()) p.subspace = "corrupted";
+    p.test_acc = num_or_nan(t, r, "test_acc");
+    p.train_acc_corrupted = num_or_nan(t, r, "train_acc_corrupted");
+    p.train_acc_true = num_or_nan(t, r, "train_acc_true");
+    p.k_per_class = str_or(t, r, "k_per_class", "");
+    p.best = str_or(t, r, "best", "0") == "1";
+    out.push_back(p);
+  }
+  return out;
+}
+
+std::vector<TransferRow> parse_transfer(const CsvTable& t) {
+  require_columns(t, {"epoch", "test_acc"});
+  std::vector<TransferRow> out;
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    TransferRow x;
+    x.epoch = epoch_of(t, r);
+    x.bias = str_or(t, r, "bias", "zero");
+    x.test_acc = num_or_nan(t, r, "test_acc");
+    x.train_acc_corrupted = num_or_nan(t, r, "train_acc_corrupted");
+    x.train_acc_true = num_or_nan(t, r, "train_acc_true");
+    x.probe_test_acc = num_or_nan(t, r, "probe_test_acc");
+    x.checkpoint = str_or(t, r, "checkpoint", "");
+    out.push_back(x);
+  }
+  return out;
+}
+
+std::vector<DynamicsRow> parse_dynamics(const CsvTable& t) {
+  require_columns(t, {"epoch", "probe", "metric", "value"});
+  std::vector<DynamicsRow> out;
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    DynamicsRow d;
+    d.epoch = epoch_of(t, r);
+    d.layer = str_or(t, r, "layer", "");
+    d.probe = t.at(r, "probe");
+    d.metric = t.at(r, "metric");
+    d.value = num_or_nan(t, r, "value");
+    out.push_back(d);
+  }
+  return out;
+}
+
+// Reads `file` of the run with `parse`; a missing or malformed file becomes a note.
+template <class Rows, class Parse>
+void read_part(RunData& run, const std::string& file, Rows& rows, Parse parse) {
+  const fs::path p = run.dir / file;
+  std::error_code ec;
+  run.has[file] = false;
+  if (!fs::exists(p, ec)) {
+    run.notes.push_back(file + ": not computed (file missing)");
+    return;
+  }
+  try {
+    rows = parse(read_csv(p.string()));
+    run.has[file] = true;
+  } catch (const std::exception& e) {
+    rows.clear();
+    run.notes.push_back(file + ": unreadable, ignored (" + std::string(e.what()) + ")");
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// RunKey
+
+int64_t RunKey::level_micro() const {
+  return std::llround(level * 1e6);
+}
+
+bool RunKey::operator<(const RunKey& o) const {
+  if (dataset != o.dataset) return dataset < o.dataset;
+  if (model != o.model) return model < o.model;
+  if (level_micro() != o.level_micro()) return level_micro() < o.level_micro();
+  return seed < o.seed;
+}
+
+bool RunKey::operator==(const RunKey& o) const {
+  return !(*this < o) && !(o < *this);
+}
+
+std::string RunKey::to_string() const {
+  char lv[32];
+  std::snprintf(lv, sizeof lv, "%g", level);
+  return dataset + "/" + model + " p=" + lv + " seed " + std::to_string(seed);
+}
+
+// ---------------------------------------------------------------------------------------------
+// RunData
+
+std::optional<int> RunData::final_epoch() const {
+  if (auto e = manifest.final_epoch()) return e;
+  if (!metrics.empty()) return metrics.back().epoch;
+  if (auto e = probe_epoch()) return e;
+  return std::nullopt;
+}
+
+const MetricsRow* RunData::final_metrics() const {
+  if (metrics.empty()) return nullptr;
+  if (auto e = final_epoch()) {
+    for (auto it = metrics.rbegin(); it != metrics.rend(); ++it)
+      if (it->epoch == *e) return &*it;
+  }
+  return &metrics.back();
+}
+
+std::optional<int> RunData::probe_epoch() const {
+  if (probes.empty()) return std::nullopt;
+  int e = probes.front().epoch;
+  for (const auto& p : probes) e = std::max(e, p.epoch);
+  return e;
+}
+
+std::vector<const ProbeRow*> RunData::probe_rows(int epoch, const std::string& probe,
+                                                 const std::string& subspace) const {
+  std::vector<const ProbeRow*> out;
+  for (const auto& p : probes)
+    if (p.epoch == epoch && p.probe == probe && p.subspace == subspace) out.push_back(&p);
+  return out;
+}
+
+std::vector<std::string> RunData::layers() const {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& l) {
+    if (!l.empty() && seen.insert(l).second) out.push_back(l);
+  };
+  for (const auto& p : probes) add(p.layer);
+  if (out.empty())
+    for (const auto& d : dynamics)
+      if (d.probe != "model" && d.probe != "edited") add(d.layer);
+  return out;
+}
+
+int RunData::completeness() const {
+  int n = 0;
+  for (const auto& [file, ok] : has) n += ok;
+  return n;
+}
+
+RunData load_run(const fs::path& dir) {
+  RunData run;
+  run.dir = dir;
+  run.manifest = Manifest::load((dir / "manifest.json").string());
+  const Manifest& m = run.manifest;
+  const std::string where = (dir / "manifest.json").string();
+  run.key.dataset = m.config_str("dataset");
+  if (run.key.dataset.empty() && m.json().contains("dataset") && m.json()["dataset"].is_object())
+    run.key.dataset = m.json()["dataset"].value("name", "");
+  run.key.model = m.config_str("model");
+  MP_CHECK(!run.key.dataset.empty(), where << ": config.dataset is missing");
+  MP_CHECK(!run.key.model.empty(), where << ": config.model is missing");
+  run.key.level = m.config_num("corrupt", kNaN);
+  MP_CHECK(std::isfinite(run.key.level), where << ": config.corrupt is missing or not a number");
+  const double seed = m.config_num("seed", kNaN);
+  MP_CHECK(std::isfinite(seed), where << ": config.seed is missing or not a number");
+  run.key.seed = static_cast<int64_t>(seed);
+
+  if (m.status() != "finished") run.notes.push_back("status " + m.status() + " (partial run)");
+  read_part(run, "metrics.csv", run.metrics, metrics_from_table);
+  read_part(run, "probes.csv", run.probes, parse_probes);
+  read_part(run, "transfer.csv", run.transfer, parse_transfer);
+  read_part(run, "dynamics.csv", run.dynamics, parse_dynamics);
+  // timing.csv is optional (runs analysed before it existed have none): no note when absent.
+  std::error_code ec;
+  if (fs::exists(dir / "timing.csv", ec)) {
+    try {
+      run.timing = read_phase_times(dir / "timing.csv");
+    } catch (const std::exception& e) {
+      run.notes.push_back("timing.csv: unreadable, ignored (" + std::string(e.what()) + ")");
+    }
+  }
+  return run;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Merging duplicates
+
+namespace {
+
+// The final numbers of a run by name, for comparing duplicates.
+std::map<std::string, double> fingerprint(const RunData& r) {
+  std::map<std::string, double> f;
+  if (const MetricsRow* m = r.final_metrics()) {
+    f["final epoch"] = m->epoch;
+    f["test_acc"] = m->test_acc;
+    f["train_acc_corrupted"] = m->train_acc_corrupted;
+  }
+  for (const auto& p : r.probes)
+    f[p.probe + "/" + p.subspace + "@" + p.layer + " epoch " + std::to_string(p.epoch)] =
+        p.test_acc;
+  for (const auto& t : r.transfer)
+    f["edited(" + t.bias + ") epoch " + std::to_string(t.epoch)] = t.test_acc;
+  return f;
+}
+
+bool same_value(double a, double b) {
+  return (std::isnan(a) && std::isnan(b)) || a == b;
+}
+
+// First quantity both runs have and on which they differ, or "" when they agree.
+std::string first_difference(const RunData& a, const RunData& b) {
+  const auto fa = fingerprint(a), fb = fingerprint(b);
+  for (const auto& [k, va] : fa) {
+    auto it = fb.find(k);
+    if (it == fb.end() || same_value(va, it->second)) continue;
+    char buf[96];
+    std::snprintf(buf, sizeof buf, " (%.6g vs %.6g)", va, it->second);
+    return k + buf;
+  }
+  return "";
+}
+
+int status_rank(const RunData& r) {
+  const std::string s = r.manifest.status();
+  return s == "finished" ? 2 : s == "running" ? 1 : 0;
+}
+
+// True when `a` should be kept rather than `b`.
+bool preferred(const RunData& a, const RunData& b) {
+  if (status_rank(a) != status_rank(b)) return status_rank(a) > status_rank(b);
+  if (a.completeness() != b.completeness()) return a.completeness() > b.completeness();
+  const std::string fa = a.manifest.str("finished"), fb = b.manifest.str("finished");
+  if (fa != fb) return fa > fb;  // ISO-8601 strings order chronologically
+  return a.dir < b.dir;
+}
+
+}  // namespace
+
+LoadedRuns load_runs(const std::vector<fs::path>& roots) {
+  LoadedRuns out;
+  std::map<RunKey, std::vector<RunData>> by_key;
+  std::set<fs::path> seen_dirs;
+  for (const auto& root : roots) {
+    for (const auto& dir : find_runs(root)) {
+      std::error_code ec;
+      const fs::path canon = fs::weakly_canonical(dir, ec);
+      if (!seen_dirs.insert(ec ? dir : canon).second) continue;  // the same folder twice
+      try {
+        RunData r = load_run(dir);
+        by_key[r.key].push_back(std::move(r));
+      } catch (const std::exception& e) {
+        out.warnings.push_back("skipped " + dir.string() + ": " + e.what());
+      }
+    }
+  }
+  for (auto& [key, group] : by_key) {
+    std::sort(group.begin(), group.end(), preferred);
+    RunData& kept = group.front();
+    for (size_t i = 1; i < group.size(); ++i) {
+      const std::string diff = first_difference(kept, group[i]);
+      if (diff.empty()) {
+        out.notes.push_back("duplicate of " + key.to_string() + " in " + group[i].dir.string() +
+                            " has the same results as " + kept.dir.string() + "; merged");
+      } else {
+        out.warnings.push_back("conflicting duplicates of " + key.to_string() + ": " +
+                               kept.dir.string() + " and " + group[i].dir.string() + " differ in " +
+                               diff + "; using " + kept.dir.string());
+      }
+    }
+    out.runs.push_back(std::move(kept));
+  }
+  return out;
+}
+
+}  // namespace mp::app

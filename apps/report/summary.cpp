@@ -1,0 +1,248 @@
+#include "apps/report/summary.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <tuple>
+
+#include "probes/layer_probes.h"
+#include "tensor/io/csv.h"
+
+namespace mp::app {
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+}
+
+std::string exact_number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[40];
+  for (int prec = 1; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*g", prec, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
+std::string level_string(double level) {
+  return exact_number(level);
+}
+
+Stat mean_sd(const std::vector<double>& v) {
+  Stat s;
+  double sum = 0;
+  for (double x : v)
+    if (!std::isnan(x)) sum += x, ++s.n;
+  s.mean = s.n > 0 ? sum / s.n : kNaN;
+  s.sd = kNaN;
+  if (s.n >= 2) {
+    double ss = 0;
+    for (double x : v)
+      if (!std::isnan(x)) ss += (x - s.mean) * (x - s.mean);
+    s.sd = std::sqrt(ss / (s.n - 1));
+  }
+  return s;
+}
+
+const ProbeRow* best_layer(const RunData& run, const std::string& probe,
+                           const std::string& subspace) {
+  const auto epoch = run.probe_epoch();
+  if (!epoch) return nullptr;
+  const ProbeRow* best = nullptr;
+  for (const ProbeRow* p : run.probe_rows(*epoch, probe, subspace)) {
+    if (std::isnan(p->test_acc)) continue;
+    if (!best || probes::better_layer(p->layer, p->test_acc, best->layer, best->test_acc))
+      best = p;
+  }
+  return best;
+}
+
+const ProbeRow* input_layer_row(const RunData& run, const std::string& probe,
+                                const std::string& subspace) {
+  const auto epoch = run.probe_epoch();
+  if (!epoch) return nullptr;
+  for (const ProbeRow* p : run.probe_rows(*epoch, probe, subspace))
+    if (probes::is_input_layer(p->layer) && !std::isnan(p->test_acc)) return p;
+  return nullptr;
+}
+
+const TransferRow* final_transfer(const RunData& run) {
+  if (run.transfer.empty()) return nullptr;
+  int last = run.transfer.front().epoch;
+  for (const auto& t : run.transfer) last = std::max(last, t.epoch);
+  const TransferRow* pick = nullptr;
+  for (const auto& t : run.transfer) {
+    if (t.epoch != last) continue;
+    if (!pick || (t.bias == "zero" && pick->bias != "zero")) pick = &t;
+  }
+  return pick;
+}
+
+namespace {
+
+// The reference's rule across runs (docs/method.md, "Best layer over seeds"): average each
+// layer over the seeds first, then take the best layer of those means (a hidden layer before
+// the input layer, which is the model-independent baseline with its own columns). Averaging
+// each seed's own best instead is biased upward when layers are close. Returns that layer's
+// mean and sd over the seeds that have it.
+Stat probe_stat(const std::vector<const RunData*>& group, const std::string& probe,
+                const std::string& subspace) {
+  std::vector<std::string> order;  // network order of layers
+  std::map<std::string, std::vector<double>> per_layer;
+  for (const RunData* r : group) {
+    const auto epoch = r->probe_epoch();
+    if (!epoch) continue;
+    for (const ProbeRow* p : r->probe_rows(*epoch, probe, subspace)) {
+      if (std::isnan(p->test_acc)) continue;
+      if (!per_layer.count(p->layer)) order.push_back(p->layer);
+      per_layer[p->layer].push_back(p->test_acc);
+    }
+  }
+  Stat best;
+  best.mean = best.sd = kNaN;
+  for (const std::string& l : order) {
+    const Stat s = mean_sd(per_layer.at(l));
+    if (std::isnan(best.mean) || probes::better_layer(l, s.mean, best.layer, best.mean)) {
+      best = s;
+      best.layer = l;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+std::vector<SummaryRow> summarize(const std::vector<RunData>& runs) {
+  // Group by (dataset, model, level); std::map keeps the output sorted.
+  std::map<std::tuple<std::string, std::string, int64_t>, std::vector<const RunData*>> groups;
+  for (const auto& r : runs)
+    groups[{r.key.dataset, r.key.model, r.key.level_micro()}].push_back(&r);
+
+  std::vector<SummaryRow> out;
+  for (auto& [k, group] : groups) {
+    std::sort(group.begin(), group.end(),
+              [](const RunData* a, const RunData* b) { return a->key.seed < b->key.seed; });
+    SummaryRow row;
+    row.dataset = group.front()->key.dataset;
+    row.model = group.front()->key.model;
+    row.level = group.front()->key.level;
+    row.n_seeds = static_cast<int>(group.size());
+    std::vector<double> model_acc, train_corr, edited;
+    for (const RunData* r : group) {
+      row.seeds.push_back(r->key.seed);
+      if (const MetricsRow* m = r->final_metrics()) {
+        model_acc.push_back(m->test_acc);
+        train_corr.push_back(m->train_acc_corrupted);
+      }
+      if (const TransferRow* t = final_transfer(*r)) edited.push_back(t->test_acc);
+    }
+    row.model_test_acc = mean_sd(model_acc);
+    row.train_acc_corrupted = mean_sd(train_corr);
+    row.edited_test_acc = mean_sd(edited);
+    row.masc_corrupted = probe_stat(group, "masc", "corrupted");
+    row.masc_true = probe_stat(group, "masc", "true");
+    row.linear = probe_stat(group, "linear", "corrupted");
+    row.ncm = probe_stat(group, "ncm", "corrupted");
+    row.logreg = probe_stat(group, "logreg", "corrupted");
+    for (auto [stat, probe] : {std::pair{&row.masc_input, "masc"}, {&row.linear_input, "linear"}}) {
+      std::vector<double> v;
+      for (const RunData* r : group)
+        if (const ProbeRow* p = input_layer_row(*r, probe, "corrupted")) v.push_back(p->test_acc);
+      *stat = mean_sd(v);
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+static std::string cell(double v) {
+  return std::isnan(v) ? "" : exact_number(v);
+}
+
+void write_summary_csv(const std::string& path, const std::vector<SummaryRow>& rows) {
+  CsvWriter w(path, {"dataset",
+                     "model",
+                     "level",
+                     "n_seeds",
+                     "model_test_acc",
+                     "model_test_acc_sd",
+                     "masc_corrupted",
+                     "masc_corrupted_sd",
+                     "masc_corrupted_layer",
+                     "masc_true",
+                     "masc_true_sd",
+                     "masc_true_layer",
+                     "linear",
+                     "linear_sd",
+                     "linear_layer",
+                     "ncm",
+                     "ncm_sd",
+                     "ncm_layer",
+                     "logreg",
+                     "logreg_sd",
+                     "logreg_layer",
+                     "edited_test_acc",
+                     "edited_test_acc_sd",
+                     "train_acc_corrupted",
+                     "masc_input",
+                     "masc_input_sd",
+                     "linear_input",
+                     "linear_input_sd"});
+  for (const auto& r : rows) {
+    std::vector<std::string> c = {r.dataset,
+                                  r.model,
+                                  level_string(r.level),
+                                  std::to_string(r.n_seeds),
+                                  cell(r.model_test_acc.mean),
+                                  cell(r.model_test_acc.sd)};
+    for (const Stat* s : {&r.masc_corrupted, &r.masc_true, &r.linear, &r.ncm, &r.logreg}) {
+      c.push_back(cell(s->mean));
+      c.push_back(cell(s->sd));
+      c.push_back(s->layer);
+    }
+    c.push_back(cell(r.edited_test_acc.mean));
+    c.push_back(cell(r.edited_test_acc.sd));
+    c.push_back(cell(r.train_acc_corrupted.mean));
+    for (const Stat* s : {&r.masc_input, &r.linear_input}) {
+      c.push_back(cell(s->mean));
+      c.push_back(cell(s->sd));
+    }
+    w.row(c);
+  }
+  w.close();
+}
+
+std::string stat_display(const Stat& s, int n_seeds) {
+  if (!s.computed()) return "not computed";
+  std::string t = format_percent(s.mean, 2);
+  if (!std::isnan(s.sd)) t += " ± " + format_percent(s.sd, 2);
+  if (!s.layer.empty()) t += " (" + s.layer + ")";
+  if (s.n < n_seeds) t += " [n=" + std::to_string(s.n) + "]";
+  return t;
+}
+
+Table summary_table(const std::vector<SummaryRow>& rows) {
+  Table t({"dataset", "model", "level", "seeds", "model test", "MASC (corrupted)", "MASC (true)",
+           "linear probe", "NCM", "logreg", "edited model", "train acc (corrupted)",
+           "input: MASC / linear"});
+  for (const auto& r : rows) {
+    t.add_row({r.dataset, r.model, level_string(r.level), std::to_string(r.n_seeds),
+               stat_display(r.model_test_acc, r.n_seeds),
+               stat_display(r.masc_corrupted, r.n_seeds), stat_display(r.masc_true, r.n_seeds),
+               stat_display(r.linear, r.n_seeds), stat_display(r.ncm, r.n_seeds),
+               stat_display(r.logreg, r.n_seeds), stat_display(r.edited_test_acc, r.n_seeds),
+               stat_display(r.train_acc_corrupted, r.n_seeds),
+               r.masc_input.computed() || r.linear_input.computed()
+                   ? (r.masc_input.computed() ? format_percent(r.masc_input.mean, 2) : "-") +
+                         " / " +
+                         (r.linear_input.computed() ? format_percent(r.linear_input.mean, 2) : "-")
+                   : "not computed"});
+  }
+  return t;
+}
+
+}  // namespace mp::app

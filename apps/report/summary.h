@@ -1,0 +1,63 @@
+#pragma once
+// The study's summary: one row per (dataset, model, corruption level), final-epoch values
+// averaged over seeds (docs/formats.md, summary.csv). For each probe the per-seed value is its
+// best layer's test accuracy (best = highest test accuracy over the hidden layers at the run's
+// last probed epoch; the input layer is reported apart, as the baseline); the
+// row holds the mean and sample sd of those values and names the layer chosen most often
+// (ties: the earliest layer in network order).
+#include <string>
+#include <vector>
+
+#include "apps/run/console.h"
+#include "apps/report/runs.h"
+
+namespace mp::app {
+
+struct Stat {
+  int n = 0;          // runs that had this value
+  double mean;        // NaN when n == 0
+  double sd;          // sample sd (n - 1); NaN when n < 2
+  std::string layer;  // best layer (probes only)
+  bool computed() const { return n > 0; }
+};
+
+// Mean and sample sd of `v` (NaN entries ignored).
+Stat mean_sd(const std::vector<double>& v);
+// "91.23 ± 0.41 (fc3)" (percent); "[n=2]" when fewer seeds than the row's `n_seeds` had the
+// value; "not computed" when none had it. The summary and the published-numbers tables use it.
+std::string stat_display(const Stat& s, int n_seeds);
+
+struct SummaryRow {
+  std::string dataset, model;
+  double level = 0;
+  int n_seeds = 0;
+  std::vector<int64_t> seeds;
+  Stat model_test_acc, masc_corrupted, masc_true, linear, ncm, logreg, edited_test_acc,
+      train_acc_corrupted;
+  Stat masc_input, linear_input;  // the input-layer baseline (corrupted labels), no best layer
+};
+
+// Best layer of one run for (probe, subspace) at the run's last probed epoch: the hidden layer
+// with the highest test accuracy (NaN rows never win; ties: the earlier row); the input layer
+// is the baseline and wins only when no hidden layer was probed. nullptr if none.
+const ProbeRow* best_layer(const RunData& run, const std::string& probe,
+                           const std::string& subspace);
+// The edited model's row at the latest transfer epoch (bias "zero" preferred).
+const TransferRow* final_transfer(const RunData& run);
+
+// `runs` must be merged (one per key); rows come out sorted by dataset, model, level.
+std::vector<SummaryRow> summarize(const std::vector<RunData>& runs);
+
+// summary.csv as in docs/formats.md; numbers are fractions, shortest exact decimal form; a
+// value not computed (or an sd of a single seed) is an empty cell.
+void write_summary_csv(const std::string& path, const std::vector<SummaryRow>& rows);
+
+// The same numbers for people: percentages "91.23 ± 0.41 (fc3)", "not computed".
+Table summary_table(const std::vector<SummaryRow>& rows);
+
+// Shortest decimal that parses back to exactly `v` ("0.4", not "0.40000000000000002").
+std::string exact_number(double v);
+// "0.4" for levels in names and tables.
+std::string level_string(double level);
+
+}  // namespace mp::app

@@ -1,0 +1,54 @@
+#include "apps/run/phase_times.h"
+
+#include "tensor/io/csv.h"
+
+namespace mp::app {
+
+namespace {
+const std::vector<std::string> kColumns = {"phase", "epoch", "layer", "probe", "seconds"};
+}
+
+const std::vector<std::string>& timing_csv_columns() { return kColumns; }
+
+void record_phase_times(const std::filesystem::path& csv, const std::vector<PhaseTime>& rows) {
+  std::vector<std::vector<std::string>> cells;
+  for (const PhaseTime& p : rows)
+    cells.push_back({p.phase, std::to_string(p.epoch), p.layer, p.probe, csv_number(p.seconds)});
+  upsert_csv(csv.string(), kColumns, 4, cells);
+}
+
+std::vector<PhaseTime> read_phase_times(const std::filesystem::path& csv) {
+  std::vector<PhaseTime> out;
+  std::error_code ec;
+  if (!std::filesystem::exists(csv, ec)) return out;
+  const CsvTable t = read_csv(csv.string());
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    PhaseTime p;
+    p.phase = t.at(r, "phase");
+    p.epoch = static_cast<int>(t.number(r, "epoch"));
+    p.layer = t.at(r, "layer");
+    p.probe = t.at(r, "probe");
+    p.seconds = t.number(r, "seconds");
+    out.push_back(p);
+  }
+  return out;
+}
+
+PhaseCosts phase_costs(const std::vector<EpochMetrics>& metrics,
+                       const std::vector<PhaseTime>& times) {
+  PhaseCosts c;
+  for (const EpochMetrics& m : metrics) {
+    c.train += m.train_s;
+    c.eval += m.eval_s;
+    c.checkpoint += m.checkpoint_s;
+  }
+  for (const PhaseTime& p : times) {
+    if (p.phase == "activations") c.activations += p.seconds;
+    else if (p.phase == "probe") c.probes += p.seconds;
+    else if (p.phase == "transfer") c.transfer += p.seconds;
+    else if (p.phase == "dynamics") c.dynamics += p.seconds;
+  }
+  return c;
+}
+
+}  // namespace mp::app

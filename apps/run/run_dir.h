@@ -1,0 +1,81 @@
+#pragma once
+// The run-directory contract (docs/formats.md). One training run = one (dataset, model,
+// corruption level, seed) lives in one directory:
+//   manifest.json  metrics.csv  labels.csv  probes.csv  transfer.csv  dynamics.csv  timing.csv
+//   checkpoints/epoch_NNNN.safetensors  checkpoints/epoch_NNNN.optim.safetensors  .lock
+// RunDir names these paths in one place, holds the exclusive lock of a writer, and answers
+// "which checkpoints are there" and "what does --checkpoint last|N mean here".
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "apps/run/manifest.h"
+
+namespace mp {
+class FileLock;
+}
+
+namespace mp::app {
+
+// "epoch_0004.safetensors" (model) and "epoch_0004.optim.safetensors" (optimizer state).
+std::string checkpoint_file_name(int epoch);
+std::string optim_file_name(int epoch);
+// Epoch of a model checkpoint file name, nullopt for anything else (optimizer files included).
+std::optional<int> parse_checkpoint_file_name(const std::string& name);
+
+class RunDir {
+ public:
+  // Creates `root` (and checkpoints/) if needed; does not lock.
+  static RunDir create(const std::filesystem::path& root);
+  // An existing run: `root` must be a directory holding manifest.json (throws mp::Error naming
+  // the path otherwise).
+  static RunDir open(const std::filesystem::path& root);
+
+  RunDir(RunDir&&) noexcept;
+  RunDir& operator=(RunDir&&) noexcept;
+  ~RunDir();
+
+  // Takes the exclusive lock on root/.lock for the lifetime of this object (or until unlock()).
+  // If another process (or another RunDir in this one) holds it, throws mp::Error:
+  //   "<root> is in use by pid=... host=... started=... (refusing to <purpose>)".
+  void lock(const std::string& purpose);
+  void unlock();
+  bool locked() const { return lock_ != nullptr; }
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path manifest_path() const { return root_ / "manifest.json"; }
+  std::filesystem::path metrics_csv() const { return root_ / "metrics.csv"; }
+  std::filesystem::path labels_csv() const { return root_ / "labels.csv"; }
+  std::filesystem::path probes_csv() const { return root_ / "probes.csv"; }
+  std::filesystem::path transfer_csv() const { return root_ / "transfer.csv"; }
+  std::filesystem::path dynamics_csv() const { return root_ / "dynamics.csv"; }
+  std::filesystem::path timing_csv() const { return root_ / "timing.csv"; }
+  std::filesystem::path checkpoints_dir() const { return root_ / "checkpoints"; }
+  std::filesystem::path checkpoint_path(int epoch) const;  // model weights
+  std::filesystem::path optim_path(int epoch) const;       // optimizer state
+  // Relative form recorded in the manifest: "checkpoints/epoch_0004.safetensors".
+  static std::string checkpoint_relpath(int epoch);
+
+  bool has_manifest() const;
+  Manifest read_manifest() const;
+  void write_manifest(const Manifest& m) const;  // atomic
+
+  // Epochs of the model checkpoint files present on disk, ascending.
+  std::vector<int> checkpoint_epochs() const;
+  // "last" -> the highest epoch on disk; "N" -> N, which must exist. Throws mp::Error listing
+  // the available epochs otherwise.
+  int resolve_checkpoint(const std::string& spec) const;
+
+ private:
+  explicit RunDir(std::filesystem::path root);
+  std::filesystem::path root_;
+  std::unique_ptr<FileLock> lock_;
+};
+
+// Every directory under `root` (root included) that holds a manifest.json, sorted by path.
+// Does not descend into a run's own checkpoints/ folder; unreadable sub-folders are skipped.
+std::vector<std::filesystem::path> find_runs(const std::filesystem::path& root);
+
+}  // namespace mp::app

@@ -1,0 +1,34 @@
+#pragma once
+// `memprobe train`: one run = one (dataset, model, corruption level, seed). Trains on the
+// corrupted labels until the training accuracy on them reaches the target or the epoch cap,
+// saves checkpoints on the schedule, logs metrics per epoch, and resumes bit-identically from
+// the last checkpoint after an interruption (the data order is a pure function of seed and
+// epoch; model, optimizer state and metrics are restored from the run directory).
+#include <filesystem>
+#include <ostream>
+#include <string>
+
+#include "apps/run/metrics_log.h"
+#include "apps/run/train_config.h"
+
+namespace mp::app {
+
+struct TrainOptions {
+  bool resume = false;  // continue an unfinished run from its last checkpoint
+  bool force = false;   // discard an existing run directory's contents and start again
+  std::string command;  // the command line, recorded in the manifest
+  bool quiet = false;   // no per-epoch lines (progress bar only)
+};
+
+struct TrainOutcome {
+  int final_epoch = 0;
+  std::string stop_reason;  // "target reached" | "epoch cap" | "already finished"
+  EpochMetrics last;
+  bool reused = false;  // the run was already finished and was not retrained
+};
+
+// Runs (or resumes) the run in `out`. Throws mp::Error with one clear line on bad input.
+TrainOutcome train_run(TrainConfig cfg, const std::filesystem::path& out, const TrainOptions& opt,
+                       std::ostream& log);
+
+}  // namespace mp::app

@@ -1,0 +1,223 @@
+#include "apps/study/analysis.h"
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "apps/run/console.h"
+#include "apps/run/metrics_log.h"
+#include "apps/run/probe_results.h"
+#include "probes/model_eval.h"
+#include "probes/transfer.h"
+#include "nn/checkpoint.h"
+#include "tensor/io/csv.h"
+#include "tensor/io/sha256.h"
+
+namespace mp::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Row = std::vector<std::string>;
+
+const Row kTransferHeader = {"epoch", "bias", "test_acc", "train_acc_corrupted", "train_acc_true",
+                             "probe_test_acc", "checkpoint"};
+const Row kDynamicsHeader = {"epoch", "layer", "probe", "metric", "value"};
+
+// Groups layers so that one inference pass holds at most `budget` floats of activations.
+std::vector<std::vector<std::string>> layer_groups(nn::Model& m, const StudyData& d,
+                                                   const std::vector<std::string>& layers) {
+  const int64_t budget = int64_t{1} << 28;  // 2^28 floats = 1 GiB
+  const auto widths = probes::layer_widths(m, d.train);
+  std::vector<std::vector<std::string>> groups;
+  int64_t used = budget;
+  for (const std::string& l : layers) {
+    const int64_t need = widths.at(l) * (d.train.n + d.test.n);
+    if (groups.empty() || used + need > budget) {
+      groups.emplace_back();
+      used = 0;
+    }
+    groups.back().push_back(l);
+    used += need;
+  }
+  return groups;
+}
+
+}  // namespace
+
+std::vector<std::string> resolve_layers(const nn::Model& m, const std::string& spec) {
+  const std::vector<std::string> all = m.layer_names();
+  if (spec.empty() || spec == "all") return all;
+  std::vector<std::string> out;
+  std::stringstream ss(spec);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    bool ok = false;
+    for (const auto& a : all) ok = ok || a == item;
+    std::string names;
+    for (const auto& a : all) names += (names.empty() ? "" : ", ") + a;
+    MP_CHECK(ok, "unknown layer '" << item << "' for the " << m.arch() << " (layers: " << names << ")");
+    out.push_back(item);
+  }
+  return out;
+}
+
+std::vector<probes::ProbeResult> run_probes(OpenedRun& r, const std::vector<std::string>& layers,
+                                            const probes::ProbeSpec& spec, std::ostream& log,
+                                            bool write_csv, std::vector<PhaseTime>* times) {
+  probes::check_probe_spec(spec);
+  std::vector<probes::ProbeResult> results;
+  std::vector<PhaseTime> timing;
+  const data::Normalization norm;
+  for (const auto& group : layer_groups(*r.model, r.data, layers)) {
+    Timer pass;
+    auto train = probes::collect_activations(*r.model, r.data.train, norm, group);
+    auto test = probes::collect_activations(*r.model, r.data.test, norm, group);
+    std::string names;
+    for (const std::string& l : group) names += (names.empty() ? "" : " ") + l;
+    timing.push_back({"activations", r.epoch, names, "", pass.seconds()});
+    for (const std::string& layer : group) {
+      Timer t;
+      probes::LayerInputs in{&train.at(layer), &test.at(layer), &r.data.train_corrupt,
+                             &r.data.train_true, &r.data.test.labels, r.data.num_classes()};
+      auto res = probes::probe_layer(layer, in, spec);
+      log << "  epoch " << r.epoch << " layer " << layer << " (d = " << train.at(layer).cols
+          << "): ";
+      for (const auto& p : res)
+        log << p.probe << (p.probe == "masc" ? "/" + p.subspace : "") << " "
+            << format_percent(p.test_acc) << "  ";
+      log << "(" << format_duration(t.seconds()) << ")\n";
+      for (const auto& p : res)
+        timing.push_back({"probe", r.epoch, layer,
+                          p.probe == "masc" ? "masc/" + p.subspace : p.probe, p.seconds});
+      results.insert(results.end(), res.begin(), res.end());
+      train.erase(layer);  // free the layer's rows as soon as it is done
+      test.erase(layer);
+    }
+  }
+  if (write_csv) {
+    write_probes_csv(r.dir.probes_csv().string(), r.epoch, results);
+    record_phase_times(r.dir.timing_csv(), timing);
+  }
+  if (times) times->insert(times->end(), timing.begin(), timing.end());
+  return results;
+}
+
+TransferOutcome run_transfer(OpenedRun& r, bool zero_bias, const std::string& out_file,
+                             std::ostream& log, bool write_csv) {
+  Timer clock;
+  const data::Normalization norm;
+  TransferOutcome o;
+  o.epoch = r.epoch;
+  o.bias = zero_bias ? "zero" : "keep";
+  o.model_test_acc = probes::accuracy(probes::evaluate_model(*r.model, r.data.test, norm).predictions,
+                                      r.data.test.labels);
+  probes::TransferResult t =
+      probes::edit_output_layer(*r.model, r.data.train, r.data.train_corrupt, zero_bias);
+  o.layer = t.layer;
+  // The probe's own test predictions, to report its accuracy and check the invariant.
+  auto test_acts = probes::collect_activations(*r.model, r.data.test, norm, {t.layer});
+  const auto& T = test_acts.at(t.layer);
+  const std::vector<int32_t> probe_test = probes::predict_linear(t.probe, T.data.data(), T.rows);
+  o.probe_test_acc = probes::accuracy(probe_test, r.data.test.labels);
+
+  auto tr = probes::evaluate_model(*r.model, r.data.train, norm);
+  auto te = probes::evaluate_model(*r.model, r.data.test, norm);
+  o.test_acc = probes::accuracy(te.predictions, r.data.test.labels);
+  o.train_acc_corrupted = probes::accuracy(tr.predictions, r.data.train_corrupt);
+  o.train_acc_true = probes::accuracy(tr.predictions, r.data.train_true);
+  if (zero_bias) {
+    o.prediction_mismatches = 0;
+    for (size_t i = 0; i < probe_test.size(); ++i) o.prediction_mismatches += probe_test[i] != te.predictions[i];
+    for (size_t i = 0; i < t.probe_train_pred.size(); ++i)
+      o.prediction_mismatches += t.probe_train_pred[i] != tr.predictions[i];
+  }
+
+  // "-" = do not save the edited model (dynamics only needs its accuracy).
+  fs::path file = out_file == "-" ? fs::path() : fs::path(out_file);
+  if (out_file.empty()) {
+    char name[64];
+    std::snprintf(name, sizeof name, "epoch_%04d-bias_%s.safetensors", r.epoch, o.bias.c_str());
+    fs::create_directories(r.dir.root() / "transfer");
+    file = r.dir.root() / "transfer" / name;
+  }
+  if (!file.empty())
+    nn::save_model(file.string(), *r.model,
+                   {{"format", "pt"},
+                    {"memprobe.arch", r.config.model},
+                    {"memprobe.epoch", std::to_string(r.epoch)},
+                    {"memprobe.edited", "linear probe of " + t.layer + ", bias " + o.bias},
+                    {"memprobe.source_sha256", r.manifest.checkpoints().at(r.epoch).sha256}});
+  o.checkpoint = file.string();
+  log << "  transfer at epoch " << r.epoch << " (" << t.layer << ", bias " << o.bias
+      << "): model test " << format_percent(o.model_test_acc) << " -> edited "
+      << format_percent(o.test_acc) << " (linear probe " << format_percent(o.probe_test_acc) << ")\n";
+  if (write_csv) {
+    std::error_code ec;
+    fs::path rel = fs::relative(file, r.dir.root(), ec);
+    upsert_csv(r.dir.transfer_csv().string(), kTransferHeader, 2,
+               {{std::to_string(o.epoch), o.bias, csv_number(o.test_acc),
+                 csv_number(o.train_acc_corrupted), csv_number(o.train_acc_true),
+                 csv_number(o.probe_test_acc), ec ? file.string() : rel.string()}});
+    record_phase_times(r.dir.timing_csv(), {{"transfer", o.epoch, o.layer, o.bias, clock.seconds()}});
+  }
+  return o;
+}
+
+int run_dynamics(OpenedRun& r, const std::vector<std::string>& layers,
+                 const probes::ProbeSpec& spec, std::ostream& log) {
+  std::set<int> done;
+  std::error_code ec;
+  if (fs::exists(r.dir.dynamics_csv(), ec)) {
+    CsvTable t = read_csv(r.dir.dynamics_csv().string());
+    for (size_t i = 0; i < t.rows.size(); ++i) done.insert(static_cast<int>(t.number(i, "epoch")));
+  }
+  const data::Normalization norm;
+  int computed = 0;
+  const std::vector<int> epochs = r.dir.checkpoint_epochs();
+  for (int e : epochs) {
+    if (done.count(e)) continue;
+    Timer whole, step;
+    r.load_checkpoint(e);
+    std::vector<Row> rows;
+    std::vector<PhaseTime> timing;
+    auto add = [&rows, e](const std::string& layer, const std::string& probe,
+                          const std::string& metric, double v) {
+      rows.push_back({std::to_string(e), layer, probe, metric, csv_number(v)});
+    };
+    auto tr = probes::evaluate_model(*r.model, r.data.train, norm);
+    auto te = probes::evaluate_model(*r.model, r.data.test, norm);
+    add("output", "model", "test_acc", probes::accuracy(te.predictions, r.data.test.labels));
+    add("output", "model", "train_acc_corrupted", probes::accuracy(tr.predictions, r.data.train_corrupt));
+    add("output", "model", "train_acc_true", probes::accuracy(tr.predictions, r.data.train_true));
+    timing.push_back({"dynamics:eval", e, "", "", step.seconds()});
+    for (const auto& p : run_probes(r, layers, spec, log, false, &timing)) {
+      const std::string name = p.probe == "masc" && p.subspace == "true" ? "masc_true" : p.probe;
+      add(p.layer, name, "test_acc", p.test_acc);
+      add(p.layer, name, "train_acc_corrupted", p.train_acc_corrupted);
+      add(p.layer, name, "train_acc_true", p.train_acc_true);
+    }
+    Timer transfer;
+    TransferOutcome t = run_transfer(r, true, "-", log, false);
+    timing.push_back({"dynamics:transfer", e, t.layer, "zero", transfer.seconds()});
+    add(t.layer, "edited", "test_acc", t.test_acc);
+    add(t.layer, "edited", "train_acc_corrupted", t.train_acc_corrupted);
+    add(t.layer, "edited", "train_acc_true", t.train_acc_true);
+    for (PhaseTime& p : timing)
+      if (p.phase.rfind("dynamics:", 0) != 0) p.phase = "dynamics:" + p.phase;
+    timing.push_back({"dynamics", e, "", "", whole.seconds()});
+    // Timing first: a kill between the two writes leaves the checkpoint to be recomputed, whose
+    // rows then replace these, never a finished checkpoint without its time.
+    record_phase_times(r.dir.timing_csv(), timing);
+    upsert_csv(r.dir.dynamics_csv().string(), kDynamicsHeader, 4, rows);
+    ++computed;
+    log << "dynamics: epoch " << e << " done (" << computed << " new; " << done.size() + computed
+        << " of " << epochs.size() << " checkpoints)\n";
+  }
+  if (!epochs.empty()) r.load_checkpoint(epochs.back());
+  return computed;
+}
+
+}  // namespace mp::app

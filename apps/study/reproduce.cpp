@@ -1,0 +1,169 @@
+#include "apps/study/reproduce.h"
+
+#include <set>
+#include <sstream>
+
+#include "apps/study/analysis.h"
+#include "apps/run/console.h"
+#include "apps/run/metrics_log.h"
+#include "apps/study/presets.h"
+#include "apps/run/trainer.h"
+#include "tensor/io/csv.h"
+
+namespace mp::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// True when `csv` already holds rows for `epoch` (column "epoch"): that step is done.
+bool has_epoch_rows(const fs::path& csv, int epoch, const std::string& probe_col_value = "") {
+  std::error_code ec;
+  if (!fs::exists(csv, ec)) return false;
+  CsvTable t = read_csv(csv.string());
+  for (size_t i = 0; i < t.rows.size(); ++i) {
+    if (static_cast<int>(t.number(i, "epoch")) != epoch) continue;
+    if (probe_col_value.empty() || t.at(i, "probe") == probe_col_value) return true;
+  }
+  return false;
+}
+
+std::string number(double v) {
+  std::ostringstream os;
+  os.precision(17);
+  os << v;
+  return os.str();
+}
+
+}  // namespace
+
+std::vector<std::string> ReproduceOptions::job_args() const {
+  const ReproduceOptions d;
+  std::vector<std::string> a;
+  auto add = [&a](const char* flag, const std::string& v) { a.insert(a.end(), {flag, v}); };
+  if (label_seed != d.label_seed) add("--label-seed", std::to_string(label_seed));
+  if (data_dir != d.data_dir) add("--data-dir", data_dir);
+  if (max_epochs != d.max_epochs) add("--max-epochs", std::to_string(max_epochs));
+  if (train_subset != d.train_subset) add("--train-subset", std::to_string(train_subset));
+  if (test_subset != d.test_subset) add("--test-subset", std::to_string(test_subset));
+  if (probe.layers != d.probe.layers) add("--layers", probe.layers);
+  if (probe.probes != d.probe.probes) add("--probes", probe.probes);
+  if (probe.subspace != d.probe.subspace) add("--subspace", probe.subspace);
+  if (probe.tau != d.probe.tau) add("--tau", number(probe.tau));
+  if (probe.k != d.probe.k) add("--k", std::to_string(probe.k));
+  if (!dynamics) a.push_back("--no-dynamics");
+  if (train_only) a.push_back("--train-only");
+  if (gnuplot != d.gnuplot) add("--gnuplot", gnuplot);
+  return a;
+}
+
+bool ReproduceOptions::operator==(const ReproduceOptions& o) const {
+  return preset == o.preset && out == o.out && levels == o.levels && seeds == o.seeds &&
+         label_seed == o.label_seed && data_dir == o.data_dir && max_epochs == o.max_epochs &&
+         train_subset == o.train_subset && test_subset == o.test_subset &&
+         probe.layers == o.probe.layers && probe.probes == o.probe.probes &&
+         probe.subspace == o.probe.subspace && probe.tau == o.probe.tau &&
+         probe.k == o.probe.k && dynamics == o.dynamics && train_only == o.train_only &&
+         gnuplot == o.gnuplot;
+}
+
+void add_reproduce_options(CLI::App* cmd, ReproduceOptions& o) {
+  cmd->add_option("--out", o.out, "Output directory (default: results/<preset>)");
+  cmd->add_option("--levels", o.levels, "Corruption levels, comma separated (default: the preset's)")
+      ->delimiter(',')
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--seeds", o.seeds,
+                  "Seeds of the initial weights, comma separated (default 42); several seeds give "
+                  "mean ± sd. Every run corrupts its labels with the same --label-seed")
+      ->delimiter(',');
+  cmd->add_option("--label-seed", o.label_seed,
+                  "Seed of the label corruption (default 42, as in every run of the reference)")
+      ->check(CLI::Range(int64_t{0}, int64_t{4294967295}));
+  cmd->add_option("--data-dir", o.data_dir, "Dataset directory");
+  cmd->add_option("--max-epochs", o.max_epochs, "Override the preset's epoch cap");
+  cmd->add_option("--train-subset", o.train_subset, "Override the preset's training subset (0 = all)");
+  cmd->add_option("--test-subset", o.test_subset, "Evaluate on the first N test images (0 = all)");
+  add_probe_flags(cmd, o.probe, true, true);
+  cmd->add_flag("!--no-dynamics", o.dynamics, "Skip the training-dynamics step");
+  cmd->add_flag("--train-only", o.train_only,
+                "Train every (level, seed) and stop: no probes, transfer, dynamics or report. "
+                "Rerun without it to analyse the finished runs (they are reused, not retrained)");
+  cmd->add_option("--gnuplot", o.gnuplot, "auto | none | path to gnuplot");
+}
+
+ReportResult reproduce(const ReproduceOptions& opt, std::ostream& log) {
+  const Preset& preset = find_preset(opt.preset);
+  const fs::path out = opt.out.empty() ? fs::path("results") / preset.name : opt.out;
+  const std::vector<double> levels = opt.levels.empty() ? preset.levels : opt.levels;
+  MP_CHECK(!opt.seeds.empty(), "--seeds: at least one seed");
+  const probes::ProbeSpec spec = make_spec(opt.probe);
+  probes::ProbeSpec dyn_spec = spec;  // dynamics: MASC (corrupted) + the linear probe, per layer
+  dyn_spec.probes.clear();
+  for (const auto& p : spec.probes)
+    if (p == "masc" || p == "linear") dyn_spec.probes.push_back(p);
+  dyn_spec.masc_subspaces = {"corrupted"};
+
+  log << "reproduce " << preset.name << ": " << preset.description << "\n"
+      << "  levels";
+  for (double l : levels) log << " " << l;
+  log << ", seeds";
+  for (uint32_t s : opt.seeds) log << " " << s;
+  log << "; output " << out.string() << "\n";
+
+  const size_t total = levels.size() * opt.seeds.size();
+  size_t index = 0;
+  Timer clock;
+  for (uint32_t seed : opt.seeds) {
+    for (double level : levels) {
+      ++index;
+      TrainConfig cfg = preset.base;
+      cfg.corrupt = level;
+      cfg.seed = seed;  // the initial weights; the labels keep the label seed (METHOD §4)
+      if (opt.label_seed >= 0) cfg.label_seed = static_cast<uint32_t>(opt.label_seed);
+      if (!opt.data_dir.empty()) cfg.data_dir = opt.data_dir;
+      if (opt.max_epochs >= 0) cfg.max_epochs = opt.max_epochs;
+      if (opt.train_subset >= 0) cfg.train_subset = opt.train_subset;
+      if (opt.test_subset >= 0) cfg.test_subset = opt.test_subset;
+      cfg.resolve_defaults();
+      const fs::path dir = out / "runs" / run_name(cfg);
+      log << "\n[" << index << "/" << total << "] " << run_name(cfg) << " (elapsed "
+          << format_duration(clock.seconds()) << ")\n";
+
+      TrainOptions topt;
+      topt.resume = true;  // an interrupted reproduce continues where it stopped
+      topt.command = opt.command;
+      TrainOutcome t = train_run(cfg, dir, topt, log);
+      // Training is most of a full-size study's cost; --train-only lets every level train first
+      // (overnight, on a cluster) and the analysis follow with the same command later.
+      if (opt.train_only) continue;
+
+      OpenedRun r = open_run(dir, "last");
+      if (!has_epoch_rows(r.dir.probes_csv(), r.epoch)) {
+        log << "probing every layer of epoch " << r.epoch << "\n";
+        run_probes(r, resolve_layers(*r.model, opt.probe.layers), spec, log);
+      }
+      if (!has_epoch_rows(r.dir.transfer_csv(), r.epoch)) {
+        run_transfer(r, true, "", log);
+        r.load_checkpoint(r.epoch);  // undo the edit in memory
+      }
+      if (opt.dynamics && !dyn_spec.probes.empty()) {
+        log << "training dynamics over " << r.dir.checkpoint_epochs().size() << " checkpoints\n";
+        run_dynamics(r, resolve_layers(*r.model, opt.probe.layers), dyn_spec, log);
+      }
+      (void)t;
+    }
+  }
+  if (opt.train_only) {
+    log << "\n--train-only: every run is trained; the same command without it probes them and "
+           "writes the report\n";
+    return ReportResult{};
+  }
+  ReportOptions ro;
+  ro.runs = {out};
+  ro.out = out;
+  ro.gnuplot = opt.gnuplot;
+  log << "\nwriting the report\n";
+  return write_report(ro, log);
+}
+
+}  // namespace mp::app

@@ -1,0 +1,129 @@
+#include "tensor/io/sha256.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "tensor/check.h"
+
+namespace mp {
+
+namespace {
+
+// First 32 bits of the fractional parts of the cube roots of the first 64 primes (FIPS
+// 180-4 4.2.2).
+constexpr uint32_t kK[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+inline uint32_t rotr(uint32_t x, int n) {
+  return (x >> n) | (x << (32 - n));
+}
+
+}  // namespace
+
+Sha256::Sha256()
+    : h_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+         0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19} {}
+
+// One 512-bit block (FIPS 180-4 6.2.2). Words are big-endian regardless of the host.
+void Sha256::compress(const uint8_t* p) {
+  uint32_t w[64];
+  for (int t = 0; t < 16; ++t)
+    w[t] = (uint32_t(p[4 * t]) << 24) | (uint32_t(p[4 * t + 1]) << 16) |
+           (uint32_t(p[4 * t + 2]) << 8) | uint32_t(p[4 * t + 3]);
+  for (int t = 16; t < 64; ++t) {
+    uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
+    uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
+    w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+  }
+  uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6], h = h_[7];
+  for (int t = 0; t < 64; ++t) {
+    uint32_t t1 =
+        h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + kK[t] + w[t];
+    uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+    h = g;
+    g = f;
+    f = e;
+    e = d + t1;
+    d = c;
+    c = b;
+    b = a;
+    a = t1 + t2;
+  }
+  h_[0] += a;
+  h_[1] += b;
+  h_[2] += c;
+  h_[3] += d;
+  h_[4] += e;
+  h_[5] += f;
+  h_[6] += g;
+  h_[7] += h;
+}
+
+void Sha256::update(const void* data, size_t n) {
+  MP_CHECK(!finished_, "Sha256::update after hex_digest");
+  const uint8_t* p = static_cast<const uint8_t*>(data);
+  total_bytes_ += n;
+  if (buf_len_ > 0) {
+    size_t take = std::min(n, 64 - buf_len_);
+    std::memcpy(buf_ + buf_len_, p, take);
+    buf_len_ += take;
+    p += take;
+    n -= take;
+    if (buf_len_ < 64) return;
+    compress(buf_);
+    buf_len_ = 0;
+  }
+  for (; n >= 64; n -= 64, p += 64) compress(p);
+  if (n > 0) std::memcpy(buf_, p, n);
+  buf_len_ = n;
+}
+
+std::string Sha256::hex_digest() {
+  MP_CHECK(!finished_, "Sha256::hex_digest called twice");
+  // Padding (5.1.1): a 1 bit, zeros up to 56 mod 64 bytes, then the bit length as big-endian u64.
+  const uint64_t bits = total_bytes_ * 8;
+  uint8_t pad[72] = {0x80};
+  size_t pad_len = (buf_len_ < 56) ? (56 - buf_len_) : (120 - buf_len_);
+  for (int i = 0; i < 8; ++i) pad[pad_len + i] = uint8_t(bits >> (56 - 8 * i));
+  update(pad, pad_len + 8);
+  finished_ = true;
+  static const char* kHex = "0123456789abcdef";
+  std::string out(64, '0');
+  for (int i = 0; i < 8; ++i)
+    for (int j = 0; j < 8; ++j) out[8 * i + j] = kHex[(h_[i] >> (28 - 4 * j)) & 0xf];
+  return out;
+}
+
+std::string sha256_hex(const void* data, size_t n) {
+  Sha256 s;
+  s.update(data, n);
+  return s.hex_digest();
+}
+
+std::string sha256_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  MP_CHECK(f, "sha256: cannot open '" << path << "': " << std::strerror(errno));
+  Sha256 s;
+  std::vector<uint8_t> chunk(1 << 20);
+  for (;;) {
+    size_t got = std::fread(chunk.data(), 1, chunk.size(), f);
+    if (got > 0) s.update(chunk.data(), got);
+    if (got < chunk.size()) break;
+  }
+  int err = std::ferror(f) ? errno : 0;
+  std::fclose(f);
+  MP_CHECK(err == 0, "sha256: error reading '" << path << "': " << std::strerror(err));
+  return s.hex_digest();
+}
+
+}  // namespace mp
