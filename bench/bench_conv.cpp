@@ -24,7 +24,6 @@ double best_seconds3(F&& f) {
   return mp::best_seconds(std::forward<F>(f), 3);
 }
 
-
 std::vector<float> random_buf(int64_t n, uint32_t seed) {
   mp::Rng r(seed);
   std::vector<float> v(static_cast<size_t>(n));

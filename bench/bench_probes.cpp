@@ -14,8 +14,8 @@
 // scripts/probe_peer_compare.sh, which dumps the peer's arrays and predictions to .npy and runs
 //   bench_probes --from-npy train.npy labels.npy test.npy --peer-masc pred_masc.npy
 //                --peer-linear pred_linear.npy --peer-k components.npy
-#include <CLI/CLI.hpp>
 #include <cblas.h>
+#include <CLI/CLI.hpp>
 
 #include <time.h>
 
@@ -166,8 +166,8 @@ int main(int argc, char** argv) {
       n_test = fte->rows();
       MP_CHECK(static_cast<int64_t>(ytr.size()) == n_train,
                "bench_probes: " << ytr.size() << " labels for " << n_train << " rows");
-      MP_CHECK(fte->cols() == dim, "bench_probes: test has " << fte->cols() << " columns, train "
-                                                             << dim);
+      MP_CHECK(fte->cols() == dim,
+               "bench_probes: test has " << fte->cols() << " columns, train " << dim);
       mp::probes::check_label_range(ytr, classes, from_npy[1]);
       for (const auto* f : {&*ftr, &*fte})
         if (f->converted())
@@ -207,9 +207,8 @@ int main(int argc, char** argv) {
     double linear_alone_s = -1;
     if (!skip_linear_alone) {
       t0 = Clock::now();
-      mp::probes::LinearProbe lin =
-          mp::probes::fit_linear_probe(xtr, n_train, dim, ytr.data(), classes,
-                                       mp::probes::EigenPath::kAuto, !serial_classes);
+      mp::probes::LinearProbe lin = mp::probes::fit_linear_probe(
+          xtr, n_train, dim, ytr.data(), classes, mp::probes::EigenPath::kAuto, !serial_classes);
       linear_alone_s = seconds_since(t0);
       MP_CHECK(mp::probes::predict_linear(lin, xte, n_test) == pl,
                "bench_probes: stand-alone linear probe disagrees with the shared fit");

@@ -19,7 +19,6 @@
 
 namespace {
 
-
 mp::Tensor random_tensor(int64_t n, uint32_t seed) {
   mp::Rng r(seed);
   mp::Tensor t = mp::Tensor::empty({n});

@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
+#include "tensor/io/atomic_file.h"
 
 namespace mp::data {
 

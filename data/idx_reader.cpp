@@ -6,8 +6,8 @@
 #include <cstring>
 #include <limits>
 
-#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
+#include "tensor/io/atomic_file.h"
 
 namespace mp::data {
 

@@ -129,9 +129,8 @@ void check_png_chunk_lengths(const std::vector<uint8_t>& b, const std::string& w
     const size_t left = b.size() - p - 8;
     std::string type(reinterpret_cast<const char*>(&b[p + 4]), 4);
     for (char& ch : type) ch = std::isalpha(static_cast<unsigned char>(ch)) ? ch : '?';
-    MP_CHECK(len <= left, what << ": corrupt or truncated PNG (chunk '" << type << "' at byte "
-                               << p << " declares " << len << " bytes, only " << left
-                               << " follow)");
+    MP_CHECK(len <= left, what << ": corrupt or truncated PNG (chunk '" << type << "' at byte " << p
+                               << " declares " << len << " bytes, only " << left << " follow)");
     if (left - len < 4) break;  // CRC cut off: stb refuses that itself
     p += 12 + static_cast<size_t>(len);
   }

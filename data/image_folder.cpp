@@ -6,10 +6,10 @@
 #include <filesystem>
 
 #include "data/image_decode.h"
-#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
-#include "tensor/rng.h"
+#include "tensor/io/atomic_file.h"
 #include "tensor/io/sha256.h"
+#include "tensor/rng.h"
 
 namespace mp::data {
 

@@ -64,8 +64,9 @@ void Adam::step() {
   const float* g = grads_.data();
   float* m = m_.data();
   float* v = v_.data();
-  const AdamRange run = wd != 0.0f ? (lerp_low ? adam_range<true, true> : adam_range<true, false>)
-                                    : (lerp_low ? adam_range<false, true> : adam_range<false, false>);
+  const AdamRange run = wd != 0.0f
+                            ? (lerp_low ? adam_range<true, true> : adam_range<true, false>)
+                            : (lerp_low ? adam_range<false, true> : adam_range<false, false>);
   parallel_for_stream(
       values_.numel(), 4,
       [=](int64_t lo, int64_t hi) { run(p, g, m, v, lo, hi, neg_step, c2, w1, b2, w2, eps, wd); },

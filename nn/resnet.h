@@ -1,6 +1,6 @@
 #pragma once
-// ResNet-18, CIFAR variant (docs/method.md §4): 3x3 stride-1 stem conv (no bias) + BatchNorm + ReLU
-// + max pool 3/2/1, four stages of two BasicBlocks (64, 128, 256, 512 channels; stride 2 from
+// ResNet-18, CIFAR variant (docs/method.md §4): 3x3 stride-1 stem conv (no bias) + BatchNorm +
+// ReLU + max pool 3/2/1, four stages of two BasicBlocks (64, 128, 256, 512 channels; stride 2 from
 // stage 2 on, with a 1x1 conv + BatchNorm "downsample" shortcut), global average pool, fc.
 // torchvision parameter names. Probed layers: input, stem (after the max pool), layer1..layer4,
 // pool (the 512-d pooled vector).

@@ -63,6 +63,8 @@ struct MatrixView {
   int64_t rows = 0, cols = 0;
 };
 
-inline MatrixView view_of(const Matrix& m) { return {m.data.data(), m.rows, m.cols}; }
+inline MatrixView view_of(const Matrix& m) {
+  return {m.data.data(), m.rows, m.cols};
+}
 
 }  // namespace mp::probes

@@ -1,7 +1,7 @@
 #pragma once
-// Per-class eigen machinery shared by MASC (docs/method.md §8) and the linear probe (§9): for the rows
-// of one class, the spectrum of the uncentred second moment S_c = X_c^T X_c (descending) and its
-// top eigenvectors, computed once so that fitting both probes never eigendecomposes twice.
+// Per-class eigen machinery shared by MASC (docs/method.md §8) and the linear probe (§9): for the
+// rows of one class, the spectrum of the uncentred second moment S_c = X_c^T X_c (descending) and
+// its top eigenvectors, computed once so that fitting both probes never eigendecomposes twice.
 //
 // Two exact paths:
 //  - direct: S_c (d x d) by dsyrk in double, then tridiagonalise + all eigenvalues + only the

@@ -7,8 +7,8 @@
 #include <cstring>
 #include <limits>
 
-#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
+#include "tensor/io/atomic_file.h"
 #include "tensor/io/npy.h"
 
 namespace mp::probes {

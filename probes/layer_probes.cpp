@@ -158,9 +158,8 @@ std::vector<bool> best_layers(const std::vector<ProbeResult>& results) {
   for (size_t i = 0; i < results.size(); ++i) {
     const std::string key = results[i].probe + "/" + results[i].subspace;
     auto it = best.find(key);
-    if (it == best.end() ||
-        better_layer(results[i].layer, results[i].test_acc, results[it->second].layer,
-                     results[it->second].test_acc))
+    if (it == best.end() || better_layer(results[i].layer, results[i].test_acc,
+                                         results[it->second].layer, results[it->second].test_acc))
       best[key] = i;
   }
   std::vector<bool> mark(results.size(), false);

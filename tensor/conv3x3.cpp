@@ -177,18 +177,14 @@ inline void transpose_round(v16* a, Lo lo, Hi hi) {
   }
 }
 inline void transpose16(v16* a) {
-  transpose_round<8>(
-      a, shuffle2<0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23>,
-      shuffle2<8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31>);
-  transpose_round<4>(
-      a, shuffle2<0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27>,
-      shuffle2<4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31>);
-  transpose_round<2>(
-      a, shuffle2<0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29>,
-      shuffle2<2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31>);
-  transpose_round<1>(
-      a, shuffle2<0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30>,
-      shuffle2<1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31>);
+  transpose_round<8>(a, shuffle2<0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23>,
+                     shuffle2<8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31>);
+  transpose_round<4>(a, shuffle2<0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27>,
+                     shuffle2<4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31>);
+  transpose_round<2>(a, shuffle2<0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29>,
+                     shuffle2<2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31>);
+  transpose_round<1>(a, shuffle2<0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30>,
+                     shuffle2<1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31>);
 }
 
 // The output gradient of one image, masked by the forward output when y_relu != null (the
@@ -454,8 +450,8 @@ void conv3x3_bwd(const float* x, const float* w, const float* gy, const float* y
         dconv(gyp, p, OC, wpkT, C, grid);
         for (int64_t c = 0; c < C; ++c)
           for (int64_t h = 0; h < g.H; ++h)
-            write_row<RowOp::kCopy>(grid + c * p.NQR + h * p.Wp,
-                                    dx + ((n * C + c) * g.H + h) * g.W, g.W, 0.0f);
+            write_row<RowOp::kCopy>(grid + c * p.NQR + h * p.Wp, dx + ((n * C + c) * g.H + h) * g.W,
+                                    g.W, 0.0f);
       }
     }
   });

@@ -187,8 +187,7 @@ void maxpool2d_fwd(const float* x, const Pool2dGeom& g, float* y, int32_t* idx) 
       hi.resize(pairs + kL);
     }
     for (int64_t p = p0; p < p1; ++p)
-      maxpool_plane_2x2(x + p * in, g, y + p * out, idx + p * out, xc.data(), hm.data(),
-                        hi.data());
+      maxpool_plane_2x2(x + p * in, g, y + p * out, idx + p * out, xc.data(), hm.data(), hi.data());
   });
 }
 

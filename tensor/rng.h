@@ -1,7 +1,7 @@
 #pragma once
 // Seeded random generator: a Mersenne Twister (std::mt19937, 32-bit) whose derived draws follow
-// numpy's legacy RandomState exactly where the study needs it (docs/method.md §2), so that a run is a
-// pure function of its seed and memprobe's corrupted labels equal the reference code's bit for
+// numpy's legacy RandomState exactly where the study needs it (docs/method.md §2), so that a run
+// is a pure function of its seed and memprobe's corrupted labels equal the reference code's bit for
 // bit. Not thread-safe: one generator per consumer.
 #include <cstdint>
 #include <random>

@@ -5,12 +5,14 @@
 namespace mp {
 
 Shape::Shape(std::initializer_list<int64_t> dims) {
-  MP_CHECK(dims.size() <= static_cast<size_t>(kMaxDims), "at most 5 dimensions, got " << dims.size());
+  MP_CHECK(dims.size() <= static_cast<size_t>(kMaxDims),
+           "at most 5 dimensions, got " << dims.size());
   for (int64_t v : dims) push_back(v);
 }
 
 Shape::Shape(const std::vector<int64_t>& dims) {
-  MP_CHECK(dims.size() <= static_cast<size_t>(kMaxDims), "at most 5 dimensions, got " << dims.size());
+  MP_CHECK(dims.size() <= static_cast<size_t>(kMaxDims),
+           "at most 5 dimensions, got " << dims.size());
   for (int64_t v : dims) push_back(v);
 }
 

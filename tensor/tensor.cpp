@@ -14,7 +14,9 @@ Tensor Tensor::empty(const Shape& shape) {
   return t;
 }
 
-Tensor Tensor::zeros(const Shape& shape) { return full(shape, 0.0f); }
+Tensor Tensor::zeros(const Shape& shape) {
+  return full(shape, 0.0f);
+}
 
 Tensor Tensor::full(const Shape& shape, float value) {
   Tensor t = empty(shape);
@@ -66,8 +68,8 @@ std::vector<float> Tensor::to_vector() const {
 }
 
 float Tensor::at(std::initializer_list<int64_t> idx) const {
-  MP_CHECK(static_cast<int>(idx.size()) == ndim(), "at(): " << idx.size() << " indices for "
-                                                             << shape_.str());
+  MP_CHECK(static_cast<int>(idx.size()) == ndim(),
+           "at(): " << idx.size() << " indices for " << shape_.str());
   int64_t off = 0;
   int i = 0;
   for (int64_t v : idx) {
@@ -91,8 +93,8 @@ std::string Tensor::str() const {
 }
 
 Tensor Tensor::view(const Shape& shape) const {
-  MP_CHECK(is_contiguous(), "view() of a non-contiguous tensor " << shape_.str()
-                                                                << "; call contiguous() first");
+  MP_CHECK(is_contiguous(),
+           "view() of a non-contiguous tensor " << shape_.str() << "; call contiguous() first");
   MP_CHECK(shape.numel() == numel(),
            "view(): cannot view " << shape_.str() << " as " << shape.str());
   Tensor t = *this;
@@ -107,12 +109,15 @@ Tensor Tensor::reshape(const Shape& shape) const {
 
 Tensor Tensor::flatten(int start_dim) const {
   if (start_dim < 0) start_dim += ndim();
-  MP_CHECK(start_dim >= 0 && start_dim <= ndim(), "flatten(" << start_dim << ") of " << shape_.str());
+  MP_CHECK(start_dim >= 0 && start_dim <= ndim(),
+           "flatten(" << start_dim << ") of " << shape_.str());
   Shape s;
   int64_t rest = 1;
   for (int i = 0; i < ndim(); ++i) {
-    if (i < start_dim) s.push_back(shape_[i]);
-    else rest *= shape_[i];
+    if (i < start_dim)
+      s.push_back(shape_[i]);
+    else
+      rest *= shape_[i];
   }
   s.push_back(rest);
   return reshape(s);
@@ -151,8 +156,8 @@ Tensor Tensor::clone() const {
 }
 
 void Tensor::copy_from(const Tensor& src) {
-  MP_CHECK(src.shape() == shape_, "copy_from: shape " << src.shape().str() << " into "
-                                                      << shape_.str());
+  MP_CHECK(src.shape() == shape_,
+           "copy_from: shape " << src.shape().str() << " into " << shape_.str());
   MP_CHECK(is_contiguous(), "copy_from into a non-contiguous tensor");
   float* dst = data();
   if (src.is_contiguous()) {

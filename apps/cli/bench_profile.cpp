@@ -30,7 +30,6 @@ double ms(double s) {
   return s * 1e3;
 }
 
-
 struct Gemm {
   bool ta, tb;
   int64_t m, n, k;

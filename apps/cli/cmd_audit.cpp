@@ -1,8 +1,8 @@
 // `memprobe audit`: re-derive a run from its files and print every check with PASS/FAIL.
 #include <memory>
 
-#include "apps/study/audit.h"
 #include "apps/cli/commands.h"
+#include "apps/study/audit.h"
 
 namespace mp::app {
 

@@ -1,11 +1,11 @@
 // `memprobe probe | activations | transfer | dynamics`: the analysis commands on a run.
 #include <memory>
 
-#include "apps/study/analysis.h"
 #include "apps/cli/commands.h"
 #include "apps/run/console.h"
-#include "apps/study/probe_flags.h"
 #include "apps/run/probe_results.h"
+#include "apps/study/analysis.h"
+#include "apps/study/probe_flags.h"
 #include "probes/model_eval.h"
 #include "tensor/io/npy.h"
 
@@ -15,8 +15,9 @@ namespace {
 
 void add_probe(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "probe", "Fit MASC, the linear probe and the baselines on every layer of a checkpoint "
-               "(corrupted labels) and report test / train accuracy; writes RUN/probes.csv");
+      "probe",
+      "Fit MASC, the linear probe and the baselines on every layer of a checkpoint "
+      "(corrupted labels) and report test / train accuracy; writes RUN/probes.csv");
   auto run = std::make_shared<std::string>();
   auto ckpt = std::make_shared<std::string>("last");
   auto f = std::make_shared<ProbeFlags>();
@@ -29,16 +30,17 @@ void add_probe(CLI::App& app) {
     OpenedRun r = open_run(*run, *ckpt);
     auto res = run_probes(r, resolve_layers(*r.model, f->layers), spec, ctx.err);
     ctx.out << "epoch " << r.epoch << " of " << *run << " (accuracies in %; * = best layer)\n"
-            << probe_results_table(res).to_text() << "written to "
-            << r.dir.probes_csv().string() << "\n";
+            << probe_results_table(res).to_text() << "written to " << r.dir.probes_csv().string()
+            << "\n";
     return 0;
   });
 }
 
 void add_activations(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "activations", "Write one layer's activations over a split as a float32 .npy [N, d] "
-                     "(conv maps flattened C*H*W), for checking with numpy");
+  auto* cmd =
+      app.add_subcommand("activations",
+                         "Write one layer's activations over a split as a float32 .npy [N, d] "
+                         "(conv maps flattened C*H*W), for checking with numpy");
   auto run = std::make_shared<std::string>();
   auto ckpt = std::make_shared<std::string>("last");
   auto layer = std::make_shared<std::string>();
@@ -70,16 +72,17 @@ void add_activations(CLI::App& app) {
       w.append(acts.at(*layer).data.data(), n);
     }
     w.commit();
-    ctx.out << "wrote " << *out << ": " << set.n << " x " << d << " float32 (" << *layer
-            << ", " << *split_name << ", epoch " << r.epoch << ")\n";
+    ctx.out << "wrote " << *out << ": " << set.n << " x " << d << " float32 (" << *layer << ", "
+            << *split_name << ", epoch " << r.epoch << ")\n";
     return 0;
   });
 }
 
 void add_transfer(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "transfer", "Write the linear probe of the last hidden layer into the output layer (no "
-                  "training), evaluate the edited model and save it as a checkpoint");
+      "transfer",
+      "Write the linear probe of the last hidden layer into the output layer (no "
+      "training), evaluate the edited model and save it as a checkpoint");
   auto run = std::make_shared<std::string>();
   auto ckpt = std::make_shared<std::string>("last");
   auto bias = std::make_shared<std::string>("zero");
@@ -88,7 +91,8 @@ void add_transfer(CLI::App& app) {
   cmd->add_option("--checkpoint", *ckpt, "last | an epoch number");
   cmd->add_option("--bias", *bias, "zero | keep: the output bias of the edited model")
       ->check(CLI::IsMember({"zero", "keep"}));
-  cmd->add_option("--out", *out, "Edited model file (default RUN/transfer/epoch_NNNN-bias_B.safetensors)");
+  cmd->add_option("--out", *out,
+                  "Edited model file (default RUN/transfer/epoch_NNNN-bias_B.safetensors)");
   set_action(cmd, [run, ckpt, bias, out](CommandContext& ctx) {
     print_header(ctx);
     OpenedRun r = open_run(*run, *ckpt);
@@ -97,21 +101,23 @@ void add_transfer(CLI::App& app) {
     t.add_row({"edited (" + o.layer + ", bias " + o.bias + ")", format_percent(o.test_acc),
                format_percent(o.train_acc_corrupted), format_percent(o.train_acc_true)});
     ctx.out << "epoch " << o.epoch << ": unedited test " << format_percent(o.model_test_acc)
-            << ", linear probe at " << o.layer << " test " << format_percent(o.probe_test_acc) << "\n"
+            << ", linear probe at " << o.layer << " test " << format_percent(o.probe_test_acc)
+            << "\n"
             << t.to_text();
     if (o.prediction_mismatches >= 0)
       ctx.out << "edited model vs linear probe: " << o.prediction_mismatches
               << " differing predictions (train + test)\n";
-    ctx.out << "edited model saved to " << o.checkpoint
-            << " (memprobe eval --run " << *run << " --model-file " << o.checkpoint << ")\n";
+    ctx.out << "edited model saved to " << o.checkpoint << " (memprobe eval --run " << *run
+            << " --model-file " << o.checkpoint << ")\n";
     return 0;
   });
 }
 
 void add_dynamics(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "dynamics", "For every saved checkpoint: model accuracies, MASC and linear probe per layer, "
-                  "and the edited model; RUN/dynamics.csv (checkpoints already done are skipped)");
+      "dynamics",
+      "For every saved checkpoint: model accuracies, MASC and linear probe per layer, "
+      "and the edited model; RUN/dynamics.csv (checkpoints already done are skipped)");
   auto run = std::make_shared<std::string>();
   auto f = std::make_shared<ProbeFlags>();
   f->probes = "masc,linear";
@@ -123,7 +129,8 @@ void add_dynamics(CLI::App& app) {
     probes::ProbeSpec spec = make_spec(*f);
     OpenedRun r = open_run(*run, "last");
     const int n = run_dynamics(r, resolve_layers(*r.model, f->layers), spec, ctx.err);
-    ctx.out << "dynamics: " << n << " checkpoint(s) computed; " << r.dir.dynamics_csv().string() << "\n";
+    ctx.out << "dynamics: " << n << " checkpoint(s) computed; " << r.dir.dynamics_csv().string()
+            << "\n";
     return 0;
   });
 }

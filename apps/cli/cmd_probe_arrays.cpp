@@ -15,8 +15,8 @@
 
 #include "apps/cli/commands.h"
 #include "apps/run/console.h"
-#include "apps/study/probe_flags.h"
 #include "apps/run/probe_results.h"
+#include "apps/study/probe_flags.h"
 #include "probes/activation_file.h"
 #include "probes/label_file.h"
 #include "probes/probe_file.h"

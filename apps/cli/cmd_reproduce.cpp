@@ -59,8 +59,10 @@ void add_reproduce_command(CLI::App& app) {
     ReportResult r = reproduce(opt, ctx.err);
     if (opt.train_only) return 0;
     ctx.out << "\n" << summary_table(r.summary).to_text() << "\n";
-    const std::filesystem::path out = opt.out.empty() ? std::filesystem::path("results") / preset.name : opt.out;
-    ctx.out << "report: " << (out / "report.html").string() << " (also report.md, summary.csv, summary.md)\n";
+    const std::filesystem::path out =
+        opt.out.empty() ? std::filesystem::path("results") / preset.name : opt.out;
+    ctx.out << "report: " << (out / "report.html").string()
+            << " (also report.md, summary.csv, summary.md)\n";
     return 0;
   });
 }

@@ -18,15 +18,18 @@ namespace {
 void add_training_options(CLI::App* cmd, TrainConfig& c) {
   cmd->add_option("--dataset", c.dataset, "mnist | fashion-mnist | cifar10 | folder:PATH");
   cmd->add_option("--model", c.model, "mlp | cnn | resnet18 (docs/method.md §4)");
-  cmd->add_option("--corrupt", c.corrupt, "Corruption level p in [0, 1]: fraction of training labels redrawn");
+  cmd->add_option("--corrupt", c.corrupt,
+                  "Corruption level p in [0, 1]: fraction of training labels redrawn");
   cmd->add_option("--corruption", c.corruption,
                   "random (the reference: redraw uniformly, may equal the true label) | shuffle "
                   "(permute the selected labels, class counts kept)");
-  cmd->add_option("--seed", c.seed, "Seed of the initial weights (and of the order with --shuffle)");
+  cmd->add_option("--seed", c.seed,
+                  "Seed of the initial weights (and of the order with --shuffle)");
   cmd->add_option("--label-seed", c.label_seed,
                   "Seed of the label corruption and of a stratified subset (default 42, as in "
                   "every run of the reference, whose runs differ in their initial weights only)");
-  cmd->add_option("--data-dir", c.data_dir, "Dataset directory (default: $MEMPROBE_DATA or ~/.cache/memprobe/datasets)");
+  cmd->add_option("--data-dir", c.data_dir,
+                  "Dataset directory (default: $MEMPROBE_DATA or ~/.cache/memprobe/datasets)");
   cmd->add_option("--optimizer", c.optimizer, "sgd | adam (default: the paper's for the model)");
   // Unset numeric options keep the config's -1 ("use the paper's value"): an explicit value must
   // therefore be checked here, or --lr -1 would silently become the default.
@@ -34,29 +37,35 @@ void add_training_options(CLI::App* cmd, TrainConfig& c) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--momentum", c.momentum, "SGD momentum (default 0.9)")
       ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--batch-size", c.batch_size, "Batch size (default: the paper's: 32, CNN on (Fashion-)MNIST 128)")
+  cmd->add_option("--batch-size", c.batch_size,
+                  "Batch size (default: the paper's: 32, CNN on (Fashion-)MNIST 128)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--max-epochs", c.max_epochs, "Epoch cap");
   cmd->add_option("--target-train-acc", c.target_train_acc,
                   "Stop when training accuracy on the corrupted labels reaches this fraction "
                   "(default: 1.0; 0.999 MNIST CNN; 0.991 Fashion-MNIST)")
       ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--stop-on", c.stop_on,
-                  "running (default, the reference's rule: the accuracy counted over the epoch's "
-                  "mini-batches as they are trained) | eval (a separate pass over the training set "
-                  "after every epoch); with running the training set is evaluated at checkpoints only")
+  cmd->add_option(
+         "--stop-on", c.stop_on,
+         "running (default, the reference's rule: the accuracy counted over the epoch's "
+         "mini-batches as they are trained) | eval (a separate pass over the training set "
+         "after every epoch); with running the training set is evaluated at checkpoints only")
       ->check(CLI::IsMember({"running", "eval"}));
   cmd->add_option("--keep-optim", c.keep_optim,
                   "last (default: optimizer state only beside the newest checkpoint, all --resume "
                   "needs) | all")
       ->check(CLI::IsMember({"last", "all"}));
-  cmd->add_flag("--shuffle", c.shuffle, "Reshuffle the training set every epoch (the reference uses a fixed order)");
+  cmd->add_flag("--shuffle", c.shuffle,
+                "Reshuffle the training set every epoch (the reference uses a fixed order)");
   cmd->add_option("--train-subset", c.train_subset, "Train on N images only (0 = all)");
-  cmd->add_option("--subset-mode", c.subset_mode, "first | stratified (class proportions kept, seeded)");
-  cmd->add_option("--test-subset", c.test_subset, "Evaluate on the first N test images only (0 = all)");
-  cmd->add_option("--checkpoints", c.checkpoints,
-                  "Checkpoint schedule: paper (0,1,2,4,...,20, then every 5) | all | none | 1,5,10; "
-                  "the final epoch is always saved");
+  cmd->add_option("--subset-mode", c.subset_mode,
+                  "first | stratified (class proportions kept, seeded)");
+  cmd->add_option("--test-subset", c.test_subset,
+                  "Evaluate on the first N test images only (0 = all)");
+  cmd->add_option(
+      "--checkpoints", c.checkpoints,
+      "Checkpoint schedule: paper (0,1,2,4,...,20, then every 5) | all | none | 1,5,10; "
+      "the final epoch is always saved");
   cmd->add_option("--edit-at-epoch", c.edit_at_epoch,
                   "Weight-edit the output layer with the linear probe at this epoch, then keep "
                   "training with a fresh optimizer (docs/method.md §12; -1 = never)");
@@ -72,7 +81,8 @@ void add_train(CLI::App& app) {
   auto out = std::make_shared<std::string>();
   auto opt = std::make_shared<TrainOptions>();
   add_training_options(cmd, *cfg);
-  cmd->add_option("--out", *out, "Run directory (default: runs/<dataset>-<model>-p<level>-s<seed>)");
+  cmd->add_option("--out", *out,
+                  "Run directory (default: runs/<dataset>-<model>-p<level>-s<seed>)");
   cmd->add_flag("--resume", opt->resume, "Continue an interrupted run from its last checkpoint");
   cmd->add_flag("--force", opt->force, "Discard an existing run in --out and train again");
   set_action(cmd, [cfg, out, opt](CommandContext& ctx) {
@@ -92,29 +102,34 @@ void add_train(CLI::App& app) {
 }
 
 void write_predictions(const std::string& path, const StudyData& d,
-                       const std::vector<int32_t>& train_pred, const std::vector<int32_t>& test_pred) {
+                       const std::vector<int32_t>& train_pred,
+                       const std::vector<int32_t>& test_pred) {
   CsvWriter w(path, {"split", "index", "label", "predicted", "corrupted_label"});
   for (size_t i = 0; i < train_pred.size(); ++i)
     w.row({"train", std::to_string(d.train_index[i]), std::to_string(d.train_true[i]),
            std::to_string(train_pred[i]), std::to_string(d.train_corrupt[i])});
   for (size_t i = 0; i < test_pred.size(); ++i)
-    w.row({"test", std::to_string(i), std::to_string(d.test.labels[i]), std::to_string(test_pred[i]), ""});
+    w.row({"test", std::to_string(i), std::to_string(d.test.labels[i]),
+           std::to_string(test_pred[i]), ""});
   w.close();
 }
 
 void add_eval(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "eval", "Evaluate a run's checkpoint: test accuracy, and training accuracy vs the corrupted "
-              "and the true labels");
+      "eval",
+      "Evaluate a run's checkpoint: test accuracy, and training accuracy vs the corrupted "
+      "and the true labels");
   auto run = std::make_shared<std::string>();
   auto ckpt = std::make_shared<std::string>("last");
   auto model_file = std::make_shared<std::string>();
   auto pred = std::make_shared<std::string>();
   cmd->add_option("--run", *run, "Run directory")->required();
   cmd->add_option("--checkpoint", *ckpt, "last | an epoch number");
-  cmd->add_option("--model-file", *model_file,
-                  "Evaluate this checkpoint file instead (e.g. an edited model from `memprobe transfer`)");
-  cmd->add_option("--predictions", *pred, "Write split,index,label,predicted,corrupted_label CSV here");
+  cmd->add_option(
+      "--model-file", *model_file,
+      "Evaluate this checkpoint file instead (e.g. an edited model from `memprobe transfer`)");
+  cmd->add_option("--predictions", *pred,
+                  "Write split,index,label,predicted,corrupted_label CSV here");
   set_action(cmd, [run, ckpt, model_file, pred](CommandContext& ctx) {
     print_header(ctx);
     OpenedRun r = open_run(*run, *ckpt);

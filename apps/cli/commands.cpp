@@ -157,7 +157,11 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     } else {
       set_num_threads(available_cpus());
     }
-    CommandContext ctx{out, err, name, num_threads(), app.get_option("--threads")->count() > 0,
+    CommandContext ctx{out,
+                       err,
+                       name,
+                       num_threads(),
+                       app.get_option("--threads")->count() > 0,
                        join_command_line(argv_storage)};
     return it->second(ctx);
   } catch (const UsageError& e) {

@@ -28,12 +28,12 @@ class UsageError : public mp::Error {
 };
 
 struct CommandContext {
-  std::ostream& out;         // results (tables, paths written)
-  std::ostream& err;         // header, progress, warnings
-  std::string name;          // "memprobe data fetch"
-  int threads = 1;           // the thread count in force (after --threads was applied)
+  std::ostream& out;           // results (tables, paths written)
+  std::ostream& err;           // header, progress, warnings
+  std::string name;            // "memprobe data fetch"
+  int threads = 1;             // the thread count in force (after --threads was applied)
   bool threads_given = false;  // --threads was on the command line (not a default)
-  std::string command_line;  // "memprobe train --dataset mnist ..." (shell-quoted; for manifests)
+  std::string command_line;    // "memprobe train --dataset mnist ..." (shell-quoted; for manifests)
 };
 using CommandAction = std::function<int(CommandContext&)>;  // returns the exit code
 
@@ -68,9 +68,9 @@ void add_report_command(CLI::App& app);  // cmd_report.cpp
 void add_train_command(CLI::App& app);   // cmd_train.cpp (train, eval)
 void add_probe_commands(CLI::App& app);  // cmd_probe.cpp (probe, activations, transfer, dynamics)
 void add_probe_arrays_command(CLI::App& app);  // cmd_probe_arrays.cpp (probe-arrays)
-void add_audit_command(CLI::App& app);   // cmd_audit.cpp
-void add_reproduce_command(CLI::App& app);  // cmd_reproduce.cpp
-void add_bench_command(CLI::App& app);  // cmd_bench.cpp (bench)
+void add_audit_command(CLI::App& app);         // cmd_audit.cpp
+void add_reproduce_command(CLI::App& app);     // cmd_reproduce.cpp
+void add_bench_command(CLI::App& app);         // cmd_bench.cpp (bench)
 
 // (dataset name, "present ..." / "not fetched (...; run: memprobe data fetch NAME)") for each
 // study dataset in `data_dir`, judged by file presence (cmd_data.cpp; used by `info`).

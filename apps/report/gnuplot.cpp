@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "apps/run/manifest.h"
-#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
+#include "tensor/io/atomic_file.h"
 
 namespace mp::app {
 

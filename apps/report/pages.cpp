@@ -4,8 +4,8 @@
 #include <memory>
 #include <sstream>
 
-#include "apps/run/console.h"
 #include "apps/report/report.h"
+#include "apps/run/console.h"
 #include "memprobe_version.h"
 #include "tensor/io/atomic_file.h"
 
@@ -211,16 +211,19 @@ void published_section(Doc& d, const PublishedComparison& c) {
   if (!c.not_comparable.empty()) para(d, not_comparable_sentence(c));
 }
 
-std::string minutes(double seconds) { return format_fixed(seconds / 60.0, 1); }
+std::string minutes(double seconds) {
+  return format_fixed(seconds / 60.0, 1);
+}
 
 // Wall time by phase (minutes): training from metrics.csv, analysis from timing.csv, summed
 // over every sitting of the run; disk as recorded when training finished.
 void cost_section(Doc& d, const std::vector<RunData>& runs) {
   heading(d, 2, "Cost");
-  para(d, "Wall time in minutes by phase, summed over every sitting of a run (an interrupted "
-          "and resumed run counts the epochs it kept). 'overhead' is everything that is not a "
-          "training step, as a share of the training steps. Disk: the run directory when "
-          "training finished (checkpoints and the newest optimizer state).");
+  para(d,
+       "Wall time in minutes by phase, summed over every sitting of a run (an interrupted "
+       "and resumed run counts the epochs it kept). 'overhead' is everything that is not a "
+       "training step, as a share of the training steps. Disk: the run directory when "
+       "training finished (checkpoints and the newest optimizer state).");
   Table t({"run", "epochs", "training steps", "evaluation", "checkpoint writes", "activations",
            "probes", "transfer", "dynamics", "total", "overhead", "disk"});
   PhaseCosts sum;
@@ -233,9 +236,9 @@ void cost_section(Doc& d, const std::vector<RunData>& runs) {
     sum.activations += c.activations, sum.probes += c.probes, sum.transfer += c.transfer;
     sum.dynamics += c.dynamics;
     const auto e = r.final_epoch();
-    t.add_row({r.key.to_string(), e ? std::to_string(*e) : "-", minutes(c.train),
-               minutes(c.eval), minutes(c.checkpoint), minutes(c.activations),
-               minutes(c.probes), minutes(c.transfer), minutes(c.dynamics), minutes(c.total()),
+    t.add_row({r.key.to_string(), e ? std::to_string(*e) : "-", minutes(c.train), minutes(c.eval),
+               minutes(c.checkpoint), minutes(c.activations), minutes(c.probes),
+               minutes(c.transfer), minutes(c.dynamics), minutes(c.total()),
                format_percent(c.overhead()) + " %",
                bytes > 0 ? format_fixed(bytes / 1e9, 2) + " GB" : "-"});
   }
@@ -260,7 +263,8 @@ Doc build_doc(const ReportResult& res, const ReportOptions& opt) {
        "Test accuracy (%) at the final epoch on the true test labels, mean ± sample sd over "
        "seeds; probes at their best hidden layer (named in parentheses: the layer most often "
        "best across seeds). \"input: MASC / linear\" is the same probes on the raw pixels, the "
-       "baseline that does not depend on the model (docs/method.md §11). \"edited model\" is the model with its output layer replaced by the "
+       "baseline that does not depend on the model (docs/method.md §11). \"edited model\" is the "
+       "model with its output layer replaced by the "
        "linear probe of the last hidden layer. \"train acc (corrupted)\" is the model's final "
        "training accuracy on the corrupted labels. [n=k]: only k seeds had the value.");
   table(d, summary_table(res.summary));
@@ -330,7 +334,8 @@ std::string base64(const std::vector<uint8_t>& in) {
 }
 
 constexpr const char* kCss =
-    R"(body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222;line-height:1.45}
+    R"(body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;)"
+    R"(max-width:1200px;padding:0 1em;color:#222;line-height:1.45}
 h1,h2{border-bottom:1px solid #ddd;padding-bottom:.2em}
 table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.9em}
 th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}

@@ -179,8 +179,8 @@ std::map<int, EpochValues> run_dynamics(const RunData& r) {
     else if (d.probe == "masc" || d.probe == "linear") {
       // Best hidden layer, as in the summary (report_summary.h); the input is the baseline.
       const bool input = probes::is_input_layer(d.layer);
-      double& slot = d.probe == "masc" ? (input ? v.masc_input : v.masc)
-                                       : (input ? v.linear_input : v.linear);
+      double& slot =
+          d.probe == "masc" ? (input ? v.masc_input : v.masc) : (input ? v.linear_input : v.linear);
       slot = max_nan(slot, d.value);
     }
   }

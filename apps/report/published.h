@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "apps/run/console.h"
-#include "apps/run/manifest.h"
 #include "apps/report/reference_results.h"
 #include "apps/report/runs.h"
 #include "apps/report/summary.h"
+#include "apps/run/console.h"
+#include "apps/run/manifest.h"
 
 namespace mp::app {
 

@@ -1,9 +1,9 @@
 #include "apps/report/report.h"
 
-#include "apps/run/manifest.h"
 #include "apps/report/plot_data.h"
-#include "tensor/io/atomic_file.h"
+#include "apps/run/manifest.h"
 #include "tensor/check.h"
+#include "tensor/io/atomic_file.h"
 
 namespace mp::app {
 

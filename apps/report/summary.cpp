@@ -55,8 +55,7 @@ const ProbeRow* best_layer(const RunData& run, const std::string& probe,
   const ProbeRow* best = nullptr;
   for (const ProbeRow* p : run.probe_rows(*epoch, probe, subspace)) {
     if (std::isnan(p->test_acc)) continue;
-    if (!best || probes::better_layer(p->layer, p->test_acc, best->layer, best->test_acc))
-      best = p;
+    if (!best || probes::better_layer(p->layer, p->test_acc, best->layer, best->test_acc)) best = p;
   }
   return best;
 }
@@ -230,17 +229,16 @@ Table summary_table(const std::vector<SummaryRow>& rows) {
            "linear probe", "NCM", "logreg", "edited model", "train acc (corrupted)",
            "input: MASC / linear"});
   for (const auto& r : rows) {
-    t.add_row({r.dataset, r.model, level_string(r.level), std::to_string(r.n_seeds),
-               stat_display(r.model_test_acc, r.n_seeds),
-               stat_display(r.masc_corrupted, r.n_seeds), stat_display(r.masc_true, r.n_seeds),
-               stat_display(r.linear, r.n_seeds), stat_display(r.ncm, r.n_seeds),
-               stat_display(r.logreg, r.n_seeds), stat_display(r.edited_test_acc, r.n_seeds),
-               stat_display(r.train_acc_corrupted, r.n_seeds),
-               r.masc_input.computed() || r.linear_input.computed()
-                   ? (r.masc_input.computed() ? format_percent(r.masc_input.mean, 2) : "-") +
-                         " / " +
-                         (r.linear_input.computed() ? format_percent(r.linear_input.mean, 2) : "-")
-                   : "not computed"});
+    t.add_row(
+        {r.dataset, r.model, level_string(r.level), std::to_string(r.n_seeds),
+         stat_display(r.model_test_acc, r.n_seeds), stat_display(r.masc_corrupted, r.n_seeds),
+         stat_display(r.masc_true, r.n_seeds), stat_display(r.linear, r.n_seeds),
+         stat_display(r.ncm, r.n_seeds), stat_display(r.logreg, r.n_seeds),
+         stat_display(r.edited_test_acc, r.n_seeds), stat_display(r.train_acc_corrupted, r.n_seeds),
+         r.masc_input.computed() || r.linear_input.computed()
+             ? (r.masc_input.computed() ? format_percent(r.masc_input.mean, 2) : "-") + " / " +
+                   (r.linear_input.computed() ? format_percent(r.linear_input.mean, 2) : "-")
+             : "not computed"});
   }
   return t;
 }

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "apps/run/console.h"
 #include "apps/report/runs.h"
+#include "apps/run/console.h"
 
 namespace mp::app {
 

@@ -4,9 +4,9 @@
 #include <ctime>
 
 #include "memprobe_version.h"
-#include "tensor/io/atomic_file.h"
 #include "tensor/build_isa.h"
 #include "tensor/check.h"
+#include "tensor/io/atomic_file.h"
 
 namespace mp::app {
 

@@ -3,24 +3,33 @@
 #include <algorithm>
 #include <cmath>
 
-
 #include "tensor/check.h"
 #include "tensor/io/csv.h"
 
 namespace mp::app {
 
 namespace {
-const std::vector<std::string> kColumns = {
-    "epoch",   "loss",          "train_acc_running", "train_acc_corrupted", "train_acc_true",
-    "test_acc", "samples_per_s", "epoch_s",           "wall_s",              "train_s",
-    "eval_s",  "checkpoint_s"};
+const std::vector<std::string> kColumns = {"epoch",
+                                           "loss",
+                                           "train_acc_running",
+                                           "train_acc_corrupted",
+                                           "train_acc_true",
+                                           "test_acc",
+                                           "samples_per_s",
+                                           "epoch_s",
+                                           "wall_s",
+                                           "train_s",
+                                           "eval_s",
+                                           "checkpoint_s"};
 // Columns every metrics.csv has had since the first version; the rest may be missing.
-const std::vector<std::string> kRequired = {"epoch", "loss", "train_acc_corrupted",
+const std::vector<std::string> kRequired = {"epoch",          "loss",     "train_acc_corrupted",
                                             "train_acc_true", "test_acc", "wall_s"};
 
 // An accuracy that was not measured this epoch is an empty cell, not "nan": a reader (and a
 // spreadsheet) sees "no value" rather than a number.
-std::string accuracy_cell(double v) { return std::isnan(v) ? std::string() : csv_number(v); }
+std::string accuracy_cell(double v) {
+  return std::isnan(v) ? std::string() : csv_number(v);
+}
 
 double optional_number(const CsvTable& t, size_t r, const std::string& col, double fallback) {
   if (std::find(t.header.begin(), t.header.end(), col) == t.header.end()) return fallback;
@@ -29,7 +38,9 @@ double optional_number(const CsvTable& t, size_t r, const std::string& col, doub
 }
 }  // namespace
 
-const std::vector<std::string>& metrics_csv_columns() { return kColumns; }
+const std::vector<std::string>& metrics_csv_columns() {
+  return kColumns;
+}
 
 double stop_metric(const EpochMetrics& m, const std::string& stop_on) {
   if (stop_on == "running" && m.epoch > 0) return m.train_acc_running;

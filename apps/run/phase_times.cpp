@@ -8,7 +8,9 @@ namespace {
 const std::vector<std::string> kColumns = {"phase", "epoch", "layer", "probe", "seconds"};
 }
 
-const std::vector<std::string>& timing_csv_columns() { return kColumns; }
+const std::vector<std::string>& timing_csv_columns() {
+  return kColumns;
+}
 
 void record_phase_times(const std::filesystem::path& csv, const std::vector<PhaseTime>& rows) {
   std::vector<std::vector<std::string>> cells;
@@ -43,10 +45,14 @@ PhaseCosts phase_costs(const std::vector<EpochMetrics>& metrics,
     c.checkpoint += m.checkpoint_s;
   }
   for (const PhaseTime& p : times) {
-    if (p.phase == "activations") c.activations += p.seconds;
-    else if (p.phase == "probe") c.probes += p.seconds;
-    else if (p.phase == "transfer") c.transfer += p.seconds;
-    else if (p.phase == "dynamics") c.dynamics += p.seconds;
+    if (p.phase == "activations")
+      c.activations += p.seconds;
+    else if (p.phase == "probe")
+      c.probes += p.seconds;
+    else if (p.phase == "transfer")
+      c.transfer += p.seconds;
+    else if (p.phase == "dynamics")
+      c.dynamics += p.seconds;
   }
   return c;
 }

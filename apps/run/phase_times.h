@@ -31,7 +31,7 @@ const std::vector<std::string>& timing_csv_columns();
 
 // A run's cost by phase, in seconds: training from metrics.csv, analysis from timing.csv.
 struct PhaseCosts {
-  double train = 0, eval = 0, checkpoint = 0;             // training, summed over epochs
+  double train = 0, eval = 0, checkpoint = 0;                      // training, summed over epochs
   double activations = 0, probes = 0, transfer = 0, dynamics = 0;  // top-level analysis rows
   double total() const {
     return train + eval + checkpoint + activations + probes + transfer + dynamics;

@@ -11,8 +11,8 @@ void OpenedRun::load_checkpoint(int e) {
   const fs::path path = dir.checkpoint_path(e);
   const auto entries = manifest.checkpoints();
   auto it = entries.find(e);
-  MP_CHECK(it != entries.end(), dir.root().string() << ": the manifest has no checkpoint for epoch "
-                                                    << e);
+  MP_CHECK(it != entries.end(), dir.root().string()
+                                    << ": the manifest has no checkpoint for epoch " << e);
   const std::string actual = sha256_file(path.string());
   MP_CHECK(actual == it->second.sha256,
            path.string() << ": checksum mismatch (manifest " << it->second.sha256 << ", file "

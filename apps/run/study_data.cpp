@@ -17,12 +17,12 @@ StudyData load_study_data(const TrainConfig& cfg) {
 
   const data::CorruptionMode mode =
       cfg.corruption == "shuffle" ? data::CorruptionMode::Shuffle : data::CorruptionMode::Random;
-  data::Corruption c =
-      data::corrupt_labels(ds.train.labels, ds.train.num_classes, cfg.corrupt, cfg.label_seed, mode);
+  data::Corruption c = data::corrupt_labels(ds.train.labels, ds.train.num_classes, cfg.corrupt,
+                                            cfg.label_seed, mode);
 
   const int64_t n = ds.train.n;
-  MP_CHECK(cfg.train_subset <= n, "--train-subset " << cfg.train_subset << " exceeds the "
-                                                    << n << " training images of " << cfg.dataset);
+  MP_CHECK(cfg.train_subset <= n, "--train-subset " << cfg.train_subset << " exceeds the " << n
+                                                    << " training images of " << cfg.dataset);
   if (cfg.train_subset > 0) {
     d.train_index = cfg.subset_mode == "stratified"
                         ? data::subset_stratified(ds.train.labels, cfg.train_subset, cfg.label_seed)
@@ -42,8 +42,8 @@ StudyData load_study_data(const TrainConfig& cfg) {
     d.n_changed += d.train_corrupt[k] != d.train_true[k];
   }
 
-  MP_CHECK(cfg.test_subset <= ds.test.n, "--test-subset " << cfg.test_subset << " exceeds the "
-                                                          << ds.test.n << " test images");
+  MP_CHECK(cfg.test_subset <= ds.test.n,
+           "--test-subset " << cfg.test_subset << " exceeds the " << ds.test.n << " test images");
   d.test = cfg.test_subset > 0 ? data::take(ds.test, data::subset_first(ds.test.n, cfg.test_subset))
                                : std::move(ds.test);
   return d;

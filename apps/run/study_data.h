@@ -1,9 +1,9 @@
 #pragma once
 // The data of one run, re-derived from its TrainConfig: the dataset, the corrupted labels
-// (docs/method.md §2, drawn over the FULL training set so that a subset run sees exactly the labels
-// the full run would), the optional training/test subsets, and the label fingerprints recorded
-// in the manifest. train, eval, probe, transfer, dynamics and audit all load data through here,
-// so they agree on which rows and labels a run used.
+// (docs/method.md §2, drawn over the FULL training set so that a subset run sees exactly the
+// labels the full run would), the optional training/test subsets, and the label fingerprints
+// recorded in the manifest. train, eval, probe, transfer, dynamics and audit all load data through
+// here, so they agree on which rows and labels a run used.
 #include <map>
 #include <string>
 #include <vector>
@@ -16,8 +16,8 @@ namespace mp::app {
 
 struct StudyData {
   std::string dataset;
-  data::ImageSet train;  // after the subset, if any
-  data::ImageSet test;   // after the test subset, if any
+  data::ImageSet train;                // after the subset, if any
+  data::ImageSet test;                 // after the test subset, if any
   std::vector<int32_t> train_true;     // == train.labels
   std::vector<int32_t> train_corrupt;  // the labels the model is trained on
   std::vector<int64_t> train_index;    // index of each training row in the full training set

@@ -11,7 +11,9 @@ namespace mp::app {
 
 namespace {
 
-bool is_image_folder(const std::string& d) { return d.rfind("folder:", 0) == 0; }
+bool is_image_folder(const std::string& d) {
+  return d.rfind("folder:", 0) == 0;
+}
 
 std::vector<int> parse_epoch_list(const std::string& s) {
   std::vector<int> out;
@@ -38,12 +40,13 @@ std::vector<int> parse_epoch_list(const std::string& s) {
 template <class T>
 T integer_field(const nlohmann::json& j, const char* key) {
   const nlohmann::json& v = j.at(key);
-  MP_CHECK(v.is_number_integer(), "manifest config: " << key << " should be an integer, is "
-                                                      << v.dump());
-  const bool fits = v.is_number_unsigned()
-                        ? v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max())
-                        : v.get<int64_t>() >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
-                              v.get<int64_t>() <= static_cast<int64_t>(std::numeric_limits<T>::max());
+  MP_CHECK(v.is_number_integer(),
+           "manifest config: " << key << " should be an integer, is " << v.dump());
+  const bool fits =
+      v.is_number_unsigned()
+          ? v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max())
+          : v.get<int64_t>() >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+                v.get<int64_t>() <= static_cast<int64_t>(std::numeric_limits<T>::max());
   MP_CHECK(fits, "manifest config: " << key << " = " << v.dump() << " is out of range");
   return static_cast<T>(v.is_number_unsigned() ? static_cast<int64_t>(v.get<uint64_t>())
                                                : v.get<int64_t>());
@@ -57,9 +60,10 @@ T integer_field(const nlohmann::json& j, const char* key, T fallback) {
 }  // namespace
 
 void TrainConfig::resolve_defaults() {
-  MP_CHECK(dataset == "mnist" || dataset == "fashion-mnist" || dataset == "cifar10" ||
-               is_image_folder(dataset),
-           "unknown dataset '" << dataset << "' (use mnist, fashion-mnist, cifar10 or folder:PATH)");
+  MP_CHECK(
+      dataset == "mnist" || dataset == "fashion-mnist" || dataset == "cifar10" ||
+          is_image_folder(dataset),
+      "unknown dataset '" << dataset << "' (use mnist, fashion-mnist, cifar10 or folder:PATH)");
   MP_CHECK(model == "mlp" || model == "cnn" || model == "resnet18",
            "unknown model '" << model << "' (use mlp, cnn or resnet18)");
   MP_CHECK(corrupt >= 0.0 && corrupt <= 1.0 && std::isfinite(corrupt),
@@ -78,9 +82,12 @@ void TrainConfig::resolve_defaults() {
   if (batch_size < 0) batch_size = (sgd_model || dataset == "cifar10") ? 32 : 128;
   // Stop rule: 100 %; 99.9 % for the MNIST CNN; 99.1 % for Fashion-MNIST.
   if (target_train_acc < 0) {
-    if (dataset == "fashion-mnist") target_train_acc = 0.991;
-    else if (dataset == "mnist" && model == "cnn") target_train_acc = 0.999;
-    else target_train_acc = 1.0;
+    if (dataset == "fashion-mnist")
+      target_train_acc = 0.991;
+    else if (dataset == "mnist" && model == "cnn")
+      target_train_acc = 0.999;
+    else
+      target_train_acc = 1.0;
   }
   MP_CHECK(lr > 0 && std::isfinite(lr), "--lr must be positive, got " << lr);
   MP_CHECK(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " << momentum);

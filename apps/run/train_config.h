@@ -11,19 +11,19 @@
 namespace mp::app {
 
 struct TrainConfig {
-  std::string dataset = "mnist";  // mnist | fashion-mnist | cifar10 | folder:PATH
-  std::string model = "mlp";      // mlp | cnn | resnet18
-  std::string data_dir;           // "" -> data::default_data_dir()
-  double corrupt = 0.0;           // corruption level p in [0, 1]
+  std::string dataset = "mnist";      // mnist | fashion-mnist | cifar10 | folder:PATH
+  std::string model = "mlp";          // mlp | cnn | resnet18
+  std::string data_dir;               // "" -> data::default_data_dir()
+  double corrupt = 0.0;               // corruption level p in [0, 1]
   std::string corruption = "random";  // random (reference) | shuffle
-  uint32_t seed = 42;        // initial weights (and the data order with --shuffle)
+  uint32_t seed = 42;                 // initial weights (and the data order with --shuffle)
   // Label corruption and the stratified subset. Apart from `seed` as in the reference, whose
   // runs all corrupt with seed 42 and differ in their initial weights only.
   uint32_t label_seed = 42;
   // Paper defaults are filled in by resolve_defaults() where these are unset (empty / < 0).
-  std::string optimizer;     // sgd | adam
+  std::string optimizer;  // sgd | adam
   double lr = -1;
-  double momentum = -1;      // SGD only
+  double momentum = -1;  // SGD only
   int64_t batch_size = -1;
   int max_epochs = 500;
   double target_train_acc = -1;  // fraction in (0, 1]; stop when train acc (corrupted) >= it
@@ -31,8 +31,8 @@ struct TrainConfig {
   // epoch's mini-batches as they are trained) or "eval" (a separate inference pass after the
   // epoch). With "running" the training set is evaluated only at saved checkpoints.
   std::string stop_on = "running";
-  bool shuffle = false;          // the reference iterates in a fixed order
-  int64_t train_subset = 0;      // 0 = the whole training set
+  bool shuffle = false;               // the reference iterates in a fixed order
+  int64_t train_subset = 0;           // 0 = the whole training set
   std::string subset_mode = "first";  // first | stratified
   int64_t test_subset = 0;            // 0 = the whole test set
   std::string checkpoints = "paper";  // paper | all | none | comma list of epochs

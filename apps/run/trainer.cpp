@@ -12,11 +12,11 @@
 #include "apps/run/study_data.h"
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
+#include "data/loader.h"
+#include "nn/adam.h"
 #include "nn/checkpoint.h"
 #include "nn/models.h"
-#include "nn/adam.h"
 #include "nn/sgd.h"
-#include "data/loader.h"
 #include "probes/model_eval.h"
 #include "probes/transfer.h"
 #include "tensor/io/atomic_file.h"
@@ -32,7 +32,9 @@ namespace {
 // SIGINT/SIGTERM stop training at the next batch boundary; the run is left resumable from its
 // last checkpoint (a half-finished epoch is recomputed on resume, so nothing is half-written).
 volatile std::sig_atomic_t g_stop_signal = 0;
-extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
+extern "C" void on_stop_signal(int sig) {
+  g_stop_signal = sig;
+}
 
 struct SignalScope {
   void (*old_int)(int), (*old_term)(int);
@@ -49,8 +51,7 @@ struct SignalScope {
 
 std::unique_ptr<nn::Optimizer> make_optimizer(const TrainConfig& cfg, nn::Model& model) {
   if (cfg.optimizer == "sgd")
-    return std::make_unique<nn::SGD>(model.named_parameters(), cfg.lr,
-                                     cfg.momentum);
+    return std::make_unique<nn::SGD>(model.named_parameters(), cfg.lr, cfg.momentum);
   return std::make_unique<nn::Adam>(model.named_parameters(), cfg.lr);
 }
 
@@ -79,9 +80,9 @@ void check_same_config(const nlohmann::json& stored_json, const nlohmann::json& 
     if (it.key() == "threads" || it.key() == "data_dir" || it.key() == "keep_optim") continue;
     MP_CHECK(stored.contains(it.key()) && stored.at(it.key()) == it.value(),
              run_dir_hint << ": the run there was started with " << it.key() << " = "
-                 << (stored.contains(it.key()) ? stored.at(it.key()).dump() : "(unset)")
-                 << ", this command says " << it.value().dump()
-                 << "; use the original settings, or --force to start over");
+                          << (stored.contains(it.key()) ? stored.at(it.key()).dump() : "(unset)")
+                          << ", this command says " << it.value().dump()
+                          << "; use the original settings, or --force to start over");
   }
   (void)resuming;
 }
@@ -90,8 +91,9 @@ void check_same_config(const nlohmann::json& stored_json, const nlohmann::json& 
 // bit-identically to an uninterrupted one: say so, once per difference.
 void warn_runtime_differences(const Manifest& m, std::ostream& log) {
   for (const std::string& w : runtime_differences(m.json().value("runtime", nlohmann::json())))
-    log << "warning: " << w << "; the resumed run will not be bit-identical to an uninterrupted "
-                               "one\n";
+    log << "warning: " << w
+        << "; the resumed run will not be bit-identical to an uninterrupted "
+           "one\n";
 }
 
 // Temp files ("<name>.tmp.<pid>", tensor/io/atomic_file.h) that a trainer killed mid-write left
@@ -221,10 +223,9 @@ void Trainer::train_epoch(EpochMetrics& m) {
                        "non-finite loss at epoch " + std::to_string(epoch) + ", batch " +
                            std::to_string(batch_no));
       run_.write_manifest(manifest_);
-      MP_FAIL("training diverged: the loss is " << lv << " at epoch " << epoch << ", batch "
-                                                << batch_no << " (lr " << cfg_.lr
-                                                << "); the last good checkpoint is kept in "
-                                                << run_.checkpoints_dir().string());
+      MP_FAIL("training diverged: the loss is "
+              << lv << " at epoch " << epoch << ", batch " << batch_no << " (lr " << cfg_.lr
+              << "); the last good checkpoint is kept in " << run_.checkpoints_dir().string());
     }
     loss.backward();
     optim_->step();
@@ -259,7 +260,8 @@ void Trainer::save_checkpoint(int epoch) {
   const fs::path model_path = run_.checkpoint_path(epoch);
   nn::save_model(model_path.string(), *model_, meta);
   nn::save_optimizer(run_.optim_path(epoch).string(), *optim_, meta);
-  manifest_.add_checkpoint(epoch, {RunDir::checkpoint_relpath(epoch), sha256_file(model_path.string())});
+  manifest_.add_checkpoint(epoch,
+                           {RunDir::checkpoint_relpath(epoch), sha256_file(model_path.string())});
   run_.write_manifest(manifest_);
   if (cfg_.keep_optim == "last") drop_older_optimizer_states(epoch);
 }
@@ -308,13 +310,13 @@ void Trainer::adopt_checkpoint(int epoch) {
 }
 
 void Trainer::apply_edit(int epoch) {
-  // docs/method.md §12 variant: write the linear probe of the last hidden layer into the output layer,
-  // then continue ordinary training with a fresh optimizer.
+  // docs/method.md §12 variant: write the linear probe of the last hidden layer into the output
+  // layer, then continue ordinary training with a fresh optimizer.
   probes::TransferResult t = probes::edit_output_layer(*model_, data_.train, data_.train_corrupt,
                                                        cfg_.edit_bias == "zero");
   optim_ = make_optimizer(cfg_, *model_);
-  log_ << "edited the output layer at epoch " << epoch << " with the linear probe of "
-       << t.layer << " (bias " << cfg_.edit_bias << "); continuing with a fresh optimizer\n";
+  log_ << "edited the output layer at epoch " << epoch << " with the linear probe of " << t.layer
+       << " (bias " << cfg_.edit_bias << "); continuing with a fresh optimizer\n";
 }
 
 void Trainer::log_epoch(const EpochMetrics& m) {
@@ -325,7 +327,8 @@ void Trainer::log_epoch(const EpochMetrics& m) {
     log_ << "  train(corrupted) " << format_percent(m.train_acc_corrupted) << "  train(true) "
          << format_percent(m.train_acc_true);
   log_ << "  test " << format_percent(m.test_acc);
-  if (m.epoch > 0) log_ << "  " << format_rate(m.samples_per_s, "samples") << "  " << format_duration(m.epoch_s);
+  if (m.epoch > 0)
+    log_ << "  " << format_rate(m.samples_per_s, "samples") << "  " << format_duration(m.epoch_s);
   log_ << std::endl;
 }
 
@@ -341,8 +344,8 @@ TrainOutcome Trainer::run() {
     if (opt_.force) {
       std::error_code ec;
       fs::remove_all(run_.checkpoints_dir(), ec);
-      for (const fs::path& p : {run_.metrics_csv(), run_.probes_csv(), run_.transfer_csv(),
-                                run_.dynamics_csv()})
+      for (const fs::path& p :
+           {run_.metrics_csv(), run_.probes_csv(), run_.transfer_csv(), run_.dynamics_csv()})
         fs::remove(p, ec);
     } else if (old.status() == "finished") {
       // Reuse only a run of the same settings: a finished run with another config in this
@@ -359,11 +362,12 @@ TrainOutcome Trainer::run() {
       return out;
     } else {
       const auto ckpts = run_.checkpoint_epochs();
-      MP_CHECK(opt_.resume, run_.root().string()
-                                << " holds an unfinished run (status " << old.status()
-                                << (ckpts.empty() ? ", no checkpoint" : ", last checkpoint epoch " +
-                                                                          std::to_string(ckpts.back()))
-                                << "): pass --resume to continue it or --force to start over");
+      MP_CHECK(opt_.resume,
+               run_.root().string()
+                   << " holds an unfinished run (status " << old.status()
+                   << (ckpts.empty() ? ", no checkpoint"
+                                     : ", last checkpoint epoch " + std::to_string(ckpts.back()))
+                   << "): pass --resume to continue it or --force to start over");
       check_same_config(old.json().value("config", nlohmann::json::object()), cfg_json, log_,
                         run_.root().string(), true);
       manifest_ = old;
@@ -384,8 +388,8 @@ TrainOutcome Trainer::run() {
   if (resuming) {
     MP_CHECK(manifest_.str("labels_sha256") == labels_sha,
              "--resume: the training labels re-derived from the config differ from the ones the "
-             "run started with (labels.csv sha256 " << manifest_.str("labels_sha256") << " vs "
-                                                    << labels_sha << ")");
+             "run started with (labels.csv sha256 "
+                 << manifest_.str("labels_sha256") << " vs " << labels_sha << ")");
   } else {
     manifest_ = Manifest();
     manifest_.start(opt_.command, cfg_json, runtime_info(), num_threads());
@@ -395,9 +399,9 @@ TrainOutcome Trainer::run() {
     run_.write_manifest(manifest_);
   }
   log_ << "run " << run_.root().string() << ": " << cfg_.dataset << " / " << cfg_.model
-       << ", corruption " << cfg_.corrupt << " (" << data_.n_changed << " of "
-       << data_.train.n << " training labels changed), seed " << cfg_.seed << ", "
-       << cfg_.optimizer << " lr " << cfg_.lr << ", batch " << cfg_.batch_size << ", target "
+       << ", corruption " << cfg_.corrupt << " (" << data_.n_changed << " of " << data_.train.n
+       << " training labels changed), seed " << cfg_.seed << ", " << cfg_.optimizer << " lr "
+       << cfg_.lr << ", batch " << cfg_.batch_size << ", target "
        << format_percent(cfg_.target_train_acc) << ", at most " << cfg_.max_epochs << " epochs\n";
 
   model_ = nn::make_model(cfg_.model, data_.train.c, data_.train.h, data_.train.w,
@@ -449,8 +453,9 @@ TrainOutcome Trainer::run() {
     if (g_stop_signal) {
       manifest_.json()["status"] = "interrupted";
       run_.write_manifest(manifest_);
-      MP_FAIL("interrupted during epoch " << epoch << "; continue with the same command and "
-                                              "--resume (from the last checkpoint)");
+      MP_FAIL("interrupted during epoch " << epoch
+                                          << "; continue with the same command and "
+                                             "--resume (from the last checkpoint)");
     }
     Timer te;
     evaluate(m, eval_every_epoch);

@@ -8,9 +8,9 @@
 #include "apps/run/console.h"
 #include "apps/run/metrics_log.h"
 #include "apps/run/probe_results.h"
+#include "nn/checkpoint.h"
 #include "probes/model_eval.h"
 #include "probes/transfer.h"
-#include "nn/checkpoint.h"
 #include "tensor/io/csv.h"
 #include "tensor/io/sha256.h"
 
@@ -22,8 +22,8 @@ namespace {
 
 using Row = std::vector<std::string>;
 
-const Row kTransferHeader = {"epoch", "bias", "test_acc", "train_acc_corrupted", "train_acc_true",
-                             "probe_test_acc", "checkpoint"};
+const Row kTransferHeader = {"epoch",          "bias",           "test_acc",  "train_acc_corrupted",
+                             "train_acc_true", "probe_test_acc", "checkpoint"};
 const Row kDynamicsHeader = {"epoch", "layer", "probe", "metric", "value"};
 
 // Groups layers so that one inference pass holds at most `budget` floats of activations.
@@ -58,7 +58,8 @@ std::vector<std::string> resolve_layers(const nn::Model& m, const std::string& s
     for (const auto& a : all) ok = ok || a == item;
     std::string names;
     for (const auto& a : all) names += (names.empty() ? "" : ", ") + a;
-    MP_CHECK(ok, "unknown layer '" << item << "' for the " << m.arch() << " (layers: " << names << ")");
+    MP_CHECK(ok,
+             "unknown layer '" << item << "' for the " << m.arch() << " (layers: " << names << ")");
     out.push_back(item);
   }
   return out;
@@ -80,7 +81,7 @@ std::vector<probes::ProbeResult> run_probes(OpenedRun& r, const std::vector<std:
     timing.push_back({"activations", r.epoch, names, "", pass.seconds()});
     for (const std::string& layer : group) {
       Timer t;
-      probes::LayerInputs in{&train.at(layer), &test.at(layer), &r.data.train_corrupt,
+      probes::LayerInputs in{&train.at(layer),   &test.at(layer),     &r.data.train_corrupt,
                              &r.data.train_true, &r.data.test.labels, r.data.num_classes()};
       auto res = probes::probe_layer(layer, in, spec);
       log << "  epoch " << r.epoch << " layer " << layer << " (d = " << train.at(layer).cols
@@ -112,8 +113,8 @@ TransferOutcome run_transfer(OpenedRun& r, bool zero_bias, const std::string& ou
   TransferOutcome o;
   o.epoch = r.epoch;
   o.bias = zero_bias ? "zero" : "keep";
-  o.model_test_acc = probes::accuracy(probes::evaluate_model(*r.model, r.data.test, norm).predictions,
-                                      r.data.test.labels);
+  o.model_test_acc = probes::accuracy(
+      probes::evaluate_model(*r.model, r.data.test, norm).predictions, r.data.test.labels);
   probes::TransferResult t =
       probes::edit_output_layer(*r.model, r.data.train, r.data.train_corrupt, zero_bias);
   o.layer = t.layer;
@@ -130,7 +131,8 @@ TransferOutcome run_transfer(OpenedRun& r, bool zero_bias, const std::string& ou
   o.train_acc_true = probes::accuracy(tr.predictions, r.data.train_true);
   if (zero_bias) {
     o.prediction_mismatches = 0;
-    for (size_t i = 0; i < probe_test.size(); ++i) o.prediction_mismatches += probe_test[i] != te.predictions[i];
+    for (size_t i = 0; i < probe_test.size(); ++i)
+      o.prediction_mismatches += probe_test[i] != te.predictions[i];
     for (size_t i = 0; i < t.probe_train_pred.size(); ++i)
       o.prediction_mismatches += t.probe_train_pred[i] != tr.predictions[i];
   }
@@ -153,7 +155,8 @@ TransferOutcome run_transfer(OpenedRun& r, bool zero_bias, const std::string& ou
   o.checkpoint = file.string();
   log << "  transfer at epoch " << r.epoch << " (" << t.layer << ", bias " << o.bias
       << "): model test " << format_percent(o.model_test_acc) << " -> edited "
-      << format_percent(o.test_acc) << " (linear probe " << format_percent(o.probe_test_acc) << ")\n";
+      << format_percent(o.test_acc) << " (linear probe " << format_percent(o.probe_test_acc)
+      << ")\n";
   if (write_csv) {
     std::error_code ec;
     fs::path rel = fs::relative(file, r.dir.root(), ec);
@@ -161,7 +164,8 @@ TransferOutcome run_transfer(OpenedRun& r, bool zero_bias, const std::string& ou
                {{std::to_string(o.epoch), o.bias, csv_number(o.test_acc),
                  csv_number(o.train_acc_corrupted), csv_number(o.train_acc_true),
                  csv_number(o.probe_test_acc), ec ? file.string() : rel.string()}});
-    record_phase_times(r.dir.timing_csv(), {{"transfer", o.epoch, o.layer, o.bias, clock.seconds()}});
+    record_phase_times(r.dir.timing_csv(),
+                       {{"transfer", o.epoch, o.layer, o.bias, clock.seconds()}});
   }
   return o;
 }
@@ -190,7 +194,8 @@ int run_dynamics(OpenedRun& r, const std::vector<std::string>& layers,
     auto tr = probes::evaluate_model(*r.model, r.data.train, norm);
     auto te = probes::evaluate_model(*r.model, r.data.test, norm);
     add("output", "model", "test_acc", probes::accuracy(te.predictions, r.data.test.labels));
-    add("output", "model", "train_acc_corrupted", probes::accuracy(tr.predictions, r.data.train_corrupt));
+    add("output", "model", "train_acc_corrupted",
+        probes::accuracy(tr.predictions, r.data.train_corrupt));
     add("output", "model", "train_acc_true", probes::accuracy(tr.predictions, r.data.train_true));
     timing.push_back({"dynamics:eval", e, "", "", step.seconds()});
     for (const auto& p : run_probes(r, layers, spec, log, false, &timing)) {

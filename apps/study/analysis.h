@@ -29,21 +29,21 @@ struct TransferOutcome {
   int epoch = 0;
   std::string layer, bias, checkpoint;
   double test_acc = 0, train_acc_corrupted = 0, train_acc_true = 0;
-  double model_test_acc = 0;  // the unedited model, for comparison
-  double probe_test_acc = 0;  // the linear probe at `layer`
+  double model_test_acc = 0;           // the unedited model, for comparison
+  double probe_test_acc = 0;           // the linear probe at `layer`
   int64_t prediction_mismatches = -1;  // edited model vs probe, test + train (zero bias only)
 };
 
-// docs/method.md §12 on the run's current checkpoint. Saves the edited model to `out_file` (default
-// RUN/transfer/epoch_NNNN-bias_<b>.safetensors) and appends/replaces its row in transfer.csv.
-// Leaves r.model edited.
+// docs/method.md §12 on the run's current checkpoint. Saves the edited model to `out_file`
+// (default RUN/transfer/epoch_NNNN-bias_<b>.safetensors) and appends/replaces its row in
+// transfer.csv. Leaves r.model edited.
 TransferOutcome run_transfer(OpenedRun& r, bool zero_bias, const std::string& out_file,
                              std::ostream& log, bool write_csv = true);
 
-// docs/method.md §13: for every saved checkpoint not yet in dynamics.csv, the model's accuracies, MASC
-// and linear-probe accuracy per layer, and the edited model's accuracy. Returns the number of
+// docs/method.md §13: for every saved checkpoint not yet in dynamics.csv, the model's accuracies,
+// MASC and linear-probe accuracy per layer, and the edited model's accuracy. Returns the number of
 // checkpoints computed in this call.
-int run_dynamics(OpenedRun& r, const std::vector<std::string>& layers, const probes::ProbeSpec& spec,
-                 std::ostream& log);
+int run_dynamics(OpenedRun& r, const std::vector<std::string>& layers,
+                 const probes::ProbeSpec& spec, std::ostream& log);
 
 }  // namespace mp::app

@@ -8,10 +8,10 @@
 #include <memory>
 #include <sstream>
 
-#include "apps/study/analysis.h"
 #include "apps/run/metrics_log.h"
 #include "apps/run/run_model.h"
 #include "apps/run/runtime_diff.h"
+#include "apps/study/analysis.h"
 #include "autograd/grad_mode.h"
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"

@@ -5,10 +5,10 @@
 #include <cmath>
 #include <filesystem>
 
-#include "apps/run/manifest.h"
 #include "apps/report/summary.h"
-#include "tensor/io/atomic_file.h"
+#include "apps/run/manifest.h"
 #include "tensor/check.h"
+#include "tensor/io/atomic_file.h"
 
 namespace mp::app {
 

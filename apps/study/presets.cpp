@@ -12,7 +12,8 @@ Preset paper(const std::string& name, const std::string& dataset, const std::str
              const std::string& what) {
   Preset p;
   p.name = name;
-  p.description = what + " — the reference settings of docs/method.md §5 (up to 500 epochs per level)";
+  p.description =
+      what + " — the reference settings of docs/method.md §5 (up to 500 epochs per level)";
   p.base.dataset = dataset;
   p.base.model = model;
   p.levels = kPaperLevels;
@@ -50,7 +51,8 @@ std::vector<Preset> make_presets() {
   v.push_back(paper("fashion-cnn", "fashion-mnist", "cnn", "Fashion-MNIST, the CNN"));
   v.push_back(paper("cifar-mlp", "cifar10", "mlp", "CIFAR-10, the MLP"));
   v.push_back(paper("cifar-cnn", "cifar10", "cnn", "CIFAR-10, the CNN"));
-  v.push_back(paper("cifar-resnet18", "cifar10", "resnet18", "CIFAR-10, ResNet-18 (very long on a CPU)"));
+  v.push_back(
+      paper("cifar-resnet18", "cifar10", "resnet18", "CIFAR-10, ResNet-18 (very long on a CPU)"));
   return v;
 }
 

@@ -3,11 +3,11 @@
 #include <set>
 #include <sstream>
 
-#include "apps/study/analysis.h"
 #include "apps/run/console.h"
 #include "apps/run/metrics_log.h"
-#include "apps/study/presets.h"
 #include "apps/run/trainer.h"
+#include "apps/study/analysis.h"
+#include "apps/study/presets.h"
 #include "tensor/io/csv.h"
 
 namespace mp::app {
@@ -62,14 +62,14 @@ bool ReproduceOptions::operator==(const ReproduceOptions& o) const {
          label_seed == o.label_seed && data_dir == o.data_dir && max_epochs == o.max_epochs &&
          train_subset == o.train_subset && test_subset == o.test_subset &&
          probe.layers == o.probe.layers && probe.probes == o.probe.probes &&
-         probe.subspace == o.probe.subspace && probe.tau == o.probe.tau &&
-         probe.k == o.probe.k && dynamics == o.dynamics && train_only == o.train_only &&
-         gnuplot == o.gnuplot;
+         probe.subspace == o.probe.subspace && probe.tau == o.probe.tau && probe.k == o.probe.k &&
+         dynamics == o.dynamics && train_only == o.train_only && gnuplot == o.gnuplot;
 }
 
 void add_reproduce_options(CLI::App* cmd, ReproduceOptions& o) {
   cmd->add_option("--out", o.out, "Output directory (default: results/<preset>)");
-  cmd->add_option("--levels", o.levels, "Corruption levels, comma separated (default: the preset's)")
+  cmd->add_option("--levels", o.levels,
+                  "Corruption levels, comma separated (default: the preset's)")
       ->delimiter(',')
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--seeds", o.seeds,
@@ -81,7 +81,8 @@ void add_reproduce_options(CLI::App* cmd, ReproduceOptions& o) {
       ->check(CLI::Range(int64_t{0}, int64_t{4294967295}));
   cmd->add_option("--data-dir", o.data_dir, "Dataset directory");
   cmd->add_option("--max-epochs", o.max_epochs, "Override the preset's epoch cap");
-  cmd->add_option("--train-subset", o.train_subset, "Override the preset's training subset (0 = all)");
+  cmd->add_option("--train-subset", o.train_subset,
+                  "Override the preset's training subset (0 = all)");
   cmd->add_option("--test-subset", o.test_subset, "Evaluate on the first N test images (0 = all)");
   add_probe_flags(cmd, o.probe, true, true);
   cmd->add_flag("!--no-dynamics", o.dynamics, "Skip the training-dynamics step");

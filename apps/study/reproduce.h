@@ -10,26 +10,26 @@
 
 #include <CLI/CLI.hpp>
 
-#include "apps/study/probe_flags.h"
 #include "apps/report/report.h"
+#include "apps/study/probe_flags.h"
 
 namespace mp::app {
 
 struct ReproduceOptions {
   std::string preset = "quick";
-  std::filesystem::path out;             // default: results/<preset>
-  std::vector<double> levels;            // empty: the preset's
-  std::vector<uint32_t> seeds = {42};    // initial weights only: every run has the same labels
-  int64_t label_seed = -1;               // < 0: the preset's (42, as the reference)
+  std::filesystem::path out;           // default: results/<preset>
+  std::vector<double> levels;          // empty: the preset's
+  std::vector<uint32_t> seeds = {42};  // initial weights only: every run has the same labels
+  int64_t label_seed = -1;             // < 0: the preset's (42, as the reference)
   std::string data_dir;
-  int max_epochs = -1;                   // < 0: the preset's
-  int64_t train_subset = -1;             // < 0: the preset's
-  int64_t test_subset = -1;              // < 0: the preset's
-  ProbeFlags probe;                      // --layers --probes --subspace --tau --k
+  int max_epochs = -1;        // < 0: the preset's
+  int64_t train_subset = -1;  // < 0: the preset's
+  int64_t test_subset = -1;   // < 0: the preset's
+  ProbeFlags probe;           // --layers --probes --subspace --tau --k
   bool dynamics = true;
-  bool train_only = false;               // train every run, then stop (no probes, no report)
+  bool train_only = false;  // train every run, then stop (no probes, no report)
   std::string gnuplot = "auto";
-  std::string command;                   // recorded in each run's manifest
+  std::string command;  // recorded in each run's manifest
 
   // The command-line arguments that give every option of this struct that differs from its
   // default, except preset, levels, seeds and out (which name a job) and command. A cluster

@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
+#include "tensor/io/atomic_file.h"
 
 namespace mp {
 

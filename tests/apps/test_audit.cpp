@@ -7,10 +7,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "apps/study/audit.h"
 #include "apps/run/manifest.h"
 #include "apps/run/metrics_log.h"
 #include "apps/run/trainer.h"
+#include "apps/study/audit.h"
 #include "data/datasets.h"
 #include "tensor/check.h"
 #include "tensor/io/csv.h"

@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <sstream>
 
-#include "apps/study/analysis.h"
 #include "apps/run/run_model.h"
 #include "apps/run/trainer.h"
+#include "apps/study/analysis.h"
 #include "probes/model_eval.h"
 #include "test_train_fixture.h"
 #include "test_util.h"

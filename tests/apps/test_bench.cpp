@@ -49,8 +49,8 @@ TEST_CASE("bench: one line per workload in the peer's format", "[apps][bench]") 
   const std::vector<std::string> lines = workload_lines(r.out);
   REQUIRE(lines.size() == 3);
   // The peer's line: workload=NAME threads=T train_samples_per_s=X infer_samples_per_s=Y
-  const std::regex re(
-      R"(^workload=([a-z-]+) threads=(\d+) train_samples_per_s=(\d+\.\d) infer_samples_per_s=(\d+\.\d)$)");
+  const std::regex re(R"(^workload=([a-z-]+) threads=(\d+) )"
+                      R"(train_samples_per_s=(\d+\.\d) infer_samples_per_s=(\d+\.\d)$)");
   std::map<std::string, int> seen;
   for (const std::string& line : lines) {
     std::smatch m;

@@ -6,8 +6,8 @@
 
 #include "apps/run/manifest.h"
 #include "apps/run/run_dir.h"
-#include "tensor/io/atomic_file.h"
 #include "tensor/check.h"
+#include "tensor/io/atomic_file.h"
 #include "test_util.h"
 
 using namespace mp::app;

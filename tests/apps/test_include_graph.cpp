@@ -100,8 +100,8 @@ TEST_CASE("the include checker flags an upward include, an unknown folder and a 
           "[house]") {
   const Graph g = parse_graph({"tensor:", "tensor/io:tensor", "nn:tensor/io", "apps/run:nn",
                                "apps/report:apps/run", "apps/study:apps/report"});
-  CHECK(check_include(g, "nn", "tensor/shape.h").empty());          // two floors down
-  CHECK(check_include(g, "apps/study", "tensor/io/csv.h").empty());  // transitively
+  CHECK(check_include(g, "nn", "tensor/shape.h").empty());            // two floors down
+  CHECK(check_include(g, "apps/study", "tensor/io/csv.h").empty());   // transitively
   CHECK(check_include(g, "apps/run", "apps/run/console.h").empty());  // own room
   CHECK(check_include(g, "apps/run", "memprobe_version.h").empty());
   CHECK(check_include(g, "apps/run", "CLI/CLI.hpp").empty());  // a system library
@@ -121,8 +121,7 @@ TEST_CASE("every #include in the house follows the layer graph", "[house]") {
   for (const auto& top : kHouse) {
     for (const auto& entry : fs::recursive_directory_iterator(kRoot / top)) {
       const fs::path& p = entry.path();
-      if (!entry.is_regular_file() || (p.extension() != ".cpp" && p.extension() != ".h"))
-        continue;
+      if (!entry.is_regular_file() || (p.extension() != ".cpp" && p.extension() != ".h")) continue;
       const std::string rel = fs::relative(p, kRoot).generic_string();
       const std::string room = fs::path(rel).parent_path().generic_string();
       if (!g.is_room(room)) {

@@ -41,12 +41,10 @@ TEST_CASE("phase costs add training and analysis, the dynamics breakdown counted
     m[e].eval_s = 1;
     m[e].checkpoint_s = 0.5;
   }
-  const std::vector<PhaseTime> t = {{"activations", 2, "fc1", "", 2},
-                                    {"probe", 2, "fc1", "masc/corrupted", 3},
-                                    {"transfer", 2, "fc4", "zero", 1},
-                                    {"dynamics", 0, "", "", 4},
-                                    {"dynamics:probe", 0, "fc1", "linear", 3},
-                                    {"dynamics", 2, "", "", 4}};
+  const std::vector<PhaseTime> t = {
+      {"activations", 2, "fc1", "", 2},          {"probe", 2, "fc1", "masc/corrupted", 3},
+      {"transfer", 2, "fc4", "zero", 1},         {"dynamics", 0, "", "", 4},
+      {"dynamics:probe", 0, "fc1", "linear", 3}, {"dynamics", 2, "", "", 4}};
   const PhaseCosts c = phase_costs(m, t);
   CHECK(c.train == 20);
   CHECK(c.eval == 3);

@@ -10,10 +10,10 @@
 #include <cmath>
 #include <sstream>
 
-#include "apps/study/audit.h"
 #include "apps/run/metrics_log.h"
 #include "apps/run/run_model.h"
 #include "apps/run/trainer.h"
+#include "apps/study/audit.h"
 #include "probes/model_eval.h"
 #include "tensor/check.h"
 #include "tensor/threads.h"

@@ -15,11 +15,11 @@
 #include <sstream>
 #include <thread>
 
-#include "apps/study/audit.h"
 #include "apps/run/manifest.h"
 #include "apps/run/metrics_log.h"
 #include "apps/run/run_dir.h"
 #include "apps/run/trainer.h"
+#include "apps/study/audit.h"
 #include "tensor/check.h"
 #include "tensor/threads.h"
 #include "test_train_fixture.h"

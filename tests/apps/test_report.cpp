@@ -393,9 +393,10 @@ TEST_CASE("report renders PNG and SVG plots with gnuplot and embeds them in the 
   CHECK(md.find("](plots/levels_mnist_mlp.png)") != std::string::npos);
 }
 
-TEST_CASE("summary: best layer over seeds is the best of the per-layer means, not the mean of "
-          "each seed's best",
-          "[apps][report]") {
+TEST_CASE(
+    "summary: best layer over seeds is the best of the per-layer means, not the mean of "
+    "each seed's best",
+    "[apps][report]") {
   // Three seeds whose own best layer changes from seed to seed: fc1 wins seeds 1 and 2 by a
   // little, fc2 wins seed 3 by a lot. Per-layer means: fc1 0.80, fc2 0.8133; the input layer
   // (0.95 everywhere) is the baseline and never the best layer while a hidden layer has a value.

@@ -9,9 +9,9 @@
 #include <sstream>
 #include <tuple>
 
+#include "apps/report/published.h"
 #include "apps/report/reference_results.h"
 #include "apps/report/report.h"
-#include "apps/report/published.h"
 #include "tensor/io/atomic_file.h"
 #include "tensor/io/csv.h"
 #include "test_report_fixture.h"

@@ -62,10 +62,11 @@ TEST_CASE("repository: every referenced repository file exists", "[apps][repo]")
   // A path that starts at one of the repository's folders, not inside a longer path (a user's own
   // /scratch/me/docs/x.md is an example, not a reference), ending in a known extension. Paths
   // under results/ are mostly where a command writes (results/<preset>/...), so not checked.
-  const std::regex ref(R"((^|[^A-Za-z0-9_./-]))"
-                       R"(((docs|scripts|bench|tensor|autograd|nn|data|probes|apps|tests|fuzz|cmake|startup))"
-                       R"(/[A-Za-z0-9_./-]*)"
-                       R"([A-Za-z0-9_-]\.(md|csv|png|sh|py|cpp|h|html))(?![A-Za-z0-9]))");
+  const std::regex ref(
+      R"((^|[^A-Za-z0-9_./-]))"
+      R"(((docs|scripts|bench|tensor|autograd|nn|data|probes|apps|tests|fuzz|cmake|startup))"
+      R"(/[A-Za-z0-9_./-]*)"
+      R"([A-Za-z0-9_-]\.(md|csv|png|sh|py|cpp|h|html))(?![A-Za-z0-9]))");
   std::vector<std::string> missing;
   size_t checked = 0;
   for (const fs::path& f : source_files()) {
@@ -89,9 +90,9 @@ TEST_CASE("repository: every referenced repository file exists", "[apps][repo]")
 TEST_CASE("repository: nothing points outside the repository", "[apps][repo]") {
   // Spelled in pieces so that this file does not match itself.
   const std::vector<std::string> outside = {
-      std::string("METHOD") + ".md",          std::string("DATA") + ".md",
-      std::string("STYLE") + ".md",           std::string("REFERENCE_") + "RESULTS",
-      std::string("../") + "shared",          std::string("/work") + "/",
+      std::string("METHOD") + ".md", std::string("DATA") + ".md",
+      std::string("STYLE") + ".md",  std::string("REFERENCE_") + "RESULTS",
+      std::string("../") + "shared", std::string("/work") + "/",
       std::string("/root") + "/"};
   std::vector<std::string> found;
   for (const fs::path& f : source_files()) {

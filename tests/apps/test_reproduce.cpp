@@ -42,20 +42,21 @@ size_t row_where(const mp::CsvTable& t, const std::string& key, const std::strin
   return 0;
 }
 
-const std::vector<std::string> kTiny = {"--max-epochs", "2",  "--train-subset", "300",
-                                        "--test-subset", "400", "--threads",    "2"};
+const std::vector<std::string> kTiny = {"--max-epochs",  "2",   "--train-subset", "300",
+                                        "--test-subset", "400", "--threads",      "2"};
 
 }  // namespace
 
-TEST_CASE("reproduce writes a summary consistent with every run's own files", "[apps][realdata][reproduce]") {
+TEST_CASE("reproduce writes a summary consistent with every run's own files",
+          "[apps][realdata][reproduce]") {
   if (mp::testing::real_data_dir("mnist").empty()) {
     WARN("MNIST not fetched (memprobe data fetch mnist): skipping");
     return;
   }
   TempDir tmp;
   const fs::path out = tmp / "study";
-  std::vector<std::string> args = {"reproduce", "--preset", "quick", "--levels", "0,0.6",
-                                   "--out", out.string(), "--gnuplot", "none"};
+  std::vector<std::string> args = {"reproduce", "--preset",   "quick",     "--levels", "0,0.6",
+                                   "--out",     out.string(), "--gnuplot", "none"};
   args.insert(args.end(), kTiny.begin(), kTiny.end());
   std::string printed;
   REQUIRE(cli(args, &printed) == 0);
@@ -70,7 +71,8 @@ TEST_CASE("reproduce writes a summary consistent with every run's own files", "[
     const fs::path dir = out / "runs" / run;
     // The model's test accuracy is the final row of the run's metrics.csv.
     mp::CsvTable metrics = mp::read_csv((dir / "metrics.csv").string());
-    CHECK(summary.number(s, "model_test_acc") == metrics.number(metrics.rows.size() - 1, "test_acc"));
+    CHECK(summary.number(s, "model_test_acc") ==
+          metrics.number(metrics.rows.size() - 1, "test_acc"));
     // The edited model's accuracy is the run's transfer.csv row.
     mp::CsvTable transfer = mp::read_csv((dir / "transfer.csv").string());
     CHECK(summary.number(s, "edited_test_acc") == transfer.number(0, "test_acc"));
@@ -128,7 +130,8 @@ TEST_CASE("reproduce writes a summary consistent with every run's own files", "[
   CHECK(slurp(out / "summary.csv") == before);
 }
 
-TEST_CASE("reproduce --emit-jobs writes one runnable command per level and seed", "[apps][realdata][reproduce]") {
+TEST_CASE("reproduce --emit-jobs writes one runnable command per level and seed",
+          "[apps][realdata][reproduce]") {
   if (mp::testing::real_data_dir("mnist").empty()) {
     WARN("MNIST not fetched (memprobe data fetch mnist): skipping");
     return;
@@ -140,9 +143,10 @@ TEST_CASE("reproduce --emit-jobs writes one runnable command per level and seed"
   }
   TempDir tmp;
   const fs::path jobs = tmp / "jobs.txt";
-  std::string cmd = memprobe.string() + " reproduce --preset quick --levels 0,0.8 --seeds 1,2 --out " +
-                    (tmp / "sweep").string() + " --emit-jobs " + jobs.string() +
-                    " --max-epochs 1 --train-subset 100 --test-subset 100 --no-dynamics --threads 1";
+  std::string cmd =
+      memprobe.string() + " reproduce --preset quick --levels 0,0.8 --seeds 1,2 --out " +
+      (tmp / "sweep").string() + " --emit-jobs " + jobs.string() +
+      " --max-epochs 1 --train-subset 100 --test-subset 100 --no-dynamics --threads 1";
   REQUIRE(std::system(cmd.c_str()) == 0);
   std::ifstream f(jobs);
   std::vector<std::string> lines;

@@ -45,8 +45,8 @@ TEST_CASE("reproduce: a job's arguments parse back into the options that made th
   o.train_only = true;
   o.gnuplot = "none";
 
-  std::vector<std::string> line = {"--preset", o.preset, "--levels", "0.4", "--seeds", "7",
-                                   "--out",    o.out.string()};
+  std::vector<std::string> line = {"--preset", o.preset, "--levels", "0.4",
+                                   "--seeds",  "7",      "--out",    o.out.string()};
   const std::vector<std::string> rest = o.job_args();
   line.insert(line.end(), rest.begin(), rest.end());
   const ReproduceOptions back = parse(line);

@@ -8,10 +8,10 @@
 #include <sstream>
 
 #include "apps/run/metrics_log.h"
-#include "apps/study/reproduce.h"
 #include "apps/run/run_dir.h"
 #include "apps/run/study_data.h"
 #include "apps/run/trainer.h"
+#include "apps/study/reproduce.h"
 #include "autograd/ops.h"
 #include "data/loader.h"
 #include "nn/checkpoint.h"
@@ -100,9 +100,10 @@ TEST_CASE("train: the running accuracy is each batch's forward pass counted befo
   }
 }
 
-TEST_CASE("train: the stop rule reads the running count by default, the after-epoch pass with "
-          "stop-on eval",
-          "[apps][train][realdata]") {
+TEST_CASE(
+    "train: the stop rule reads the running count by default, the after-epoch pass with "
+    "stop-on eval",
+    "[apps][train][realdata]") {
   MP_REQUIRE_MNIST(data_root);
   MP_SKIP_UNDER_SANITIZERS();
   TempDir tmp;
@@ -178,7 +179,8 @@ TEST_CASE("train: only the newest checkpoint keeps its optimizer state unless ke
   RunDir all = RunDir::open(tmp / "all");
   for (int e : {0, 1, 2, 3}) CHECK(fs::exists(all.optim_path(e)));
   // Keeping them changes nothing else: the newest optimizer state and the model are the same.
-  CHECK(mp::testing::file_sha256(all.optim_path(3)) == mp::testing::file_sha256(last.optim_path(3)));
+  CHECK(mp::testing::file_sha256(all.optim_path(3)) ==
+        mp::testing::file_sha256(last.optim_path(3)));
   CHECK(mp::testing::file_sha256(all.checkpoint_path(3)) ==
         mp::testing::file_sha256(last.checkpoint_path(3)));
 }
@@ -218,9 +220,10 @@ TEST_CASE("reproduce: several seeds vary the initial weights, never the labels",
   CHECK(m.json().at("config").at("seed") == 42);
 }
 
-TEST_CASE("train: resuming with another thread count warns that the run is no longer "
-          "bit-identical",
-          "[apps][train][realdata]") {
+TEST_CASE(
+    "train: resuming with another thread count warns that the run is no longer "
+    "bit-identical",
+    "[apps][train][realdata]") {
   MP_REQUIRE_MNIST(data_root);
   TempDir tmp;
   TrainConfig c = mp::testing::small_config(data_root);

@@ -31,7 +31,8 @@ TEST_CASE("real baseline, progressive and subsampled JPEGs decode", "[data][imag
   const mp::data::DecodedImage png = load("gradient.png", 3);
   REQUIRE(png.w == 24);
   REQUIRE(png.h == 16);
-  for (const char* name : {"gradient_baseline.jpg", "gradient_progressive.jpg", "gradient_420.jpg"}) {
+  for (const char* name :
+       {"gradient_baseline.jpg", "gradient_progressive.jpg", "gradient_420.jpg"}) {
     INFO(name);
     const mp::data::DecodedImage jpg = load(name, 3);
     CHECK(jpg.w == 24);

@@ -1,6 +1,6 @@
-// Tests on the real datasets, asserting docs/data.md's known facts. Each skips (with a warning) when
-// its dataset has not been fetched (`memprobe data fetch NAME`). Each dataset is loaded once and
-// shared by the test cases (CIFAR-10 from PNG takes seconds).
+// Tests on the real datasets, asserting docs/data.md's known facts. Each skips (with a warning)
+// when its dataset has not been fetched (`memprobe data fetch NAME`). Each dataset is loaded once
+// and shared by the test cases (CIFAR-10 from PNG takes seconds).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -45,7 +45,8 @@ std::vector<int32_t> first10(const std::vector<int32_t>& y) {
 
 }  // namespace
 
-TEST_CASE("MNIST: counts, class histogram and first labels as docs/data.md states", "[data][realdata]") {
+TEST_CASE("MNIST: counts, class histogram and first labels as docs/data.md states",
+          "[data][realdata]") {
   const std::string root = real_root("mnist");
   if (root.empty()) return;
   const data::DatasetPair& p = loaded("mnist", root);
@@ -134,8 +135,7 @@ TEST_CASE("MNIST: official .gz files placed in a data dir are verified by conten
   CHECK(mp::testing::arrays_equal(p.train.pixels, loaded("mnist", root).train.pixels));
 }
 
-TEST_CASE("MNIST: a normalised batch lies in -1..1 with the expected values",
-          "[data][realdata]") {
+TEST_CASE("MNIST: a normalised batch lies in -1..1 with the expected values", "[data][realdata]") {
   const std::string root = real_root("mnist");
   if (root.empty()) return;
   const data::DatasetPair& p = loaded("mnist", root);

@@ -152,8 +152,7 @@ TEST_CASE("initialisation: PyTorch bounds, a pure function of the seed", "[nn]")
   REQUIRE(*whi <= 1.0f / std::sqrt(27.0f));
 }
 
-TEST_CASE("taps: post-ReLU activations flattened to B x d, the output reads the last one",
-          "[nn]") {
+TEST_CASE("taps: post-ReLU activations flattened to B x d, the output reads the last one", "[nn]") {
   ag::NoGradGuard ng;
   SECTION("mlp") {
     auto m = make_model("mlp", 1, 28, 28, 10, 1);

@@ -23,15 +23,14 @@ TEST_CASE("best_layers picks the best hidden layer per probe, never a better inp
           "[probes]") {
   // The input beats every hidden layer for the linear probe (as on small MNIST subsets).
   const std::vector<ProbeResult> res = {r("input", "linear", 0.56), r("fc1", "linear", 0.42),
-                                        r("fc2", "linear", 0.36), r("input", "masc", 0.30),
-                                        r("fc1", "masc", 0.28), r("fc2", "masc", 0.34),
+                                        r("fc2", "linear", 0.36),   r("input", "masc", 0.30),
+                                        r("fc1", "masc", 0.28),     r("fc2", "masc", 0.34),
                                         r("fc3", "masc", 0.34)};
   const std::vector<bool> best = mp::probes::best_layers(res);
   CHECK(best == std::vector<bool>{false, true, false, false, false, true, false});  // ties: first
 }
 
-TEST_CASE("best_layers falls back to the input layer when it is the only one probed",
-          "[probes]") {
+TEST_CASE("best_layers falls back to the input layer when it is the only one probed", "[probes]") {
   const std::vector<ProbeResult> res = {r("input", "linear", 0.5), r("input", "masc", 0.4),
                                         r("fc4", "masc", 0.1)};
   CHECK(mp::probes::best_layers(res) == std::vector<bool>{true, false, true});

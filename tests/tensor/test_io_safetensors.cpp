@@ -140,9 +140,9 @@ TEST_CASE("safetensors header read independently with nlohmann::json", "[tensor]
   expect.insert(expect.end(), tb.begin(), tb.end());
   CHECK(data == expect);
   // And the loader reads a header without padding, keys in any order (other writers).
-  auto f = parse(make_file(
-      R"({"b":{"shape":[1],"data_offsets":[4,8],"dtype":"F32"},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
-      {0, 0, 0x80, 0x3f, 0, 0, 0, 0x40}));
+  auto f = parse(make_file(R"({"b":{"shape":[1],"data_offsets":[4,8],"dtype":"F32"},)"
+                           R"("a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+                           {0, 0, 0x80, 0x3f, 0, 0, 0, 0x40}));
   CHECK(f.tensor("a").item() == 1.0f);
   CHECK(f.tensor("b").item() == 2.0f);
   CHECK(f.tensors[0].first == "a");  // data order

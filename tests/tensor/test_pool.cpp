@@ -57,14 +57,20 @@ TEST_CASE("maxpool and avgpool by hand, with ties and padding", "[tensor][pool]"
 }
 
 TEST_CASE("pooling kernels equal their references on awkward shapes", "[tensor][pool]") {
-  const int64_t geo[][7] = {{1, 1, 1, 1, 1, 1, 0},   {2, 3, 7, 9, 2, 2, 0},
-                            {3, 2, 28, 28, 2, 2, 0}, {2, 5, 9, 7, 3, 2, 1},
-                            {1, 4, 11, 5, 3, 1, 1},  {128, 16, 14, 14, 2, 2, 0},
-                            {2, 3, 32, 32, 3, 2, 1}, {1, 2, 6, 6, 4, 3, 2},
+  const int64_t geo[][7] = {{1, 1, 1, 1, 1, 1, 0},
+                            {2, 3, 7, 9, 2, 2, 0},
+                            {3, 2, 28, 28, 2, 2, 0},
+                            {2, 5, 9, 7, 3, 2, 1},
+                            {1, 4, 11, 5, 3, 1, 1},
+                            {128, 16, 14, 14, 2, 2, 0},
+                            {2, 3, 32, 32, 3, 2, 1},
+                            {1, 2, 6, 6, 4, 3, 2},
                             // 2x2 / 2 on even widths (the vectorised path): odd heights, rows
                             // of more than one vector, planes shorter than one vector
-                            {2, 3, 9, 28, 2, 2, 0},  {1, 2, 5, 70, 2, 2, 0},
-                            {3, 1, 2, 2, 2, 2, 0},   {2, 2, 4, 6, 2, 2, 0}};
+                            {2, 3, 9, 28, 2, 2, 0},
+                            {1, 2, 5, 70, 2, 2, 0},
+                            {3, 1, 2, 2, 2, 2, 0},
+                            {2, 2, 4, 6, 2, 2, 0}};
   uint32_t seed = 1;
   for (auto& q : geo) {
     const Pool2dGeom g = Pool2dGeom::make(q[0], q[1], q[2], q[3], q[4], q[5], q[6]);
