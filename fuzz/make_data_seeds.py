@@ -8,18 +8,10 @@ each rejection path. Plain python3, no third-party modules.
 """
 import gzip
 import json
-import os
 import struct
 import zlib
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
-
-
-def put(target, name, data):
-    d = os.path.join(ROOT, target)
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, name), "wb") as f:
-        f.write(data if isinstance(data, bytes) else data.encode())
+from seed_io import put  # the script's own folder is on sys.path
 
 
 def gz(data):

@@ -7,19 +7,11 @@ near each rejection path. Needs python3 + numpy, which only developers need, not
 """
 import io
 import json
-import os
 import struct
 
 import numpy as np
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
-
-
-def put(target, name, data):
-    d = os.path.join(ROOT, target)
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, name), "wb") as f:
-        f.write(data if isinstance(data, bytes) else data.encode())
+from seed_io import put  # the script's own folder is on sys.path
 
 
 def safetensors(entries, metadata=None, pad=True):

@@ -29,14 +29,22 @@ Pool2dGeom Pool2dGeom::make(int64_t N, int64_t C, int64_t H, int64_t W, int64_t 
 
 namespace {
 
+// The input rows (or columns) [begin, end) under output position `o`'s window: it starts at
+// o * stride - pad and is clipped to the n input cells (padding cells are never read).
+struct Span {
+  int64_t begin, end;
+};
+inline Span window(int64_t o, const Pool2dGeom& g, int64_t n) {
+  const int64_t start = o * g.stride - g.pad;
+  return {start < 0 ? 0 : start, start + g.K < n ? start + g.K : n};
+}
+
 // One (image, channel) plane: x [H,W] -> y [OH,OW], idx [OH,OW].
 void maxpool_plane(const float* x, const Pool2dGeom& g, float* y, int32_t* idx) {
   for (int64_t oh = 0; oh < g.OH; ++oh) {
-    const int64_t h0 = oh * g.stride - g.pad;
-    const int64_t ha = h0 < 0 ? 0 : h0, hb = h0 + g.K < g.H ? h0 + g.K : g.H;
+    const auto [ha, hb] = window(oh, g, g.H);
     for (int64_t ow = 0; ow < g.OW; ++ow) {
-      const int64_t w0 = ow * g.stride - g.pad;
-      const int64_t wa = w0 < 0 ? 0 : w0, wb = w0 + g.K < g.W ? w0 + g.K : g.W;
+      const auto [wa, wb] = window(ow, g, g.W);
       float m = -std::numeric_limits<float>::infinity();
       int64_t best = ha * g.W + wa;
       for (int64_t h = ha; h < hb; ++h)
@@ -138,11 +146,9 @@ void maxpool_plane_2x2(const float* x, const Pool2dGeom& g, float* y, int32_t* i
 void avgpool_plane(const float* x, const Pool2dGeom& g, float* y) {
   const float inv = 1.0f / static_cast<float>(g.K * g.K);
   for (int64_t oh = 0; oh < g.OH; ++oh) {
-    const int64_t h0 = oh * g.stride - g.pad;
-    const int64_t ha = h0 < 0 ? 0 : h0, hb = h0 + g.K < g.H ? h0 + g.K : g.H;
+    const auto [ha, hb] = window(oh, g, g.H);
     for (int64_t ow = 0; ow < g.OW; ++ow) {
-      const int64_t w0 = ow * g.stride - g.pad;
-      const int64_t wa = w0 < 0 ? 0 : w0, wb = w0 + g.K < g.W ? w0 + g.K : g.W;
+      const auto [wa, wb] = window(ow, g, g.W);
       float s = 0.0f;
       for (int64_t h = ha; h < hb; ++h)
         for (int64_t w = wa; w < wb; ++w) s += x[h * g.W + w];
@@ -155,11 +161,9 @@ void avgpool_plane_bwd(const float* dy, const Pool2dGeom& g, float* dx) {
   const float inv = 1.0f / static_cast<float>(g.K * g.K);
   std::memset(dx, 0, sizeof(float) * g.H * g.W);
   for (int64_t oh = 0; oh < g.OH; ++oh) {
-    const int64_t h0 = oh * g.stride - g.pad;
-    const int64_t ha = h0 < 0 ? 0 : h0, hb = h0 + g.K < g.H ? h0 + g.K : g.H;
+    const auto [ha, hb] = window(oh, g, g.H);
     for (int64_t ow = 0; ow < g.OW; ++ow) {
-      const int64_t w0 = ow * g.stride - g.pad;
-      const int64_t wa = w0 < 0 ? 0 : w0, wb = w0 + g.K < g.W ? w0 + g.K : g.W;
+      const auto [wa, wb] = window(ow, g, g.W);
       const float d = dy[oh * g.OW + ow] * inv;
       for (int64_t h = ha; h < hb; ++h)
         for (int64_t w = wa; w < wb; ++w) dx[h * g.W + w] += d;

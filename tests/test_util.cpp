@@ -1,6 +1,7 @@
 #include "test_util.h"
 
 #include "tensor/check.h"
+#include "tensor/rng.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -11,6 +12,13 @@
 #include <stdexcept>
 
 namespace mp::testing {
+
+Tensor uniform_tensor(const Shape& shape, uint32_t seed) {
+  Rng r(seed);
+  Tensor t = Tensor::empty(shape);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = r.uniform(-1.0f, 1.0f);
+  return t;
+}
 
 namespace fs = std::filesystem;
 

@@ -10,7 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "tensor/tensor.h"
+
 namespace mp::testing {
+
+// A tensor of `shape` filled with uniform draws in [-1, 1) from Rng(seed): the inputs of the
+// gradient and lazy-zeroing tests.
+Tensor uniform_tensor(const Shape& shape, uint32_t seed);
 
 // A fresh directory under the system temp dir, removed (recursively) by the destructor.
 class TempDir {

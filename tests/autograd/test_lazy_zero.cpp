@@ -7,18 +7,14 @@
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
 #include "tensor/rng.h"
+#include "test_util.h"
 
 using namespace mp;
 using namespace mp::ag;
 
 namespace {
 
-Tensor filled(const Shape& s, uint32_t seed) {
-  Rng r(seed);
-  Tensor t = Tensor::empty(s);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = r.uniform(-1.0f, 1.0f);
-  return t;
-}
+using mp::testing::uniform_tensor;
 
 // Gradients of x through f, computed from a clean (undefined) gradient.
 template <typename F>
@@ -47,7 +43,8 @@ TEST_CASE("zero_grad_lazy reads as zeros and is overwritten by the next backward
 }
 
 TEST_CASE("lazily zeroed Linear and conv parameters get exactly the fresh gradient", "[autograd]") {
-  const Tensor xin = filled({4, 6}, 1), W0 = filled({5, 6}, 2), b0 = filled({5}, 3);
+  const Tensor xin = uniform_tensor({4, 6}, 1), W0 = uniform_tensor({5, 6}, 2),
+               b0 = uniform_tensor({5}, 3);
   Var W(W0.clone(), true), b(b0.clone(), true);
   Var x(xin);
   sum(linear_relu(x, W, b)).backward();
@@ -59,7 +56,8 @@ TEST_CASE("lazily zeroed Linear and conv parameters get exactly the fresh gradie
   CHECK(W.grad().to_vector() == gW);
   CHECK(b.grad().to_vector() == gb);
 
-  const Tensor img = filled({2, 3, 5, 5}, 4), k0 = filled({4, 3, 3, 3}, 5), kb0 = filled({4}, 6);
+  const Tensor img = uniform_tensor({2, 3, 5, 5}, 4), k0 = uniform_tensor({4, 3, 3, 3}, 5),
+               kb0 = uniform_tensor({4}, 6);
   Var k(k0.clone(), true), kb(kb0.clone(), true);
   sum(conv2d_relu(Var(img), k, kb, 1, 1)).backward();
   const std::vector<float> gk = k.grad().to_vector(), gkb = kb.grad().to_vector();
@@ -72,7 +70,7 @@ TEST_CASE("lazily zeroed Linear and conv parameters get exactly the fresh gradie
 }
 
 TEST_CASE("a lazily zeroed parameter used twice sums both uses", "[autograd]") {
-  const Tensor x0 = filled({3, 4}, 7), W0 = filled({4, 4}, 8);
+  const Tensor x0 = uniform_tensor({3, 4}, 7), W0 = uniform_tensor({4, 4}, 8);
   auto f = [&](const Var& W) {  // W feeds two Linear layers: the second use must accumulate
     Var h = linear_relu(Var(x0), W, Var());
     return sum(linear(h, W, Var()));

@@ -23,10 +23,7 @@ std::map<std::string, Shape> shapes_of(const Module& m) {
 }
 
 Tensor input_batch(int64_t B, int64_t C, int64_t H, int64_t W, uint32_t seed) {
-  Rng rng(seed);
-  Tensor t = Tensor::empty({B, C, H, W});
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = rng.uniform(-1.0f, 1.0f);
-  return t;
+  return mp::testing::uniform_tensor({B, C, H, W}, seed);
 }
 
 }  // namespace

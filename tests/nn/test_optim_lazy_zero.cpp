@@ -19,12 +19,7 @@ using namespace mp::ag;
 
 namespace {
 
-Tensor filled(const Shape& s, uint32_t seed) {
-  Rng r(seed);
-  Tensor t = Tensor::empty(s);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = r.uniform(-1.0f, 1.0f);
-  return t;
-}
+using mp::testing::uniform_tensor;
 
 }  // namespace
 
@@ -32,7 +27,7 @@ TEST_CASE("optimizer steps after lazy zero_grad equal steps after an eager zero 
   auto run = [](bool eager) {
     auto m = nn::make_model("mlp", 1, 4, 4, 3, 11);
     nn::SGD opt(m->named_parameters(), 0.05, 0.9);
-    const Tensor x = filled({8, 1, 4, 4}, 12);
+    const Tensor x = uniform_tensor({8, 1, 4, 4}, 12);
     const std::vector<int32_t> y = {0, 1, 2, 0, 1, 2, 0, 1};
     for (int s = 0; s < 4; ++s) {
       if (eager)

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "golden_tiny.h"
 #include "probe_fixtures.h"
 #include "probes/linear_probe.h"
 #include "probes/metrics.h"
@@ -14,25 +15,10 @@ using mp::probes::testing::max_abs_diff;
 
 TEST_CASE("linear probe matches the numpy peer's W and predictions (golden tiny case)",
           "[probes]") {
-  // The training set of the MASC golden case (test_masc.cpp); W and predictions from the
+  // The training set of the MASC golden case (golden_tiny.h); W and predictions from the
   // peer's linear_fit, predictions = argmax(x @ W.T).
-  const std::vector<float> X = {
-      0.00f, 0.29f, 0.80f, 0.00f, 0.81f, 0.00f, 1.19f, 0.00f, 1.55f, 0.00f, 1.00f, 0.00f, 1.26f,
-      1.97f, 0.00f, 3.02f, 0.64f, 0.00f, 0.00f, 0.00f, 1.64f, 0.14f, 1.40f, 1.30f, 0.00f, 0.16f,
-      0.98f, 0.00f, 0.00f, 0.00f, 0.12f, 0.57f, 0.04f, 0.70f, 0.00f, 0.36f, 0.00f, 0.00f, 3.12f,
-      0.70f, 2.26f, 2.78f, 0.33f, 0.00f, 0.00f, 0.13f, 0.13f, 0.00f, 0.12f, 0.23f, 0.15f, 0.38f,
-      0.11f, 0.00f, 0.88f, 0.00f, 0.00f, 0.24f, 0.00f, 0.50f, 0.00f, 0.19f, 2.56f, 0.00f, 0.00f,
-      0.00f, 0.00f, 0.00f, 1.78f, 0.00f, 0.00f, 0.31f, 0.45f, 0.00f, 0.00f, 0.00f, 0.00f, 0.42f,
-      0.07f, 0.39f, 0.54f, 0.01f, 0.00f, 0.31f, 0.00f, 0.00f, 0.00f, 0.00f, 0.00f, 0.00f, 0.34f,
-      0.00f, 0.69f, 0.77f, 0.48f, 1.55f, 0.75f, 0.00f, 1.30f, 0.00f, 0.00f, 0.00f, 0.00f, 0.00f,
-      0.00f, 0.00f, 0.00f, 0.31f, 0.00f, 0.99f, 0.99f, 0.00f, 0.32f, 0.00f, 2.90f, 0.00f, 2.32f,
-      0.24f, 2.45f, 0.00f, 0.00f, 0.06f, 0.00f, 0.00f, 0.18f, 0.00f, 0.56f, 0.02f, 0.76f, 0.10f,
-      0.14f, 0.84f, 0.00f, 1.00f, 0.00f, 0.00f, 0.00f, 1.09f, 1.72f, 0.10f, 1.87f, 1.86f, 0.77f,
-      0.00f, 0.92f, 0.44f, 0.00f, 0.29f, 0.00f, 0.10f, 0.00f, 0.60f, 0.07f, 0.00f, 0.00f, 0.00f,
-      0.62f, 0.27f, 0.49f, 0.46f, 0.68f, 0.00f, 0.00f, 0.00f, 1.65f, 0.05f, 1.78f, 0.49f, 0.55f,
-      0.00f, 0.59f, 0.00f, 0.67f, 0.00f, 1.73f, 1.41f, 0.22f, 4.09f, 0.94f, 0.00f};
-  std::vector<int32_t> y(30);
-  for (int i = 0; i < 30; ++i) y[static_cast<size_t>(i)] = i % 3;
+  const std::vector<float>& X = golden::kTrain;
+  const std::vector<int32_t> y = golden::golden_labels();
   const std::vector<double> W_peer = {
       0.04234450396434995, 0.02992247905744161,  0.6586129470932909,  0.13292478930942525,
       0.5088572469566974,  0.5356639588014637,   0.5547622459106923,  0.022575205257981512,
