@@ -33,6 +33,17 @@ void add_data_dir_option(CLI::App* cmd, std::string& dir) {
                   "${XDG_CACHE_HOME:-~/.cache}/memprobe/datasets)");
 }
 
+// The positional dataset name (one of kDatasetNames or "all") and --data-dir, as fetch and verify
+// take them.
+void add_dataset_and_dir(CLI::App* cmd, std::string& name, std::string& dir) {
+  std::vector<std::string> names = kDatasetNames;
+  names.push_back("all");
+  std::string help;
+  for (const auto& n : names) help += (help.empty() ? "" : " | ") + n;
+  cmd->add_option("name", name, help)->required()->check(CLI::IsMember(names));
+  add_data_dir_option(cmd, dir);
+}
+
 void add_fetch(CLI::App* data) {
   auto* cmd = data->add_subcommand(
       "fetch",
@@ -40,10 +51,7 @@ void add_fetch(CLI::App* data) {
       "Fashion-MNIST via Debian's dataset-fashion-mnist) into the data dir, verified before use");
   auto name = std::make_shared<std::string>();
   auto dir = std::make_shared<std::string>();
-  cmd->add_option("name", *name, "mnist | fashion-mnist | cifar10 | all")
-      ->required()
-      ->check(CLI::IsMember({"mnist", "fashion-mnist", "cifar10", "all"}));
-  add_data_dir_option(cmd, *dir);
+  add_dataset_and_dir(cmd, *name, *dir);
   set_action(cmd, [name, dir](CommandContext& ctx) {
     print_header(ctx);
     const std::string d = resolve_data_dir(*dir);
@@ -57,10 +65,7 @@ void add_verify(CLI::App* data) {
       "verify", "Check every file of a dataset against its pinned sha256 (one line per file)");
   auto name = std::make_shared<std::string>();
   auto dir = std::make_shared<std::string>();
-  cmd->add_option("name", *name, "mnist | fashion-mnist | cifar10 | all")
-      ->required()
-      ->check(CLI::IsMember({"mnist", "fashion-mnist", "cifar10", "all"}));
-  add_data_dir_option(cmd, *dir);
+  add_dataset_and_dir(cmd, *name, *dir);
   set_action(cmd, [name, dir](CommandContext& ctx) {
     print_header(ctx);
     const std::string d = resolve_data_dir(*dir);

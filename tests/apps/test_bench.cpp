@@ -13,20 +13,16 @@
 #include "autograd/profiler.h"
 #include "tensor/allocator.h"
 #include "tensor/threads.h"
+#include "test_train_fixture.h"
 
 using namespace mp::app;
 
 namespace {
 
-struct Result {
-  int rc;
-  std::string out, err;
-};
-
+// memprobe's dispatcher in-process, its exit code and both output streams captured.
+using Result = mp::testing::CliResult;
 Result run(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int rc = run_cli(args, out, err);
-  return {rc, out.str(), err.str()};
+  return mp::testing::run_cli_capture(args);
 }
 
 // Lines of `s` that start with "workload=".

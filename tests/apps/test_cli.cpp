@@ -6,6 +6,7 @@
 
 #include "apps/cli/commands.h"
 #include "memprobe_version.h"
+#include "test_train_fixture.h"
 #include "test_util.h"
 
 using namespace mp::app;
@@ -13,15 +14,10 @@ using mp::testing::TempDir;
 
 namespace {
 
-struct Result {
-  int rc;
-  std::string out, err;
-};
-
+// memprobe's dispatcher in-process, its exit code and both output streams captured.
+using Result = mp::testing::CliResult;
 Result run(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int rc = run_cli(args, out, err);
-  return {rc, out.str(), err.str()};
+  return mp::testing::run_cli_capture(args);
 }
 
 int count_lines(const std::string& s) {
