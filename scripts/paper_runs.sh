@@ -60,6 +60,7 @@ case "$stage" in
       done
     done
     "$mp" report --runs "$out" --out "$out"
+    bash scripts/update-readme.sh  # the README's full-size table is the bundle's summary.md
     ;;
   *)
     echo "usage: bash scripts/paper_runs.sh [train|analyse|bundle]" >&2
