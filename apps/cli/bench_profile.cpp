@@ -249,6 +249,26 @@ void print_memory(WorkloadRunner& r, int64_t rss_steps, std::ostream& out) {
 
 }  // namespace
 
+double sgemm_gflops(int64_t n) {
+  const double s = raw_gemm_seconds({false, false, n, n, n});
+  return 2.0 * static_cast<double>(n) * n * n / s * 1e-9;
+}
+
+double training_gemm_flops_per_sample(WorkloadRunner& r) {
+  r.train_step(0);  // the first step may build lazily what the profiled one then reuses
+  ag::profiler_start();
+  r.train_step(1);
+  ag::profiler_stop();
+  double f = 0;
+  for (const ag::OpEvent& e : ag::profiler_take_events()) {
+    if (e.gemm_m <= 0) continue;
+    std::vector<Gemm> fg, bg;
+    layer_gemms(e, fg, bg);
+    f += flops(fg) + flops(bg);
+  }
+  return f / static_cast<double>(r.workload().batch);
+}
+
 void print_profile(WorkloadRunner& r, const ProfileOptions& o, std::ostream& out) {
   const int64_t steps = std::max<int64_t>(1, o.profile_steps);
   out << "profile " << r.workload().name << " (batch " << r.workload().batch << ", "

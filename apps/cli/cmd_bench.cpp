@@ -8,6 +8,7 @@
 #include "apps/cli/bench_profile.h"
 #include "apps/cli/bench_workloads.h"
 #include "apps/cli/commands.h"
+#include "apps/run/console.h"
 
 namespace mp::app {
 
@@ -23,6 +24,7 @@ struct BenchArgs {
   int64_t profile_steps = 20;
   int warmup = 5;
   int64_t infer_batch = WorkloadRunner::kInferBatch;
+  int64_t sgemm_size = 1024;
 };
 
 std::vector<std::string> split_names(const std::vector<std::string>& args) {
@@ -43,6 +45,11 @@ int run_bench(CommandContext& ctx, const BenchArgs& a) {
   for (const std::string& n : names) bench_workload(n);  // validate all before any work
   print_header(ctx);
   ctx.out << "# " << header_line() << '\n';
+  // The ceiling every training rate is read against, measured in the same minute (machines of
+  // one kind differ by 40 % in sgemm rate; docs/performance.md).
+  const double ceiling = sgemm_gflops(a.sgemm_size);
+  ctx.out << "# sgemm " << a.sgemm_size << "^3: " << format_fixed(ceiling, 1) << " GFLOP/s at "
+          << ctx.threads << " thread(s)" << std::endl;
   RateOptions ro;
   ro.runs = a.runs;
   ro.seconds = a.seconds;
@@ -51,6 +58,11 @@ int run_bench(CommandContext& ctx, const BenchArgs& a) {
     WorkloadRunner r(bench_workload(n), 0, a.infer_batch);
     const WorkloadRates rates = measure_workload(r, ro);
     ctx.out << rate_line(n, ctx.threads, rates) << std::endl;
+    const double per_sample = training_gemm_flops_per_sample(r);
+    const double gflops = rates.train * per_sample * 1e-9;
+    ctx.out << "# " << n << " training: " << format_fixed(per_sample * 1e-6, 1)
+            << " MFLOP of GEMM work per sample -> " << format_fixed(gflops, 1) << " GFLOP/s, "
+            << format_fixed(100.0 * gflops / ceiling, 0) << " % of sgemm" << std::endl;
     if (a.profile) {
       ProfileOptions po;
       po.rss_steps = a.rss_steps;
@@ -94,6 +106,10 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--infer-batch", a->infer_batch,
                   "Inference batch (the peer uses 1000; smaller only for quick checks)")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--sgemm-size", a->sgemm_size,
+                  "n of the n x n x n cblas_sgemm measured first as the machine's ceiling")
+      ->check(CLI::Range(int64_t{16}, int64_t{8192}))
       ->capture_default_str();
   cmd->add_flag("--probes", a->probes,
                 "Also time the MASC + linear probe fit and scoring (60,000 x 2,048 synthetic)");

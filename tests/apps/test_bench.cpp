@@ -76,6 +76,34 @@ TEST_CASE("bench: --only selects workloads, an unknown one is a one-line error",
   CHECK(workload_lines(bad.out).empty());  // validated before any work
 }
 
+TEST_CASE("bench: the sgemm ceiling and each workload's share of it", "[apps][bench]") {
+  const Result r =
+      run({"--threads", "1", "bench", "--only", "mlp-mnist", "--runs", "1", "--seconds", "0.001",
+           "--warmup", "0", "--infer-batch", "2", "--sgemm-size", "256"});
+  INFO(r.out << r.err);
+  REQUIRE(r.rc == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(r.out, m, std::regex(R"(# sgemm 256\^3: (\d+\.\d) GFLOP/s at 1 )")));
+  CHECK(std::stod(m[1]) > 0.0);
+  REQUIRE(std::regex_search(
+      r.out, m,
+      std::regex(R"(# mlp-mnist training: (\d+\.\d) MFLOP of GEMM work per sample -> )"
+                 R"((\d+\.\d) GFLOP/s, (\d+) % of sgemm)")));
+  // The count by hand: every Linear [out, in] does 2*in*out forward and 2*in*out for its weight
+  // gradient; all but the first also 2*in*out for the gradient of their input.
+  WorkloadRunner w(bench_workload("mlp-mnist"), 0, 2);
+  double expected = 0;
+  bool first = true;
+  for (const auto& [name, t] : w.model().state_dict()) {
+    if (t.shape().ndim() != 2) continue;  // biases
+    const double io = static_cast<double>(t.shape()[0]) * static_cast<double>(t.shape()[1]);
+    expected += (first ? 4.0 : 6.0) * io;
+    first = false;
+  }
+  CHECK(std::stod(m[1]) == Approx(expected * 1e-6).margin(0.05));
+  CHECK(std::stod(m[2]) > 0.0);
+}
+
 TEST_CASE("bench: a steady-state training step allocates no new buffers", "[apps][bench]") {
   const int saved = mp::num_threads();
   mp::set_num_threads(1);  // a quick test on a shared machine: no thread hand-offs
