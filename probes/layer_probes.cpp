@@ -48,8 +48,9 @@ ProbeResult score_probe(const std::string& layer, const std::string& probe,
 void check_probe_spec(const ProbeSpec& spec) {
   MP_CHECK(!spec.probes.empty(), "--probes: no probe given (use masc,linear,ncm,logreg)");
   for (const auto& p : spec.probes)
-    MP_CHECK(p == "masc" || p == "linear" || p == "ncm" || p == "logreg",
-             "unknown probe '" << p << "' (use masc, linear, ncm, logreg)");
+    MP_CHECK(p == "masc" || p == "linear" || p == "ncm" || p == "logreg" || p == "lda" ||
+                 p == "qda" || p == "knn",
+             "unknown probe '" << p << "' (use masc, linear, ncm, logreg, lda, qda, knn)");
   for (const auto& s : spec.masc_subspaces)
     MP_CHECK(s == "corrupted" || s == "true",
              "unknown subspace '" << s << "' (use corrupted or true)");
@@ -138,6 +139,14 @@ std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerViews&
         [&p](const float* A, int64_t n) { return predict_logreg(p, A, n); }, fitted));
     out.back().seconds = clock.seconds();
     if (fitted) fitted->logreg = std::move(p);
+  }
+  if (wants(spec, "knn")) {
+    Stopwatch clock;
+    KnnProbe p = fit_knn(X.data, X.rows, X.cols, in.train_corrupt->data(), K, spec.knn);
+    out.push_back(score_probe(
+        layer, "knn", "corrupted", in,
+        [&p](const float* A, int64_t n) { return predict_knn(p, A, n); }, fitted));
+    out.back().seconds = clock.seconds();
   }
   return out;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "probes/activation_matrix.h"
+#include "probes/knn.h"
 #include "probes/linear_probe.h"
 #include "probes/logreg.h"
 #include "probes/masc.h"
@@ -22,6 +23,7 @@ struct ProbeSpec {
   std::vector<std::string> masc_subspaces = {"corrupted", "true"};  // labels MASC is fitted on
   MascOptions masc;
   LogRegOptions logreg;
+  KnnOptions knn;  // opt-in probes ("knn", "lda", "qda") are never in the default list
 };
 
 struct LayerInputs {
@@ -46,7 +48,9 @@ struct LayerViews {
 
 // The probes one probe_layer() call fitted and their predictions, for a caller that keeps them
 // (probe-arrays --save-probe and --predictions). Predictions are keyed "probe/subspace"
-// ("masc/corrupted", "masc/true", "linear/corrupted", "ncm/corrupted", "logreg/corrupted").
+// ("masc/corrupted", "masc/true", "linear/corrupted", "ncm/corrupted", "logreg/corrupted",
+// and for the opt-in probes "lda/corrupted", "qda/corrupted", "knn/corrupted"; those three keep
+// only their predictions here: kNN's model is the caller's training matrix itself).
 struct FittedProbes {
   std::map<std::string, MascProbe> masc;  // by subspace
   std::optional<LinearProbe> linear;

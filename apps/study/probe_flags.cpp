@@ -18,7 +18,9 @@ void add_probe_flags(CLI::App* cmd, ProbeFlags& f, bool with_probes, bool with_l
   if (with_layers)
     cmd->add_option("--layers", f.layers, "all | a comma list of layer names (e.g. fc3,fc4)");
   if (with_probes) {
-    cmd->add_option("--probes", f.probes, "Comma list of masc, linear, ncm, logreg");
+    cmd->add_option("--probes", f.probes,
+                    "Comma list of masc, linear, ncm, logreg (the default) and the opt-in "
+                    "lda, qda, knn");
     cmd->add_option(
         "--subspace", f.subspace,
         "Labels the MASC subspaces are fitted on: corrupted, true, or both (comma list)");
