@@ -140,6 +140,16 @@ std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerViews&
     out.back().seconds = clock.seconds();
     if (fitted) fitted->logreg = std::move(p);
   }
+  if (wants(spec, "lda")) {
+    Stopwatch clock;
+    LdaProbe p = fit_lda(X.data, X.rows, X.cols, in.train_corrupt->data(), K, spec.lda);
+    out.push_back(score_probe(
+        layer, "lda", "corrupted", in,
+        [&p](const float* A, int64_t n) { return predict_lda(p, A, n); }, fitted));
+    out.back().seconds = clock.seconds();
+    out.back().params =
+        "within_rank=" + std::to_string(p.within_rank) + " rank=" + std::to_string(p.rank);
+  }
   if (wants(spec, "knn")) {
     Stopwatch clock;
     KnnProbe p = fit_knn(X.data, X.rows, X.cols, in.train_corrupt->data(), K, spec.knn);

@@ -10,6 +10,7 @@
 
 #include "probes/activation_matrix.h"
 #include "probes/knn.h"
+#include "probes/lda.h"
 #include "probes/linear_probe.h"
 #include "probes/logreg.h"
 #include "probes/masc.h"
@@ -23,6 +24,7 @@ struct ProbeSpec {
   std::vector<std::string> masc_subspaces = {"corrupted", "true"};  // labels MASC is fitted on
   MascOptions masc;
   LogRegOptions logreg;
+  LdaOptions lda;
   KnnOptions knn;  // opt-in probes ("knn", "lda", "qda") are never in the default list
 };
 

@@ -20,7 +20,7 @@ std::vector<double> per_class_accuracy(const std::vector<int64_t>& confusion, in
 
 struct ProbeResult {
   std::string layer;               // e.g. "fc3"
-  std::string probe;               // "masc", "linear", "ncm", "logreg"
+  std::string probe;               // "masc", "linear", "ncm", "logreg", "lda", "qda", "knn"
   std::string subspace;            // labels the probe was fitted on: "corrupted" or "true"
   double test_acc = 0;             // test set, true labels
   double train_acc_corrupted = 0;  // training set vs corrupted labels
@@ -30,6 +30,10 @@ struct ProbeResult {
   // eigen-decomposition per class: the fit is counted in the MASC row, the linear row holds its
   // own scoring only.
   double seconds = 0;
+  // Probe-specific facts of the fit, "key=value" pairs separated by spaces (LDA:
+  // "within_rank=.. rank=.."; QDA: "reg=.."); empty for the other probes. Not (yet) a column of
+  // probes.csv: its writer is apps/run/probe_results.cpp.
+  std::string params;
 };
 
 }  // namespace mp::probes
