@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <sstream>
 
 #include "tensor/stopwatch.h"
 
@@ -54,6 +55,8 @@ void check_probe_spec(const ProbeSpec& spec) {
   for (const auto& s : spec.masc_subspaces)
     MP_CHECK(s == "corrupted" || s == "true",
              "unknown subspace '" << s << "' (use corrupted or true)");
+  MP_CHECK(spec.qda.reg >= 0 && spec.qda.reg <= 1,
+           "qda_reg must be in [0, 1], got " << spec.qda.reg);
   MP_CHECK(spec.masc.fixed_k > 0 || (spec.masc.tau > 0 && spec.masc.tau <= 1),
            "--tau must be in (0, 1], got " << spec.masc.tau);
 }
@@ -149,6 +152,17 @@ std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerViews&
     out.back().seconds = clock.seconds();
     out.back().params =
         "within_rank=" + std::to_string(p.within_rank) + " rank=" + std::to_string(p.rank);
+  }
+  if (wants(spec, "qda")) {
+    Stopwatch clock;
+    QdaProbe p = fit_qda(X.data, X.rows, X.cols, in.train_corrupt->data(), K, spec.qda);
+    out.push_back(score_probe(
+        layer, "qda", "corrupted", in,
+        [&p](const float* A, int64_t n) { return predict_qda(p, A, n); }, fitted));
+    out.back().seconds = clock.seconds();
+    std::ostringstream reg;
+    reg << "reg=" << p.reg;
+    out.back().params = reg.str();
   }
   if (wants(spec, "knn")) {
     Stopwatch clock;

@@ -16,6 +16,7 @@
 #include "probes/masc.h"
 #include "probes/metrics.h"
 #include "probes/ncm.h"
+#include "probes/qda.h"
 
 namespace mp::probes {
 
@@ -25,6 +26,7 @@ struct ProbeSpec {
   MascOptions masc;
   LogRegOptions logreg;
   LdaOptions lda;
+  QdaOptions qda;  // qda.reg (default 0) is raised by the ladder when a covariance is singular
   KnnOptions knn;  // opt-in probes ("knn", "lda", "qda") are never in the default list
 };
 
