@@ -2,6 +2,8 @@
 // side by side with the numpy peer (bench/masc_numpy_peer.py), and prints one line
 // in the peer's format:
 //   workload=masc-N-d threads=T fit_s=... score_s=... linear_fit_s=... components=[k_0 ...]
+// then one line per opt-in probe on the same data (unless --skip-opt-in):
+//   opt_in=lda|qda|knn fit_s=... predict_s=... cpu_s=... (fit + predicting the test rows)
 // and a second line with the double-precision floor of the same work on this machine:
 //   floor: double_gflop=... (syrk ... tridiagonal ... back_transform ... scoring ...)
 //          dgemm_gflops=... floor_s=...
@@ -28,9 +30,12 @@
 #include <vector>
 
 #include "probes/activation_file.h"
+#include "probes/knn.h"
 #include "probes/label_file.h"
+#include "probes/lda.h"
 #include "probes/linear_probe.h"
 #include "probes/masc.h"
+#include "probes/qda.h"
 #include "tensor/io/npy.h"
 #include "tensor/rng.h"
 #include "tensor/threads.h"
@@ -125,7 +130,7 @@ int main(int argc, char** argv) {
   int classes = 10, threads = 0;
   double tau = 0.99;
   uint32_t seed = 0;
-  bool serial_classes = false, skip_linear_alone = false;
+  bool serial_classes = false, skip_linear_alone = false, skip_opt_in = false;
   std::vector<std::string> from_npy;
   std::string peer_masc, peer_linear, peer_k, save_prefix;
   app.add_option("--n-train", n_train, "training rows (synthetic)");
@@ -139,6 +144,7 @@ int main(int argc, char** argv) {
                "fit classes one after another with threaded BLAS instead of side by side");
   app.add_flag("--skip-linear-alone", skip_linear_alone,
                "do not time the stand-alone linear-probe fit");
+  app.add_flag("--skip-opt-in", skip_opt_in, "do not time the opt-in LDA, QDA and kNN probes");
   app.add_option("--from-npy", from_npy, "train.npy labels.npy test.npy instead of synthetic")
       ->expected(3);
   app.add_option("--peer-masc", peer_masc, "peer's MASC test predictions (.npy) to compare");
@@ -248,6 +254,31 @@ int main(int argc, char** argv) {
           total, syrk * 1e-9, trd * 1e-9, back * 1e-9, score * 1e-9, peak, total / peak,
           fit_s + score_s + linear_score_s,
           100.0 * ((fit_s + score_s + linear_score_s) / (total / peak) - 1.0));
+    }
+    if (!skip_opt_in) {
+      // The opt-in probes on the same rows: fit (kNN: norms only) and predict the test rows.
+      auto time_probe = [&](const char* name, auto fit, auto predict) {
+        const double c = cpu_seconds();
+        auto t = Clock::now();
+        auto probe = fit();
+        const double fit_wall = seconds_since(t);
+        t = Clock::now();
+        const std::vector<int32_t> pred = predict(probe);
+        std::printf("opt_in=%s fit_s=%.2f predict_s=%.2f cpu_s=%.2f predicted=%zu\n", name,
+                    fit_wall, seconds_since(t), cpu_seconds() - c, pred.size());
+        return probe;
+      };
+      const auto lda = time_probe(
+          "lda", [&] { return mp::probes::fit_lda(xtr, n_train, dim, ytr.data(), classes); },
+          [&](const auto& p) { return mp::probes::predict_lda(p, xte, n_test); });
+      std::printf("lda_within_rank=%d lda_rank=%d\n", lda.within_rank, lda.rank);
+      const auto qda = time_probe(
+          "qda", [&] { return mp::probes::fit_qda(xtr, n_train, dim, ytr.data(), classes); },
+          [&](const auto& p) { return mp::probes::predict_qda(p, xte, n_test); });
+      std::printf("qda_reg=%g\n", qda.reg);
+      time_probe(
+          "knn", [&] { return mp::probes::fit_knn(xtr, n_train, dim, ytr.data(), classes); },
+          [&](const auto& p) { return mp::probes::predict_knn(p, xte, n_test); });
     }
     if (!peer_k.empty()) {
       std::vector<int64_t> k = load_ints(peer_k);
