@@ -292,7 +292,7 @@ void add_probe_arrays(CLI::App& app) {
       }
       write_file_atomic(a->json, j.dump(2) + "\n");
     }
-    write_probes_csv(a->out, a->epoch, res);
+    write_probes_csv(a->out, probe_rows(a->epoch, res));
 
     ctx.out << a->layer << " (epoch " << a->epoch << "; accuracies in %"
             << (y_true ? "" : "; no true training labels, so train_acc_true is -") << ")\n"

@@ -53,7 +53,7 @@ ReportResult write_report(const ReportOptions& opt, std::ostream& log) {
   }
   if (res.gnuplot.empty()) log << "note: " << gnuplot_missing_hint(opt) << '\n';
 
-  const fs::path csv = opt.out / "summary.csv";
+  const fs::path csv = opt.out / summary_format().file;
   write_summary_csv(csv.string(), res.summary);
   res.written.push_back(csv);
   const std::pair<const char*, std::string> pages[] = {

@@ -8,7 +8,6 @@
 
 #include "apps/run/run_dir.h"
 #include "tensor/check.h"
-#include "tensor/io/csv.h"
 
 namespace mp::app {
 
@@ -18,87 +17,11 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// An optional numeric cell: a missing column or an empty cell is NaN (not computed); anything
-// else must parse, or the file is reported as malformed.
-double num_or_nan(const CsvTable& t, size_t row, const std::string& col) {
-  if (std::find(t.header.begin(), t.header.end(), col) == t.header.end()) return kNaN;
-  if (t.at(row, col).empty()) return kNaN;
-  return t.number(row, col);
-}
-
-std::string str_or(const CsvTable& t, size_t row, const std::string& col, const std::string& d) {
-  if (std::find(t.header.begin(), t.header.end(), col) == t.header.end()) return d;
-  return t.at(row, col);
-}
-
-// Columns without which the file is useless; throws naming the file and the column.
-void require_columns(const CsvTable& t, std::initializer_list<const char*> cols) {
-  for (const char* c : cols) (void)t.column(c);
-}
-
-int epoch_of(const CsvTable& t, size_t row) {
-  const double e = t.number(row, "epoch");
-  MP_CHECK(e >= 0 && e == std::floor(e) && e < 1e9, t.source << ": line " << t.row_line[row]
-                                                             << ": epoch '" << t.at(row, "epoch")
-                                                             << "' is not a non-negative integer");
-  return static_cast<int>(e);
-}
-
-std::vector<ProbeRow> parse_probes(const CsvTable& t) {
-  require_columns(t, {"epoch", "layer", "probe", "test_acc"});
-  std::vector<ProbeRow> out;
-  for (size_t r = 0; r < t.rows.size(); ++r) {
-    ProbeRow p;
-    p.epoch = epoch_of(t, r);
-    p.layer = t.at(r, "layer");
-    p.probe = t.at(r, "probe");
-    p.subspace = str_or(t, r, "subspace", "corrupted");
-    if (p.subspace.empty()) p.subspace = "corrupted";
-    p.test_acc = num_or_nan(t, r, "test_acc");
-    p.train_acc_corrupted = num_or_nan(t, r, "train_acc_corrupted");
-    p.train_acc_true = num_or_nan(t, r, "train_acc_true");
-    p.k_per_class = str_or(t, r, "k_per_class", "");
-    p.best = str_or(t, r, "best", "0") == "1";
-    out.push_back(p);
-  }
-  return out;
-}
-
-std::vector<TransferRow> parse_transfer(const CsvTable& t) {
-  require_columns(t, {"epoch", "test_acc"});
-  std::vector<TransferRow> out;
-  for (size_t r = 0; r < t.rows.size(); ++r) {
-    TransferRow x;
-    x.epoch = epoch_of(t, r);
-    x.bias = str_or(t, r, "bias", "zero");
-    x.test_acc = num_or_nan(t, r, "test_acc");
-    x.train_acc_corrupted = num_or_nan(t, r, "train_acc_corrupted");
-    x.train_acc_true = num_or_nan(t, r, "train_acc_true");
-    x.probe_test_acc = num_or_nan(t, r, "probe_test_acc");
-    x.checkpoint = str_or(t, r, "checkpoint", "");
-    out.push_back(x);
-  }
-  return out;
-}
-
-std::vector<DynamicsRow> parse_dynamics(const CsvTable& t) {
-  require_columns(t, {"epoch", "probe", "metric", "value"});
-  std::vector<DynamicsRow> out;
-  for (size_t r = 0; r < t.rows.size(); ++r) {
-    DynamicsRow d;
-    d.epoch = epoch_of(t, r);
-    d.layer = str_or(t, r, "layer", "");
-    d.probe = t.at(r, "probe");
-    d.metric = t.at(r, "metric");
-    d.value = num_or_nan(t, r, "value");
-    out.push_back(d);
-  }
-  return out;
-}
-
-// Reads `file` of the run with `parse`; a missing or malformed file becomes a note.
-template <class Rows, class Parse>
-void read_part(RunData& run, const std::string& file, Rows& rows, Parse parse) {
+// Reads the run's file of format `fmt` with its owner's `read`; a missing or malformed file
+// becomes a note.
+template <class Rows, class Read>
+void read_part(RunData& run, const FileFormat& fmt, Rows& rows, Read read) {
+  const std::string file = fmt.file;
   const fs::path p = run.dir / file;
   std::error_code ec;
   run.has[file] = false;
@@ -107,7 +30,7 @@ void read_part(RunData& run, const std::string& file, Rows& rows, Parse parse) {
     return;
   }
   try {
-    rows = parse(read_csv(p.string()));
+    rows = read(p);
     run.has[file] = true;
   } catch (const std::exception& e) {
     rows.clear();
@@ -197,9 +120,9 @@ int RunData::completeness() const {
 RunData load_run(const fs::path& dir) {
   RunData run;
   run.dir = dir;
-  run.manifest = Manifest::load((dir / "manifest.json").string());
+  const std::string where = (dir / manifest_format().file).string();
+  run.manifest = Manifest::load(where);
   const Manifest& m = run.manifest;
-  const std::string where = (dir / "manifest.json").string();
   run.key.dataset = m.config_str("dataset");
   if (run.key.dataset.empty() && m.json().contains("dataset") && m.json()["dataset"].is_object())
     run.key.dataset = m.json()["dataset"].value("name", "");
@@ -213,18 +136,16 @@ RunData load_run(const fs::path& dir) {
   run.key.seed = static_cast<int64_t>(seed);
 
   if (m.status() != "finished") run.notes.push_back("status " + m.status() + " (partial run)");
-  read_part(run, "metrics.csv", run.metrics, metrics_from_table);
-  read_part(run, "probes.csv", run.probes, parse_probes);
-  read_part(run, "transfer.csv", run.transfer, parse_transfer);
-  read_part(run, "dynamics.csv", run.dynamics, parse_dynamics);
+  read_part(run, metrics_format(), run.metrics, read_metrics_csv);
+  read_part(run, probes_format(), run.probes, read_probes_csv);
+  read_part(run, transfer_format(), run.transfer, read_transfer_csv);
+  read_part(run, dynamics_format(), run.dynamics, read_dynamics_csv);
   // timing.csv is optional (runs analysed before it existed have none): no note when absent.
-  std::error_code ec;
-  if (fs::exists(dir / "timing.csv", ec)) {
-    try {
-      run.timing = read_phase_times(dir / "timing.csv");
-    } catch (const std::exception& e) {
-      run.notes.push_back("timing.csv: unreadable, ignored (" + std::string(e.what()) + ")");
-    }
+  try {
+    run.timing = read_phase_times(dir / timing_format().file);
+  } catch (const std::exception& e) {
+    run.notes.push_back(std::string(timing_format().file) + ": unreadable, ignored (" + e.what() +
+                        ")");
   }
   return run;
 }

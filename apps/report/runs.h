@@ -1,8 +1,9 @@
 #pragma once
 // Reading run directories for `memprobe report`: every CSV of the run-directory contract
-// (docs/formats.md) into plain structs, tolerant of partial runs (a missing or unreadable file
-// becomes a note, never an abort), and merging of run trees gathered from several machines:
-// one run per (dataset, model, level, seed), with a warning when duplicates disagree.
+// (docs/formats.md) through its owner's reader, tolerant of partial runs (a missing or
+// unreadable file becomes a note, never an abort), and merging of run trees gathered from
+// several machines: one run per (dataset, model, level, seed), with a warning when duplicates
+// disagree.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -10,35 +11,18 @@
 #include <string>
 #include <vector>
 
+#include "apps/run/dynamics_results.h"
 #include "apps/run/manifest.h"
 #include "apps/run/metrics_log.h"
 #include "apps/run/phase_times.h"
+#include "apps/run/probe_results.h"
+#include "apps/run/transfer_results.h"
 
 namespace mp::app {
 
-// metrics.csv rows, read by its one reader (apps/run/metrics_log.h).
+// The rows of each run file, read by the file's one reader in apps/run/ (ProbeRow, TransferRow,
+// DynamicsRow are declared there too).
 using MetricsRow = EpochMetrics;
-
-struct ProbeRow {
-  int epoch = 0;
-  std::string layer, probe, subspace;  // probe: masc|linear|ncm|logreg; subspace: corrupted|true
-  double test_acc, train_acc_corrupted, train_acc_true;
-  std::string k_per_class;
-  bool best = false;
-};
-
-struct TransferRow {
-  int epoch = 0;
-  std::string bias;  // zero | keep
-  double test_acc, train_acc_corrupted, train_acc_true, probe_test_acc;
-  std::string checkpoint;
-};
-
-struct DynamicsRow {
-  int epoch = 0;
-  std::string layer, probe, metric;  // model rows: layer "output", probe "model"
-  double value;
-};
 
 // Identity of a run in the study. Levels are compared after rounding to 1e-6 so that 0.4
 // written by two machines is one level.
@@ -61,7 +45,8 @@ struct RunData {
   std::vector<TransferRow> transfer;
   std::vector<DynamicsRow> dynamics;
   std::vector<PhaseTime> timing;  // timing.csv (analysis phases)
-  // Which result files were read ("metrics.csv", ...); anything else is "not computed".
+  // Which result files were read, by file name (metrics_format().file, ...); anything else is
+  // "not computed".
   std::map<std::string, bool> has;
   std::vector<std::string> notes;  // missing files, parse errors, "status running"
 

@@ -158,39 +158,58 @@ std::vector<SummaryRow> summarize(const std::vector<RunData>& runs) {
   return out;
 }
 
+const FileFormat& summary_format() {
+  static const FileFormat f = {
+      "summary.csv",
+      "one row per (dataset, model, corruption level): final-epoch values over the seeds",
+      {{"dataset", "the group's dataset"},
+       {"model", "the group's model"},
+       {"level", "corruption level p"},
+       {"n_seeds", "number of runs (seeds) in the group"},
+       {"model_test_acc", "the trained model's test accuracy, mean over seeds (fraction)"},
+       {"model_test_acc_sd", "its sample standard deviation (n-1) over seeds"},
+       {"masc_corrupted", "MASC (corrupted-label subspaces) at the best hidden layer, mean"},
+       {"masc_corrupted_sd", "its sample sd over seeds"},
+       {"masc_corrupted_layer", "the best hidden layer: highest mean over seeds"},
+       {"masc_true", "MASC with subspaces from the true labels, best layer, mean"},
+       {"masc_true_sd", "its sample sd over seeds"},
+       {"masc_true_layer", "its best hidden layer"},
+       {"linear", "the linear probe, best layer, mean"},
+       {"linear_sd", "its sample sd over seeds"},
+       {"linear_layer", "its best hidden layer"},
+       {"ncm", "nearest class mean, best layer, mean"},
+       {"ncm_sd", "its sample sd over seeds"},
+       {"ncm_layer", "its best hidden layer"},
+       {"logreg", "logistic regression, best layer, mean"},
+       {"logreg_sd", "its sample sd over seeds"},
+       {"logreg_layer", "its best hidden layer"},
+       {"edited_test_acc", "test accuracy of the weight-edited model, mean"},
+       {"edited_test_acc_sd", "its sample sd over seeds"},
+       {"train_acc_corrupted", "the model's final training accuracy vs the corrupted labels"},
+       {"masc_input", "MASC on the input layer (raw pixels, corrupted labels), mean", true},
+       {"masc_input_sd", "its sample sd over seeds", true},
+       {"linear_input", "the linear probe on the input layer, mean", true},
+       {"linear_input_sd", "its sample sd over seeds", true}}};
+  return f;
+}
+
 static std::string cell(double v) {
   return std::isnan(v) ? "" : exact_number(v);
 }
 
-void write_summary_csv(const std::string& path, const std::vector<SummaryRow>& rows) {
-  CsvWriter w(path, {"dataset",
-                     "model",
-                     "level",
-                     "n_seeds",
-                     "model_test_acc",
-                     "model_test_acc_sd",
-                     "masc_corrupted",
-                     "masc_corrupted_sd",
-                     "masc_corrupted_layer",
-                     "masc_true",
-                     "masc_true_sd",
-                     "masc_true_layer",
-                     "linear",
-                     "linear_sd",
-                     "linear_layer",
-                     "ncm",
-                     "ncm_sd",
-                     "ncm_layer",
-                     "logreg",
-                     "logreg_sd",
-                     "logreg_layer",
-                     "edited_test_acc",
-                     "edited_test_acc_sd",
-                     "train_acc_corrupted",
-                     "masc_input",
-                     "masc_input_sd",
-                     "linear_input",
-                     "linear_input_sd"});
+namespace {
+// The probe columns in file order: <name>, <name>_sd, <name>_layer.
+std::vector<std::pair<const char*, Stat SummaryRow::*>> probe_columns() {
+  return {{"masc_corrupted", &SummaryRow::masc_corrupted},
+          {"masc_true", &SummaryRow::masc_true},
+          {"linear", &SummaryRow::linear},
+          {"ncm", &SummaryRow::ncm},
+          {"logreg", &SummaryRow::logreg}};
+}
+}  // namespace
+
+void write_summary_csv(const std::filesystem::path& path, const std::vector<SummaryRow>& rows) {
+  CsvWriter w(path.string(), summary_format().header());
   for (const auto& r : rows) {
     std::vector<std::string> c = {r.dataset,
                                   r.model,
@@ -198,10 +217,11 @@ void write_summary_csv(const std::string& path, const std::vector<SummaryRow>& r
                                   std::to_string(r.n_seeds),
                                   cell(r.model_test_acc.mean),
                                   cell(r.model_test_acc.sd)};
-    for (const Stat* s : {&r.masc_corrupted, &r.masc_true, &r.linear, &r.ncm, &r.logreg}) {
-      c.push_back(cell(s->mean));
-      c.push_back(cell(s->sd));
-      c.push_back(s->layer);
+    for (const auto& column : probe_columns()) {
+      const Stat& s = r.*column.second;
+      c.push_back(cell(s.mean));
+      c.push_back(cell(s.sd));
+      c.push_back(s.layer);
     }
     c.push_back(cell(r.edited_test_acc.mean));
     c.push_back(cell(r.edited_test_acc.sd));
@@ -213,6 +233,34 @@ void write_summary_csv(const std::string& path, const std::vector<SummaryRow>& r
     w.row(c);
   }
   w.close();
+}
+
+std::vector<SummaryRow> read_summary_csv(const std::filesystem::path& path) {
+  const CsvTable t = read_format(path, summary_format());
+  std::vector<SummaryRow> out;
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    SummaryRow row;
+    row.dataset = t.at(r, "dataset");
+    row.model = t.at(r, "model");
+    row.level = t.number(r, "level");
+    row.n_seeds = static_cast<int>(integer_cell(t, r, "n_seeds"));
+    auto stat = [&](const std::string& name, bool with_sd, bool with_layer) {
+      Stat s;
+      s.mean = number_or_nan(t, r, name.c_str());
+      s.sd = with_sd ? number_or_nan(t, r, (name + "_sd").c_str()) : kNaN;
+      if (with_layer) s.layer = t.at(r, name + "_layer");
+      s.n = std::isnan(s.mean) ? 0 : row.n_seeds;
+      return s;
+    };
+    row.model_test_acc = stat("model_test_acc", true, false);
+    for (const auto& [name, member] : probe_columns()) row.*member = stat(name, true, true);
+    row.edited_test_acc = stat("edited_test_acc", true, false);
+    row.train_acc_corrupted = stat("train_acc_corrupted", false, false);
+    row.masc_input = stat("masc_input", true, false);
+    row.linear_input = stat("linear_input", true, false);
+    out.push_back(std::move(row));
+  }
+  return out;
 }
 
 std::string stat_display(const Stat& s, int n_seeds) {

@@ -5,13 +5,19 @@
 // last probed epoch; the input layer is reported apart, as the baseline); the
 // row holds the mean and sample sd of those values and names the layer chosen most often
 // (ties: the earliest layer in network order).
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "apps/report/runs.h"
 #include "apps/run/console.h"
+#include "apps/run/file_format.h"
 
 namespace mp::app {
+
+// summary.csv of a report directory: the file name and its columns. The input-layer baseline
+// columns came later (optional: an older summary.csv lacks them).
+const FileFormat& summary_format();
 
 struct Stat {
   int n = 0;          // runs that had this value
@@ -50,7 +56,11 @@ std::vector<SummaryRow> summarize(const std::vector<RunData>& runs);
 
 // summary.csv as in docs/formats.md; numbers are fractions, shortest exact decimal form; a
 // value not computed (or an sd of a single seed) is an empty cell.
-void write_summary_csv(const std::string& path, const std::vector<SummaryRow>& rows);
+void write_summary_csv(const std::filesystem::path& path, const std::vector<SummaryRow>& rows);
+// The rows back (for tools comparing reports). The file holds no seeds and no per-value count:
+// `seeds` is empty, and a value's `n` is n_seeds when it is present, else 0. Throws mp::Error
+// naming the file (and the column) on a bad one.
+std::vector<SummaryRow> read_summary_csv(const std::filesystem::path& path);
 
 // The same numbers for people: percentages "91.23 ± 0.41 (fc3)", "not computed".
 Table summary_table(const std::vector<SummaryRow>& rows);

@@ -10,6 +10,12 @@
 
 namespace mp::app {
 
+const FileFormat& manifest_format() {
+  static const FileFormat f = {
+      "manifest.json", "what was run, on what data and machine, how it ended (JSON)", {}};
+  return f;
+}
+
 // Not `json`: inside Manifest's members that name is the accessor json().
 using Json = nlohmann::json;
 

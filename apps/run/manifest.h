@@ -10,7 +10,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "apps/run/file_format.h"
+
 namespace mp::app {
+
+// The file name (the marker of a run directory, see find_runs). A JSON object, not a table: no
+// columns; docs/formats.md shows its keys. Manifest::save is its writer, Manifest::load its
+// reader.
+const FileFormat& manifest_format();
 
 // "2026-01-31T12:34:56Z"
 std::string iso8601_utc_now();

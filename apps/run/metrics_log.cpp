@@ -1,46 +1,37 @@
 #include "apps/run/metrics_log.h"
 
-#include <algorithm>
-#include <cmath>
-
 #include "tensor/check.h"
 #include "tensor/io/csv.h"
 
 namespace mp::app {
 
-namespace {
-const std::vector<std::string> kColumns = {"epoch",
-                                           "loss",
-                                           "train_acc_running",
-                                           "train_acc_corrupted",
-                                           "train_acc_true",
-                                           "test_acc",
-                                           "samples_per_s",
-                                           "epoch_s",
-                                           "wall_s",
-                                           "train_s",
-                                           "eval_s",
-                                           "checkpoint_s"};
-// Columns every metrics.csv has had since the first version; the rest may be missing.
-const std::vector<std::string> kRequired = {"epoch",          "loss",     "train_acc_corrupted",
-                                            "train_acc_true", "test_acc", "wall_s"};
-
-// An accuracy that was not measured this epoch is an empty cell, not "nan": a reader (and a
-// spreadsheet) sees "no value" rather than a number.
-std::string accuracy_cell(double v) {
-  return std::isnan(v) ? std::string() : csv_number(v);
+const FileFormat& metrics_format() {
+  static const FileFormat f = {
+      "metrics.csv",
+      "per-epoch loss, accuracies and wall times of the model",
+      {{"epoch", "0 = initialisation, then 1, 2, ... (count)"},
+       {"loss", "mean cross-entropy over the epoch's batches vs the corrupted labels (nats)"},
+       {"train_acc_running",
+        "running accuracy over the epoch's mini-batches vs the corrupted labels (fraction)", true},
+       {"train_acc_corrupted", "evaluation pass over the training set vs the corrupted labels"},
+       {"train_acc_true", "the same pass vs the true labels (fraction)"},
+       {"test_acc", "accuracy on the test set, true labels (fraction)"},
+       {"samples_per_s", "training throughput of the epoch (samples / s)"},
+       {"epoch_s", "wall time of the epoch: training, evaluation, checkpoint (s)"},
+       {"wall_s", "wall time since the run started, cumulative over resumes (s)"},
+       {"train_s", "wall time of the epoch's training steps (s)", true},
+       {"eval_s", "wall time of the epoch's evaluation passes (s)", true},
+       {"checkpoint_s", "wall time of writing the epoch's checkpoint (s)", true}}};
+  return f;
 }
 
-double optional_number(const CsvTable& t, size_t r, const std::string& col, double fallback) {
-  if (std::find(t.header.begin(), t.header.end(), col) == t.header.end()) return fallback;
-  if (t.at(r, col).empty()) return EpochMetrics::kNotMeasured;
-  return t.number(r, col);
+namespace {
+// A measured cell: an empty one is "not measured this epoch" (NaN); a column the file lacks
+// (an older run) gives `absent`.
+double measured(const CsvTable& t, size_t r, const char* col, double absent) {
+  return has_column(t, col) ? number_or_nan(t, r, col) : absent;
 }
 }  // namespace
-
-const std::vector<std::string>& metrics_csv_columns() {
-  return kColumns;
-}
 
 double stop_metric(const EpochMetrics& m, const std::string& stop_on) {
   if (stop_on == "running" && m.epoch > 0) return m.train_acc_running;
@@ -49,11 +40,11 @@ double stop_metric(const EpochMetrics& m, const std::string& stop_on) {
 
 // Rewritten whole (atomically) after every epoch: a crash can never leave a half-written row.
 void write_metrics_csv(const std::filesystem::path& path, const std::vector<EpochMetrics>& rows) {
-  CsvWriter w(path.string(), kColumns);
+  CsvWriter w(path.string(), metrics_format().header());
   for (const EpochMetrics& m : rows) {
-    w.cell(m.epoch).cell(m.loss).cell(accuracy_cell(m.train_acc_running));
-    w.cell(accuracy_cell(m.train_acc_corrupted)).cell(accuracy_cell(m.train_acc_true));
-    w.cell(accuracy_cell(m.test_acc)).cell(m.samples_per_s).cell(m.epoch_s).cell(m.wall_s);
+    w.cell(m.epoch).cell(m.loss).cell(optional_number(m.train_acc_running));
+    w.cell(optional_number(m.train_acc_corrupted)).cell(optional_number(m.train_acc_true));
+    w.cell(optional_number(m.test_acc)).cell(m.samples_per_s).cell(m.epoch_s).cell(m.wall_s);
     w.cell(m.train_s).cell(m.eval_s).cell(m.checkpoint_s);
     w.end_row();
   }
@@ -63,32 +54,22 @@ void write_metrics_csv(const std::filesystem::path& path, const std::vector<Epoc
 std::vector<EpochMetrics> read_metrics_csv(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return {};
-  return metrics_from_table(read_csv(path.string()));
-}
-
-std::vector<EpochMetrics> metrics_from_table(const CsvTable& t) {
+  const CsvTable t = read_format(path, metrics_format());
   std::vector<EpochMetrics> out;
-  for (const std::string& col : kRequired)
-    MP_CHECK(std::find(t.header.begin(), t.header.end(), col) != t.header.end(),
-             t.source << ": no column '" << col << "' (not a memprobe metrics.csv?)");
   for (size_t r = 0; r < t.rows.size(); ++r) {
     EpochMetrics m;
-    const double e = t.number(r, "epoch");
-    MP_CHECK(e >= 0 && e == std::floor(e) && e < 1e9,
-             t.source << ": line " << t.row_line[r] << ": epoch '" << t.at(r, "epoch")
-                      << "' is not a non-negative integer");
-    m.epoch = static_cast<int>(e);
+    m.epoch = static_cast<int>(integer_cell(t, r, "epoch"));
     m.loss = t.number(r, "loss");
-    m.train_acc_running = optional_number(t, r, "train_acc_running", EpochMetrics::kNotMeasured);
-    m.train_acc_corrupted = optional_number(t, r, "train_acc_corrupted", 0);
-    m.train_acc_true = optional_number(t, r, "train_acc_true", 0);
-    m.test_acc = optional_number(t, r, "test_acc", 0);
-    m.samples_per_s = optional_number(t, r, "samples_per_s", 0);
-    m.epoch_s = optional_number(t, r, "epoch_s", 0);
+    m.train_acc_running = measured(t, r, "train_acc_running", EpochMetrics::kNotMeasured);
+    m.train_acc_corrupted = number_or_nan(t, r, "train_acc_corrupted");
+    m.train_acc_true = number_or_nan(t, r, "train_acc_true");
+    m.test_acc = number_or_nan(t, r, "test_acc");
+    m.samples_per_s = number_or_nan(t, r, "samples_per_s");
+    m.epoch_s = number_or_nan(t, r, "epoch_s");
     m.wall_s = t.number(r, "wall_s");
-    m.train_s = optional_number(t, r, "train_s", 0);
-    m.eval_s = optional_number(t, r, "eval_s", 0);
-    m.checkpoint_s = optional_number(t, r, "checkpoint_s", 0);
+    m.train_s = measured(t, r, "train_s", 0);
+    m.eval_s = measured(t, r, "eval_s", 0);
+    m.checkpoint_s = measured(t, r, "checkpoint_s", 0);
     out.push_back(m);
   }
   return out;

@@ -1,18 +1,18 @@
 #pragma once
-// metrics.csv of a run (one row per epoch, see docs/formats.md): its row type, its one writer and
-// its one reader, the stop metric read from a row, and a wall-clock timer.
+// metrics.csv of a run (one row per epoch, see docs/formats.md): its format, its row type, its
+// one writer and its one reader, the stop metric read from a row, and a wall-clock timer.
 #include <filesystem>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "apps/run/file_format.h"
 #include "tensor/stopwatch.h"
 
-namespace mp {
-struct CsvTable;
-}
-
 namespace mp::app {
+
+// The file name and its columns (train_acc_running and the phase times came later: optional).
+const FileFormat& metrics_format();
 
 // One epoch of a run. Accuracies are fractions in [0, 1]; NaN means "not measured this epoch"
 // (written as an empty cell): the evaluation pass over the training set runs only at saved
@@ -40,13 +40,10 @@ struct EpochMetrics {
 double stop_metric(const EpochMetrics& m, const std::string& stop_on);
 
 void write_metrics_csv(const std::filesystem::path& path, const std::vector<EpochMetrics>& rows);
-// Reads metrics.csv; columns added in later versions (train_acc_running, the phase times) may be
-// absent in an older run's file and read as NaN / 0. Throws mp::Error naming the file otherwise.
+// Reads metrics.csv; an absent file is no rows. Columns added in later versions
+// (train_acc_running, the phase times) may be absent in an older run's file and read as NaN / 0.
+// Throws mp::Error naming the file (and the column) otherwise.
 std::vector<EpochMetrics> read_metrics_csv(const std::filesystem::path& path);
-// The same from an already parsed table (the report reads every run file through CsvTable).
-std::vector<EpochMetrics> metrics_from_table(const CsvTable& t);
-// The column names, in file order (docs/formats.md is written from the same list).
-const std::vector<std::string>& metrics_csv_columns();
 
 using Timer = mp::Stopwatch;
 

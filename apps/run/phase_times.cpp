@@ -4,30 +4,34 @@
 
 namespace mp::app {
 
-namespace {
-const std::vector<std::string> kColumns = {"phase", "epoch", "layer", "probe", "seconds"};
-}
-
-const std::vector<std::string>& timing_csv_columns() {
-  return kColumns;
+const FileFormat& timing_format() {
+  static const FileFormat f = {
+      "timing.csv",
+      "wall time of every analysis phase (probe, transfer, dynamics), one row per step",
+      {{"phase", "activations | probe | transfer | dynamics, or dynamics:<step> inside one"},
+       {"epoch", "the checkpoint analysed"},
+       {"layer", "the layer (activations: the layers of the pass; empty when not per layer)"},
+       {"probe", "masc/corrupted | masc/true | linear | ncm | logreg (transfer: the bias)"},
+       {"seconds", "wall time (s)"}}};
+  return f;
 }
 
 void record_phase_times(const std::filesystem::path& csv, const std::vector<PhaseTime>& rows) {
   std::vector<std::vector<std::string>> cells;
   for (const PhaseTime& p : rows)
     cells.push_back({p.phase, std::to_string(p.epoch), p.layer, p.probe, csv_number(p.seconds)});
-  upsert_csv(csv.string(), kColumns, 4, cells);
+  upsert_format(csv, timing_format(), 4, cells);
 }
 
 std::vector<PhaseTime> read_phase_times(const std::filesystem::path& csv) {
   std::vector<PhaseTime> out;
   std::error_code ec;
   if (!std::filesystem::exists(csv, ec)) return out;
-  const CsvTable t = read_csv(csv.string());
+  const CsvTable t = read_format(csv, timing_format());
   for (size_t r = 0; r < t.rows.size(); ++r) {
     PhaseTime p;
     p.phase = t.at(r, "phase");
-    p.epoch = static_cast<int>(t.number(r, "epoch"));
+    p.epoch = static_cast<int>(integer_cell(t, r, "epoch"));
     p.layer = t.at(r, "layer");
     p.probe = t.at(r, "probe");
     p.seconds = t.number(r, "seconds");

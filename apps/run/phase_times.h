@@ -8,9 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "apps/run/file_format.h"
 #include "apps/run/metrics_log.h"
 
 namespace mp::app {
+
+// The file name and its columns; (phase, epoch, layer, probe) is a row's key.
+const FileFormat& timing_format();
 
 struct PhaseTime {
   // "activations" | "probe" | "transfer" | "dynamics"; steps run inside a dynamics checkpoint
@@ -27,7 +31,6 @@ struct PhaseTime {
 void record_phase_times(const std::filesystem::path& csv, const std::vector<PhaseTime>& rows);
 // Every row; an absent file is no rows. Throws mp::Error naming the file on a bad one.
 std::vector<PhaseTime> read_phase_times(const std::filesystem::path& csv);
-const std::vector<std::string>& timing_csv_columns();
 
 // A run's cost by phase, in seconds: training from metrics.csv, analysis from timing.csv.
 struct PhaseCosts {

@@ -5,11 +5,33 @@
 
 namespace mp::app {
 
+const FileFormat& probes_format() {
+  static const FileFormat f = {
+      "probes.csv",
+      "per-layer probe accuracies, one row per (epoch, layer, probe, subspace)",
+      {{"epoch", "checkpoint the probe was fitted on"},
+       {"layer", "probed layer, post-ReLU (input = the pixels)"},
+       {"probe", "the probe's name: masc, linear, ncm, logreg, ... (probes::probe_layer)"},
+       {"subspace", "masc: corrupted or true labels for the subspaces; corrupted otherwise"},
+       {"test_acc", "test accuracy, true labels (fraction)"},
+       {"train_acc_corrupted", "training accuracy vs the corrupted labels (fraction)"},
+       {"train_acc_true", "training accuracy vs the true labels (fraction)"},
+       {"k_per_class", "masc: subspace dimension of each class, space separated; else empty"},
+       {"best", "1 on the best hidden layer of this (epoch, probe, subspace), else 0"}}};
+  return f;
+}
+
 const std::vector<std::string>& probes_csv_header() {
-  static const std::vector<std::string> h = {"epoch",          "layer",       "probe",
-                                             "subspace",       "test_acc",    "train_acc_corrupted",
-                                             "train_acc_true", "k_per_class", "best"};
+  static const std::vector<std::string> h = probes_format().header();
   return h;
+}
+
+bool ProbeRow::operator==(const ProbeRow& o) const {
+  return epoch == o.epoch && layer == o.layer && probe == o.probe && subspace == o.subspace &&
+         same_number(test_acc, o.test_acc) &&
+         same_number(train_acc_corrupted, o.train_acc_corrupted) &&
+         same_number(train_acc_true, o.train_acc_true) && k_per_class == o.k_per_class &&
+         best == o.best;
 }
 
 std::string join_ints(const std::vector<int>& v) {
@@ -18,17 +40,55 @@ std::string join_ints(const std::vector<int>& v) {
   return s;
 }
 
-void write_probes_csv(const std::string& path, int epoch,
-                      const std::vector<probes::ProbeResult>& results) {
+std::vector<ProbeRow> probe_rows(int epoch, const std::vector<probes::ProbeResult>& results) {
   const std::vector<bool> best = probes::best_layers(results);
-  std::vector<std::vector<std::string>> rows;
+  std::vector<ProbeRow> rows;
   for (size_t i = 0; i < results.size(); ++i) {
-    const auto& p = results[i];
-    rows.push_back({std::to_string(epoch), p.layer, p.probe, p.subspace, csv_number(p.test_acc),
-                    csv_number(p.train_acc_corrupted), csv_number(p.train_acc_true),
-                    join_ints(p.k_per_class), best[i] ? "1" : "0"});
+    const probes::ProbeResult& p = results[i];
+    ProbeRow r;
+    r.epoch = epoch;
+    r.layer = p.layer;
+    r.probe = p.probe;
+    r.subspace = p.subspace;
+    r.test_acc = p.test_acc;
+    r.train_acc_corrupted = p.train_acc_corrupted;
+    r.train_acc_true = p.train_acc_true;
+    r.k_per_class = join_ints(p.k_per_class);
+    r.best = best[i];
+    rows.push_back(r);
   }
-  upsert_csv(path, probes_csv_header(), 4, rows);
+  return rows;
+}
+
+void write_probes_csv(const std::filesystem::path& path, const std::vector<ProbeRow>& rows) {
+  std::vector<std::vector<std::string>> cells;
+  for (const ProbeRow& p : rows)
+    cells.push_back({std::to_string(p.epoch), p.layer, p.probe, p.subspace, csv_number(p.test_acc),
+                     csv_number(p.train_acc_corrupted), csv_number(p.train_acc_true), p.k_per_class,
+                     p.best ? "1" : "0"});
+  upsert_format(path, probes_format(), 4, cells);
+}
+
+std::vector<ProbeRow> read_probes_csv(const std::filesystem::path& path) {
+  std::vector<ProbeRow> out;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return out;
+  const CsvTable t = read_format(path, probes_format());
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    ProbeRow p;
+    p.epoch = static_cast<int>(integer_cell(t, r, "epoch"));
+    p.layer = t.at(r, "layer");
+    p.probe = t.at(r, "probe");
+    p.subspace = t.at(r, "subspace");
+    if (p.subspace.empty()) p.subspace = "corrupted";  // every probe but MASC fits on those
+    p.test_acc = number_or_nan(t, r, "test_acc");
+    p.train_acc_corrupted = number_or_nan(t, r, "train_acc_corrupted");
+    p.train_acc_true = number_or_nan(t, r, "train_acc_true");
+    p.k_per_class = t.at(r, "k_per_class");
+    p.best = t.at(r, "best") == "1";
+    out.push_back(p);
+  }
+  return out;
 }
 
 Table probe_results_table(const std::vector<probes::ProbeResult>& results) {

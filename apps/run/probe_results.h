@@ -1,22 +1,46 @@
 #pragma once
-// Probe results as tables: probes.csv (docs/formats.md) and the console table. Shared by
-// `memprobe probe` (a run directory) and `memprobe probe-arrays` (any network's activations), so
-// both write the same columns with the same number format.
+// Probe results as tables: probes.csv (docs/formats.md), its one owner, and the console table.
+// Shared by `memprobe probe` (a run directory) and `memprobe probe-arrays` (any network's
+// activations), so both write the same columns with the same number format; the report, audit
+// and reproduce read the file back through read_probes_csv().
+#include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "apps/run/console.h"
+#include "apps/run/file_format.h"
 #include "probes/metrics.h"
 
 namespace mp::app {
 
+// The file name and its columns; (epoch, layer, probe, subspace) is a row's key.
+const FileFormat& probes_format();
+// probes_format()'s column names: the header the file is written with.
 const std::vector<std::string>& probes_csv_header();
 
-// Writes `results` (all of one epoch) into the probes.csv at `path`: rows with the same (epoch,
-// layer, probe, subspace) are replaced, others kept (upsert_csv, atomic). `best` marks, per
-// (probe, subspace), the best layer among `results` (probes::best_layers).
-void write_probes_csv(const std::string& path, int epoch,
-                      const std::vector<probes::ProbeResult>& results);
+// One row of probes.csv. Accuracies are fractions; NaN = not measured (probe-arrays without
+// true training labels).
+struct ProbeRow {
+  static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  int epoch = 0;
+  std::string layer, probe, subspace;  // probe: masc|linear|ncm|logreg; subspace: corrupted|true
+  double test_acc = kNaN, train_acc_corrupted = kNaN, train_acc_true = kNaN;
+  std::string k_per_class;  // masc: "k_0 k_1 ... k_{K-1}"; empty for the other probes
+  bool best = false;        // the best layer of this (epoch, probe, subspace)
+  bool operator==(const ProbeRow& o) const;  // NaN equals NaN: "not measured" in both
+};
+
+// The rows of `results` (all of one epoch); `best` marks, per (probe, subspace), the best layer
+// among `results` (probes::best_layers).
+std::vector<ProbeRow> probe_rows(int epoch, const std::vector<probes::ProbeResult>& results);
+
+// Writes `rows` into the probes.csv at `path`: rows with the same (epoch, layer, probe, subspace)
+// are replaced, others kept (upsert, atomic).
+void write_probes_csv(const std::filesystem::path& path, const std::vector<ProbeRow>& rows);
+// Every row, in file order; an absent file is no rows. Throws mp::Error naming the file (and the
+// column) on a bad one.
+std::vector<ProbeRow> read_probes_csv(const std::filesystem::path& path);
 
 // layer, probe, subspace, accuracies in %, k_per_class, best ("*").
 Table probe_results_table(const std::vector<probes::ProbeResult>& results);

@@ -3,6 +3,12 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "apps/run/dynamics_results.h"
+#include "apps/run/metrics_log.h"
+#include "apps/run/phase_times.h"
+#include "apps/run/probe_results.h"
+#include "apps/run/training_labels.h"
+#include "apps/run/transfer_results.h"
 #include "tensor/check.h"
 #include "tensor/io/file_lock.h"
 
@@ -54,8 +60,9 @@ RunDir RunDir::create(const fs::path& root) {
 RunDir RunDir::open(const fs::path& root) {
   std::error_code ec;
   MP_CHECK(fs::is_directory(root, ec), "'" << root.string() << "' is not a directory");
-  MP_CHECK(fs::is_regular_file(root / "manifest.json", ec),
-           "'" << root.string() << "' is not a run directory (no manifest.json)");
+  const char* manifest = manifest_format().file;
+  MP_CHECK(fs::is_regular_file(root / manifest, ec),
+           "'" << root.string() << "' is not a run directory (no " << manifest << ")");
   return RunDir(root);
 }
 
@@ -70,6 +77,28 @@ void RunDir::lock(const std::string& purpose) {
 
 void RunDir::unlock() {
   lock_.reset();
+}
+
+fs::path RunDir::manifest_path() const {
+  return root_ / manifest_format().file;
+}
+fs::path RunDir::metrics_csv() const {
+  return root_ / metrics_format().file;
+}
+fs::path RunDir::labels_csv() const {
+  return root_ / labels_format().file;
+}
+fs::path RunDir::probes_csv() const {
+  return root_ / probes_format().file;
+}
+fs::path RunDir::transfer_csv() const {
+  return root_ / transfer_format().file;
+}
+fs::path RunDir::dynamics_csv() const {
+  return root_ / dynamics_format().file;
+}
+fs::path RunDir::timing_csv() const {
+  return root_ / timing_format().file;
 }
 
 fs::path RunDir::checkpoint_path(int epoch) const {
@@ -139,7 +168,8 @@ std::vector<fs::path> find_runs(const fs::path& root) {
   std::vector<fs::path> out;
   std::error_code ec;
   MP_CHECK(fs::is_directory(root, ec), "'" << root.string() << "' is not a directory");
-  if (fs::is_regular_file(root / "manifest.json", ec)) out.push_back(root);
+  const char* manifest = manifest_format().file;
+  if (fs::is_regular_file(root / manifest, ec)) out.push_back(root);
   auto it =
       fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
   MP_CHECK(!ec, "cannot list '" << root.string() << "': " << ec.message());
@@ -153,7 +183,7 @@ std::vector<fs::path> find_runs(const fs::path& root) {
       it.disable_recursion_pending();
       continue;
     }
-    if (fs::is_regular_file(e.path() / "manifest.json", ec2)) out.push_back(e.path());
+    if (fs::is_regular_file(e.path() / manifest, ec2)) out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());
   return out;

@@ -1,9 +1,10 @@
 #pragma once
 // The run-directory contract (docs/formats.md). One training run = one (dataset, model,
-// corruption level, seed) lives in one directory:
-//   manifest.json  metrics.csv  labels.csv  probes.csv  transfer.csv  dynamics.csv  timing.csv
-//   checkpoints/epoch_NNNN.safetensors  checkpoints/epoch_NNNN.optim.safetensors  .lock
-// RunDir names these paths in one place, holds the exclusive lock of a writer, and answers
+// corruption level, seed) lives in one directory: its manifest, metrics, labels, probes,
+// transfer, dynamics and timing files, checkpoints/epoch_NNNN{,.optim}.safetensors and .lock.
+// Each file's name, columns, writer and reader belong to its owner (manifest.h, metrics_log.h,
+// training_labels.h, probe_results.h, transfer_results.h, dynamics_results.h, phase_times.h);
+// RunDir joins those names to the run's root, holds the exclusive lock of a writer, and answers
 // "which checkpoints are there" and "what does --checkpoint last|N mean here".
 #include <filesystem>
 #include <memory>
@@ -45,13 +46,14 @@ class RunDir {
   bool locked() const { return lock_ != nullptr; }
 
   const std::filesystem::path& root() const { return root_; }
-  std::filesystem::path manifest_path() const { return root_ / "manifest.json"; }
-  std::filesystem::path metrics_csv() const { return root_ / "metrics.csv"; }
-  std::filesystem::path labels_csv() const { return root_ / "labels.csv"; }
-  std::filesystem::path probes_csv() const { return root_ / "probes.csv"; }
-  std::filesystem::path transfer_csv() const { return root_ / "transfer.csv"; }
-  std::filesystem::path dynamics_csv() const { return root_ / "dynamics.csv"; }
-  std::filesystem::path timing_csv() const { return root_ / "timing.csv"; }
+  // The run's files, each named by its owner's FileFormat.
+  std::filesystem::path manifest_path() const;
+  std::filesystem::path metrics_csv() const;
+  std::filesystem::path labels_csv() const;
+  std::filesystem::path probes_csv() const;
+  std::filesystem::path transfer_csv() const;
+  std::filesystem::path dynamics_csv() const;
+  std::filesystem::path timing_csv() const;
   std::filesystem::path checkpoints_dir() const { return root_ / "checkpoints"; }
   std::filesystem::path checkpoint_path(int epoch) const;  // model weights
   std::filesystem::path optim_path(int epoch) const;       // optimizer state

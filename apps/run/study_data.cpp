@@ -1,7 +1,5 @@
 #include "apps/run/study_data.h"
 
-#include <sstream>
-
 #include "data/datasets.h"
 #include "data/subset.h"
 #include "tensor/check.h"
@@ -49,12 +47,15 @@ StudyData load_study_data(const TrainConfig& cfg) {
   return d;
 }
 
+std::vector<LabelRow> label_rows(const StudyData& d) {
+  std::vector<LabelRow> rows(d.train_index.size());
+  for (size_t k = 0; k < rows.size(); ++k)
+    rows[k] = {d.train_index[k], d.train_true[k], d.train_corrupt[k]};
+  return rows;
+}
+
 std::string labels_csv_text(const StudyData& d) {
-  std::ostringstream os;
-  os << "index,true_label,corrupted_label\n";
-  for (size_t k = 0; k < d.train_index.size(); ++k)
-    os << d.train_index[k] << ',' << d.train_true[k] << ',' << d.train_corrupt[k] << '\n';
-  return os.str();
+  return labels_csv_text(label_rows(d));
 }
 
 }  // namespace mp::app

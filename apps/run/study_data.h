@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "apps/run/train_config.h"
+#include "apps/run/training_labels.h"
 #include "data/corruption.h"
 #include "data/image_set.h"
 
@@ -28,7 +29,9 @@ struct StudyData {
 
 StudyData load_study_data(const TrainConfig& cfg);
 
-// sha256 of the labels.csv text the run writes; the manifest records it and audit compares it.
+// The run's labels.csv rows, and their text (training_labels.h): the trainer writes it and the
+// manifest records its sha256; audit regenerates and compares it.
+std::vector<LabelRow> label_rows(const StudyData& d);
 std::string labels_csv_text(const StudyData& d);
 
 }  // namespace mp::app

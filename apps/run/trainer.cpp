@@ -109,8 +109,8 @@ void remove_stale_temp_files(const RunDir& run) {
       const size_t t = name.find(".tmp.");
       if (t == std::string::npos) continue;
       const std::string base = name.substr(0, t);
-      if (dir == run.checkpoints_dir() || base == "manifest.json" || base == "metrics.csv" ||
-          base == "labels.csv")
+      if (dir == run.checkpoints_dir() || base == manifest_format().file ||
+          base == metrics_format().file || base == labels_format().file)
         stale.push_back(it->path());
     }
   }
@@ -136,7 +136,7 @@ class Trainer {
  private:
   static RunDir open_run(const fs::path& out) {
     std::error_code ec;
-    if (fs::exists(out / "manifest.json", ec)) return RunDir::open(out);
+    if (fs::exists(out / manifest_format().file, ec)) return RunDir::open(out);
     return RunDir::create(out);
   }
   void evaluate(EpochMetrics& m, bool train_pass);

@@ -6,12 +6,13 @@
 #include <sstream>
 
 #include "apps/run/console.h"
+#include "apps/run/dynamics_results.h"
 #include "apps/run/metrics_log.h"
 #include "apps/run/probe_results.h"
+#include "apps/run/transfer_results.h"
 #include "nn/checkpoint.h"
 #include "probes/model_eval.h"
 #include "probes/transfer.h"
-#include "tensor/io/csv.h"
 #include "tensor/io/sha256.h"
 
 namespace mp::app {
@@ -19,12 +20,6 @@ namespace mp::app {
 namespace fs = std::filesystem;
 
 namespace {
-
-using Row = std::vector<std::string>;
-
-const Row kTransferHeader = {"epoch",          "bias",           "test_acc",  "train_acc_corrupted",
-                             "train_acc_true", "probe_test_acc", "checkpoint"};
-const Row kDynamicsHeader = {"epoch", "layer", "probe", "metric", "value"};
 
 // Groups layers so that one inference pass holds at most `budget` floats of activations.
 std::vector<std::vector<std::string>> layer_groups(nn::Model& m, const StudyData& d,
@@ -99,7 +94,7 @@ std::vector<probes::ProbeResult> run_probes(OpenedRun& r, const std::vector<std:
     }
   }
   if (write_csv) {
-    write_probes_csv(r.dir.probes_csv().string(), r.epoch, results);
+    write_probes_csv(r.dir.probes_csv(), probe_rows(r.epoch, results));
     record_phase_times(r.dir.timing_csv(), timing);
   }
   if (times) times->insert(times->end(), timing.begin(), timing.end());
@@ -160,10 +155,9 @@ TransferOutcome run_transfer(OpenedRun& r, bool zero_bias, const std::string& ou
   if (write_csv) {
     std::error_code ec;
     fs::path rel = fs::relative(file, r.dir.root(), ec);
-    upsert_csv(r.dir.transfer_csv().string(), kTransferHeader, 2,
-               {{std::to_string(o.epoch), o.bias, csv_number(o.test_acc),
-                 csv_number(o.train_acc_corrupted), csv_number(o.train_acc_true),
-                 csv_number(o.probe_test_acc), ec ? file.string() : rel.string()}});
+    write_transfer_csv(r.dir.transfer_csv(),
+                       {{o.epoch, o.bias, o.test_acc, o.train_acc_corrupted, o.train_acc_true,
+                         o.probe_test_acc, ec ? file.string() : rel.string()}});
     record_phase_times(r.dir.timing_csv(),
                        {{"transfer", o.epoch, o.layer, o.bias, clock.seconds()}});
   }
@@ -173,11 +167,7 @@ TransferOutcome run_transfer(OpenedRun& r, bool zero_bias, const std::string& ou
 int run_dynamics(OpenedRun& r, const std::vector<std::string>& layers,
                  const probes::ProbeSpec& spec, std::ostream& log) {
   std::set<int> done;
-  std::error_code ec;
-  if (fs::exists(r.dir.dynamics_csv(), ec)) {
-    CsvTable t = read_csv(r.dir.dynamics_csv().string());
-    for (size_t i = 0; i < t.rows.size(); ++i) done.insert(static_cast<int>(t.number(i, "epoch")));
-  }
+  for (const DynamicsRow& d : read_dynamics_csv(r.dir.dynamics_csv())) done.insert(d.epoch);
   const data::Normalization norm;
   int computed = 0;
   const std::vector<int> epochs = r.dir.checkpoint_epochs();
@@ -185,11 +175,11 @@ int run_dynamics(OpenedRun& r, const std::vector<std::string>& layers,
     if (done.count(e)) continue;
     Timer whole, step;
     r.load_checkpoint(e);
-    std::vector<Row> rows;
+    std::vector<DynamicsRow> rows;
     std::vector<PhaseTime> timing;
     auto add = [&rows, e](const std::string& layer, const std::string& probe,
                           const std::string& metric, double v) {
-      rows.push_back({std::to_string(e), layer, probe, metric, csv_number(v)});
+      rows.push_back({e, layer, probe, metric, v});
     };
     auto tr = probes::evaluate_model(*r.model, r.data.train, norm);
     auto te = probes::evaluate_model(*r.model, r.data.test, norm);
@@ -216,7 +206,7 @@ int run_dynamics(OpenedRun& r, const std::vector<std::string>& layers,
     // Timing first: a kill between the two writes leaves the checkpoint to be recomputed, whose
     // rows then replace these, never a finished checkpoint without its time.
     record_phase_times(r.dir.timing_csv(), timing);
-    upsert_csv(r.dir.dynamics_csv().string(), kDynamicsHeader, 4, rows);
+    write_dynamics_csv(r.dir.dynamics_csv(), rows);
     ++computed;
     log << "dynamics: epoch " << e << " done (" << computed << " new; " << done.size() + computed
         << " of " << epochs.size() << " checkpoints)\n";

@@ -7,8 +7,10 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <tuple>
 
 #include "apps/run/metrics_log.h"
+#include "apps/run/probe_results.h"
 #include "apps/run/run_model.h"
 #include "apps/run/runtime_diff.h"
 #include "apps/study/analysis.h"
@@ -490,18 +492,18 @@ Outcome Auditor::check_probes() {
   const std::string layer = opt_.layer.empty() ? m.last_hidden_layer() : opt_.layer;
   resolve_layers(m, layer);  // validates the name
   const fs::path csv = run_->dir.probes_csv();
+  const std::string file = probes_format().file;
   std::error_code ec;
-  if (!fs::exists(csv, ec)) return skip("no probes.csv (run memprobe probe first)");
-  const CsvTable t = read_csv(csv.string());
-  const std::string epoch = std::to_string(run_->epoch);
-  std::map<std::string, size_t> stored;  // "probe/subspace" -> row
-  for (size_t i = 0; i < t.rows.size(); ++i)
-    if (t.at(i, "epoch") == epoch && t.at(i, "layer") == layer &&
-        ((t.at(i, "probe") == "masc" || t.at(i, "probe") == "linear") &&
-         t.at(i, "subspace") == "corrupted"))
-      stored[t.at(i, "probe") + "/corrupted"] = i;
+  if (!fs::exists(csv, ec)) return skip("no " + file + " (run memprobe probe first)");
+  const int epoch = run_->epoch;
+  std::map<std::string, ProbeRow> stored;  // "probe/subspace" -> row
+  for (const ProbeRow& row : read_probes_csv(csv))
+    if (row.epoch == epoch && row.layer == layer &&
+        (row.probe == "masc" || row.probe == "linear") && row.subspace == "corrupted")
+      stored[row.probe + "/corrupted"] = row;
   if (stored.empty())
-    return skip("probes.csv has no masc/linear rows for epoch " + epoch + ", layer " + layer);
+    return skip(file + " has no masc/linear rows for epoch " + std::to_string(epoch) + ", layer " +
+                layer);
   probes::ProbeSpec spec;
   spec.probes = {"masc", "linear"};
   spec.masc_subspaces = {"corrupted"};
@@ -512,23 +514,22 @@ Outcome Auditor::check_probes() {
   for (const probes::ProbeResult& p : results) {
     auto it = stored.find(p.probe + "/" + p.subspace);
     if (it == stored.end()) continue;
-    const size_t row = it->second;
-    std::string k;
-    for (int v : p.k_per_class) k += (k.empty() ? "" : " ") + std::to_string(v);
-    const std::pair<const char*, double> cols[3] = {{"test_acc", p.test_acc},
-                                                    {"train_acc_corrupted", p.train_acc_corrupted},
-                                                    {"train_acc_true", p.train_acc_true}};
-    for (const auto& [col, v] : cols)
-      MP_CHECK(t.number(row, col) == v, p.probe << " " << col << " recomputed " << csv_number(v)
-                                                << " but probes.csv says " << t.at(row, col));
-    MP_CHECK(t.at(row, "k_per_class") == k, p.probe << " k_per_class recomputed '" << k
-                                                    << "' but probes.csv says '"
-                                                    << t.at(row, "k_per_class") << "'");
+    const ProbeRow& row = it->second;
+    const std::string k = join_ints(p.k_per_class);
+    const std::tuple<const char*, double, double> cols[3] = {
+        {"test_acc", p.test_acc, row.test_acc},
+        {"train_acc_corrupted", p.train_acc_corrupted, row.train_acc_corrupted},
+        {"train_acc_true", p.train_acc_true, row.train_acc_true}};
+    for (const auto& [col, v, logged] : cols)
+      MP_CHECK(logged == v, p.probe << " " << col << " recomputed " << csv_number(v) << " but "
+                                    << file << " says " << csv_number(logged));
+    MP_CHECK(row.k_per_class == k, p.probe << " k_per_class recomputed '" << k << "' but " << file
+                                           << " says '" << row.k_per_class << "'");
     detail << " " << p.probe << " test " << num(p.test_acc);
     stored.erase(it);
   }
-  MP_CHECK(stored.empty(), "probes.csv row " << stored.begin()->first << " was not recomputed");
-  detail << " equal probes.csv (tau " << spec.masc.tau << ")";
+  MP_CHECK(stored.empty(), file << " row " << stored.begin()->first << " was not recomputed");
+  detail << " equal " << file << " (tau " << spec.masc.tau << ")";
   return pass(detail.str());
 }
 

@@ -5,10 +5,11 @@
 
 #include "apps/run/console.h"
 #include "apps/run/metrics_log.h"
+#include "apps/run/probe_results.h"
 #include "apps/run/trainer.h"
+#include "apps/run/transfer_results.h"
 #include "apps/study/analysis.h"
 #include "apps/study/presets.h"
-#include "tensor/io/csv.h"
 
 namespace mp::app {
 
@@ -16,15 +17,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// True when `csv` already holds rows for `epoch` (column "epoch"): that step is done.
-bool has_epoch_rows(const fs::path& csv, int epoch, const std::string& probe_col_value = "") {
-  std::error_code ec;
-  if (!fs::exists(csv, ec)) return false;
-  CsvTable t = read_csv(csv.string());
-  for (size_t i = 0; i < t.rows.size(); ++i) {
-    if (static_cast<int>(t.number(i, "epoch")) != epoch) continue;
-    if (probe_col_value.empty() || t.at(i, "probe") == probe_col_value) return true;
-  }
+// True when `rows` (of probes.csv or transfer.csv) hold `epoch`: that step is done.
+template <class Row>
+bool has_epoch_rows(const std::vector<Row>& rows, int epoch) {
+  for (const Row& r : rows)
+    if (r.epoch == epoch) return true;
   return false;
 }
 
@@ -139,11 +136,11 @@ ReportResult reproduce(const ReproduceOptions& opt, std::ostream& log) {
       if (opt.train_only) continue;
 
       OpenedRun r = open_run(dir, "last");
-      if (!has_epoch_rows(r.dir.probes_csv(), r.epoch)) {
+      if (!has_epoch_rows(read_probes_csv(r.dir.probes_csv()), r.epoch)) {
         log << "probing every layer of epoch " << r.epoch << "\n";
         run_probes(r, resolve_layers(*r.model, opt.probe.layers), spec, log);
       }
-      if (!has_epoch_rows(r.dir.transfer_csv(), r.epoch)) {
+      if (!has_epoch_rows(read_transfer_csv(r.dir.transfer_csv()), r.epoch)) {
         run_transfer(r, true, "", log);
         r.load_checkpoint(r.epoch);  // undo the edit in memory
       }
