@@ -52,7 +52,25 @@ CsvTable read_format(const std::filesystem::path& path, const FileFormat& fmt) {
 
 void upsert_format(const std::filesystem::path& path, const FileFormat& fmt, size_t key_cols,
                    const std::vector<std::vector<std::string>>& rows) {
-  upsert_csv(path.string(), fmt.header(), key_cols, rows);
+  const std::vector<std::string> header = fmt.header();
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    // A file of an older version (without optional columns added since) is first rewritten in
+    // the current header, its missing cells empty, so a newer memprobe can add rows to a run an
+    // older one started; any other difference is refused by read_format, naming file and column.
+    const CsvTable t = read_format(path, fmt);
+    if (t.header != header) {
+      CsvWriter w(path.string(), header);
+      for (size_t r = 0; r < t.rows.size(); ++r) {
+        std::vector<std::string> row;
+        for (const std::string& c : header)
+          row.push_back(has_column(t, c.c_str()) ? t.at(r, c) : "");
+        w.row(row);
+      }
+      w.close();
+    }
+  }
+  upsert_csv(path.string(), header, key_cols, rows);
 }
 
 int64_t integer_cell(const CsvTable& t, size_t row, const char* col) {

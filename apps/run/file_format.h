@@ -36,7 +36,8 @@ void check_columns(const CsvTable& t, const FileFormat& fmt);
 // read_csv + check_columns: a table whose cells may be read by column name.
 CsvTable read_format(const std::filesystem::path& path, const FileFormat& fmt);
 // Rows of a keyed file: replaces the rows whose first `key_cols` cells equal a new row's, keeps
-// the others (upsert_csv, atomic; a file with other columns is refused, naming it).
+// the others (upsert_csv, atomic). A file of an older version, lacking optional columns, is
+// brought to the current header first (empty cells); other columns are refused, naming them.
 void upsert_format(const std::filesystem::path& path, const FileFormat& fmt, size_t key_cols,
                    const std::vector<std::vector<std::string>>& rows);
 

@@ -17,7 +17,9 @@ const FileFormat& probes_format() {
        {"train_acc_corrupted", "training accuracy vs the corrupted labels (fraction)"},
        {"train_acc_true", "training accuracy vs the true labels (fraction)"},
        {"k_per_class", "masc: subspace dimension of each class, space separated; else empty"},
-       {"best", "1 on the best hidden layer of this (epoch, probe, subspace), else 0"}}};
+       {"best", "1 on the best hidden layer of this (epoch, probe, subspace), else 0"},
+       {"params", "what the probe chose, e.g. lda: within_rank=, rank=; qda: reg=; else empty",
+        true}}};
   return f;
 }
 
@@ -31,7 +33,7 @@ bool ProbeRow::operator==(const ProbeRow& o) const {
          same_number(test_acc, o.test_acc) &&
          same_number(train_acc_corrupted, o.train_acc_corrupted) &&
          same_number(train_acc_true, o.train_acc_true) && k_per_class == o.k_per_class &&
-         best == o.best;
+         best == o.best && params == o.params;
 }
 
 std::string join_ints(const std::vector<int>& v) {
@@ -55,6 +57,7 @@ std::vector<ProbeRow> probe_rows(int epoch, const std::vector<probes::ProbeResul
     r.train_acc_true = p.train_acc_true;
     r.k_per_class = join_ints(p.k_per_class);
     r.best = best[i];
+    r.params = p.params;
     rows.push_back(r);
   }
   return rows;
@@ -65,7 +68,7 @@ void write_probes_csv(const std::filesystem::path& path, const std::vector<Probe
   for (const ProbeRow& p : rows)
     cells.push_back({std::to_string(p.epoch), p.layer, p.probe, p.subspace, csv_number(p.test_acc),
                      csv_number(p.train_acc_corrupted), csv_number(p.train_acc_true), p.k_per_class,
-                     p.best ? "1" : "0"});
+                     p.best ? "1" : "0", p.params});
   upsert_format(path, probes_format(), 4, cells);
 }
 
@@ -86,6 +89,7 @@ std::vector<ProbeRow> read_probes_csv(const std::filesystem::path& path) {
     p.train_acc_true = number_or_nan(t, r, "train_acc_true");
     p.k_per_class = t.at(r, "k_per_class");
     p.best = t.at(r, "best") == "1";
+    p.params = text_cell(t, r, "params", "");
     out.push_back(p);
   }
   return out;

@@ -28,6 +28,7 @@ struct ProbeRow {
   double test_acc = kNaN, train_acc_corrupted = kNaN, train_acc_true = kNaN;
   std::string k_per_class;  // masc: "k_0 k_1 ... k_{K-1}"; empty for the other probes
   bool best = false;        // the best layer of this (epoch, probe, subspace)
+  std::string params;       // what the probe chose (probes::ProbeResult::params); may be empty
   bool operator==(const ProbeRow& o) const;  // NaN equals NaN: "not measured" in both
 };
 

@@ -1,6 +1,7 @@
 #pragma once
-// The probe options every probing command shares (--probes, --subspace, --tau, --k and, on a
-// run directory, --layers), declared once so `probe`, `dynamics` and `probe-arrays` read alike.
+// The probe options every probing command shares (--probes, --subspace, --tau, --k, --qda-reg
+// and, on a run directory, --layers), declared once so `probe`, `dynamics` and `probe-arrays` read
+// alike.
 #include <string>
 #include <vector>
 
@@ -16,6 +17,13 @@ struct ProbeFlags {
   std::string subspace = "corrupted,true";
   double tau = 0.99;
   int k = 0;
+  double qda_reg = 0.0;
+  bool operator==(const ProbeFlags& o) const;
+  bool operator!=(const ProbeFlags& o) const { return !(*this == o); }
+  // The flags whose values differ from the defaults, as command-line arguments that
+  // add_probe_flags() parses back into an equal ProbeFlags (used by reproduce's job lines, so a
+  // new flag added here and to add_probe_flags travels without a second edit).
+  std::vector<std::string> to_args() const;
 };
 
 // "a,b,,c" -> {"a", "b", "c"}.

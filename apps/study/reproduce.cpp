@@ -25,13 +25,6 @@ bool has_epoch_rows(const std::vector<Row>& rows, int epoch) {
   return false;
 }
 
-std::string number(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
-
 }  // namespace
 
 std::vector<std::string> ReproduceOptions::job_args() const {
@@ -43,11 +36,7 @@ std::vector<std::string> ReproduceOptions::job_args() const {
   if (max_epochs != d.max_epochs) add("--max-epochs", std::to_string(max_epochs));
   if (train_subset != d.train_subset) add("--train-subset", std::to_string(train_subset));
   if (test_subset != d.test_subset) add("--test-subset", std::to_string(test_subset));
-  if (probe.layers != d.probe.layers) add("--layers", probe.layers);
-  if (probe.probes != d.probe.probes) add("--probes", probe.probes);
-  if (probe.subspace != d.probe.subspace) add("--subspace", probe.subspace);
-  if (probe.tau != d.probe.tau) add("--tau", number(probe.tau));
-  if (probe.k != d.probe.k) add("--k", std::to_string(probe.k));
+  for (const std::string& p : probe.to_args()) a.push_back(p);
   if (!dynamics) a.push_back("--no-dynamics");
   if (train_only) a.push_back("--train-only");
   if (gnuplot != d.gnuplot) add("--gnuplot", gnuplot);
@@ -57,9 +46,7 @@ std::vector<std::string> ReproduceOptions::job_args() const {
 bool ReproduceOptions::operator==(const ReproduceOptions& o) const {
   return preset == o.preset && out == o.out && levels == o.levels && seeds == o.seeds &&
          label_seed == o.label_seed && data_dir == o.data_dir && max_epochs == o.max_epochs &&
-         train_subset == o.train_subset && test_subset == o.test_subset &&
-         probe.layers == o.probe.layers && probe.probes == o.probe.probes &&
-         probe.subspace == o.probe.subspace && probe.tau == o.probe.tau && probe.k == o.probe.k &&
+         train_subset == o.train_subset && test_subset == o.test_subset && probe == o.probe &&
          dynamics == o.dynamics && train_only == o.train_only && gnuplot == o.gnuplot;
 }
 

@@ -26,10 +26,10 @@ TEST_CASE("timing.csv round-trips and a recomputed step replaces its own row", "
   CHECK(masc == 3.0);
   CHECK(read_phase_times(tmp / "absent.csv").empty());
 
-  // A file with other columns is refused, naming the file.
+  // A file with other columns is refused, naming the file and the first missing column.
   mp::testing::write_text(tmp / "bad.csv", "phase,seconds\nprobe,1\n");
   CHECK_THROWS_WITH(record_phase_times(tmp / "bad.csv", {{"probe", 1, "fc1", "ncm", 1.0}}),
-                    Catch::Contains("bad.csv") && Catch::Contains("unexpected columns"));
+                    Catch::Contains("bad.csv") && Catch::Contains("no column 'epoch'"));
 }
 
 TEST_CASE("phase costs add training and analysis, the dynamics breakdown counted once",

@@ -41,6 +41,7 @@ TEST_CASE("reproduce: a job's arguments parse back into the options that made th
   o.probe.subspace = "corrupted";
   o.probe.tau = 0.75;
   o.probe.k = 3;
+  o.probe.qda_reg = 1e-3 / 3;  // not a short decimal: the job line must carry all 17 digits
   o.dynamics = false;
   o.train_only = true;
   o.gnuplot = "none";
@@ -52,7 +53,7 @@ TEST_CASE("reproduce: a job's arguments parse back into the options that made th
   const ReproduceOptions back = parse(line);
   CHECK(back == o);
   // Every field was set away from its default, so each one has its flag in the job.
-  CHECK(rest.size() == 2 * 11 + 2);  // 11 valued options, 2 switches
+  CHECK(rest.size() == 2 * 12 + 2);  // 12 valued options, 2 switches
 
   // Defaults give no arguments, and parse back into the defaults.
   CHECK(ReproduceOptions().job_args().empty());

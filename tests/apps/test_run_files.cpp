@@ -189,7 +189,8 @@ TEST_CASE("run files: probes.csv rows round-trip and replace their key", "[apps]
   CHECK_FALSE(rows[0].best);
   write_probes_csv(p, rows);
   CHECK(first_line(p) ==
-        "epoch,layer,probe,subspace,test_acc,train_acc_corrupted,train_acc_true,k_per_class,best");
+        "epoch,layer,probe,subspace,test_acc,train_acc_corrupted,train_acc_true,k_per_class,best,"
+        "params");
   CHECK(probes_csv_header() == probes_format().header());
   CHECK(read_probes_csv(p) == rows);
 
@@ -326,8 +327,8 @@ TEST_CASE("run files: an unknown column is refused naming the file and the colum
     CHECK_THAT(err, Catch::Contains(p.string()) && Catch::Contains("unknown column 'my_note'"));
   }
   // A bad cell names the file, the line and the column too.
-  mp::write_file_atomic((tmp / "probes.csv").string(),
-                        join(probes_format().header(), ",") + "\n-1,fc1,masc,corrupted,1,1,1,,0\n");
+  mp::write_file_atomic((tmp / "probes.csv").string(), join(probes_format().header(), ",") +
+                                                           "\n-1,fc1,masc,corrupted,1,1,1,,0,\n");
   CHECK_THAT(error_of([&] { read_probes_csv(tmp / "probes.csv"); }),
              Catch::Contains("probes.csv: line 2: epoch '-1'"));
 }
@@ -367,6 +368,33 @@ TEST_CASE("run files: files of older versions without the optional columns still
   CHECK(std::isnan(s[0].model_test_acc.sd));
   CHECK_FALSE(s[0].masc_input.computed());
   CHECK_FALSE(s[0].linear_input.computed());
+}
+
+TEST_CASE("run files: new rows go into an older probes.csv, which gains the params column",
+          "[apps][runfiles]") {
+  TempDir tmp;
+  const fs::path p = tmp / "probes.csv";
+  // As every version before the params column wrote it (a run a previous binary started).
+  mp::write_file_atomic(p.string(),
+                        "epoch,layer,probe,subspace,test_acc,train_acc_corrupted,train_acc_true,"
+                        "k_per_class,best\n5,fc1,masc,corrupted,0.5,0.25,0.75,1 2,1\n");
+  ProbeRow lda;
+  lda.epoch = 5;
+  lda.layer = "fc1";
+  lda.probe = "lda";
+  lda.subspace = "corrupted";
+  lda.test_acc = 0.625;
+  lda.train_acc_corrupted = 0.5;
+  lda.train_acc_true = 0.5;
+  lda.params = "within_rank=6 rank=2";
+  write_probes_csv(p, {lda});
+  CHECK(first_line(p) == join(probes_format().header(), ","));
+  const std::vector<ProbeRow> back = read_probes_csv(p);
+  REQUIRE(back.size() == 2);
+  CHECK(back[0].probe == "masc");  // the old row is kept, its params empty
+  CHECK(back[0].k_per_class == "1 2");
+  CHECK(back[0].params.empty());
+  CHECK(back[1] == lda);
 }
 
 TEST_CASE("run files: the committed results read through the owners", "[apps][runfiles]") {
