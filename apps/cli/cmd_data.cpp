@@ -7,9 +7,11 @@
 
 #include "apps/cli/commands.h"
 #include "apps/run/console.h"
+#include "apps/run/training_labels.h"
 #include "data/corruption.h"
 #include "data/datasets.h"
 #include "data/fetch.h"
+#include "tensor/io/atomic_file.h"
 #include "tensor/io/csv.h"
 
 namespace mp::app {
@@ -110,11 +112,13 @@ struct LabelsArgs {
   uint32_t seed = 42;
 };
 
-void write_labels_csv(std::ostream& os, const std::vector<int32_t>& truth,
-                      const std::vector<int32_t>& corrupted) {
-  os << "index,true_label,corrupted_label\n";
+// The run directory's labels.csv format (apps/run/training_labels.h owns it), so a file written
+// here equals the labels.csv of a run with the same dataset, level and label seed.
+std::string labels_text(const std::vector<int32_t>& truth, const std::vector<int32_t>& corrupted) {
+  std::vector<LabelRow> rows(truth.size());
   for (size_t i = 0; i < truth.size(); ++i)
-    os << i << ',' << truth[i] << ',' << corrupted[i] << '\n';
+    rows[i] = {static_cast<int64_t>(i), truth[i], corrupted[i]};
+  return labels_csv_text(rows);
 }
 
 void add_labels(CLI::App* data) {
@@ -149,12 +153,9 @@ void add_labels(CLI::App* data) {
     // With the CSV on stdout, the statistics go to stderr so the CSV stays clean.
     std::ostream& info = a->out == "-" ? ctx.err : ctx.out;
     if (a->out == "-") {
-      write_labels_csv(ctx.out, truth, c.labels);
+      ctx.out << labels_text(truth, c.labels);
     } else if (!a->out.empty()) {
-      CsvWriter w(a->out, {"index", "true_label", "corrupted_label"});
-      for (size_t i = 0; i < truth.size(); ++i)
-        w.row({std::to_string(i), std::to_string(truth[i]), std::to_string(c.labels[i])});
-      w.close();
+      write_file_atomic(a->out, labels_text(truth, c.labels));
       info << "wrote " << a->out << '\n';
     }
     const double n = static_cast<double>(truth.size());

@@ -10,6 +10,7 @@
 
 #include "apps/run/run_model.h"
 #include "apps/run/trainer.h"
+#include "apps/run/training_labels.h"
 #include "nn/checkpoint.h"
 #include "tensor/check.h"
 #include "test_train_fixture.h"
@@ -180,4 +181,34 @@ TEST_CASE("train: a finished run is not retrained by accident", "[apps][train][r
   CHECK(cli.rc == 0);
   CHECK(cli.out.find("already finished") != std::string::npos);
   CHECK(fs::last_write_time(ckpt) == mtime);
+}
+
+TEST_CASE("data labels: its file holds a run's labels.csv rows for the same level and seed",
+          "[apps][train][realdata]") {
+  MP_REQUIRE_MNIST(data_root);
+  TempDir tmp;
+  TrainConfig c = mp::testing::small_config(data_root);
+  c.max_epochs = 1;
+  c.checkpoints = "none";
+  c.label_seed = 7;
+  std::ostringstream log;
+  train_run(c, tmp / "run", {}, log);
+  const std::vector<LabelRow> run_rows = read_labels_csv(tmp / "run" / "labels.csv");
+  REQUIRE(run_rows.size() == 300);  // the fixture's training subset
+
+  const auto r = mp::testing::run_cli_capture({"data", "labels", "--dataset", "mnist", "--corrupt",
+                                               "0.4", "--seed", "7", "--data-dir", data_root,
+                                               "--out", (tmp / "labels.csv").string()});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  // The whole training set, written by labels.csv's owner: the run's rows are among them.
+  const std::vector<LabelRow> all = read_labels_csv(tmp / "labels.csv");
+  REQUIRE(all.size() == 60000);
+  size_t changed = 0;
+  for (const LabelRow& row : run_rows) {
+    REQUIRE(row.index < static_cast<int64_t>(all.size()));
+    CHECK(all[static_cast<size_t>(row.index)] == row);
+    changed += row.true_label != row.corrupted_label;
+  }
+  CHECK(changed > 0);  // p = 0.4: the comparison covered corrupted rows, not only clean ones
 }
