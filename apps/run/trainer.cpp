@@ -342,11 +342,16 @@ TrainOutcome Trainer::run() {
   if (run_.has_manifest()) {
     Manifest old = run_.read_manifest();
     if (opt_.force) {
+      // Everything the old run produced goes, so no row of it (a phase time, a probe, an edited
+      // model) is read as the new run's; the checkpoints folder is made again, empty.
       std::error_code ec;
-      fs::remove_all(run_.checkpoints_dir(), ec);
-      for (const fs::path& p :
-           {run_.metrics_csv(), run_.probes_csv(), run_.transfer_csv(), run_.dynamics_csv()})
+      for (const fs::path& p : {run_.checkpoints_dir(), run_.root() / "transfer"})
+        fs::remove_all(p, ec);
+      for (const fs::path& p : {run_.metrics_csv(), run_.probes_csv(), run_.transfer_csv(),
+                                run_.dynamics_csv(), run_.timing_csv()})
         fs::remove(p, ec);
+      fs::create_directories(run_.checkpoints_dir(), ec);
+      MP_CHECK(!ec, "cannot create '" << run_.checkpoints_dir().string() << "': " << ec.message());
     } else if (old.status() == "finished") {
       // Reuse only a run of the same settings: a finished run with another config in this
       // directory is refused, never silently passed off as the requested one.

@@ -3,6 +3,7 @@
 // nothing is written. `--help` works on every command of the tree.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <iostream>
 #include <sstream>
 
@@ -208,4 +209,38 @@ TEST_CASE(
                         Catch::Contains("holds a mlp, the run is a cnn"));
   CHECK(mp::testing::one_error_line(a.err));
   std::cout << "bad values on real runs tried: " << tried + 1 << "\n";
+}
+
+TEST_CASE(
+    "train --force over a finished run starts from nothing: no checkpoint, timing row or edited "
+    "model of the old run survives, whatever the checkpoint schedule",
+    "[apps][reliability][realdata]") {
+  MP_REQUIRE_MNIST(data_root);
+  TempDir tmp;
+  const fs::path run = tmp / "run";
+  std::vector<std::string> args = mp::testing::small_train_args(data_root);
+  args.insert(args.end(), {"--out", run.string()});
+  CliResult r = mp::testing::run_cli_capture(args);
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  REQUIRE(fs::exists(run / "checkpoints" / "epoch_0002.safetensors"));
+  // What the analysis commands leave in a run directory.
+  mp::testing::write_text(run / "timing.csv", "stale\n");
+  fs::create_directories(run / "transfer");
+  mp::testing::write_text(run / "transfer" / "epoch_0003-bias_zero.safetensors", "stale");
+
+  // --checkpoints none once removed the checkpoints folder and then failed writing epoch 0 into it.
+  args.insert(args.end(), {"--force", "--checkpoints", "none"});
+  r = mp::testing::run_cli_capture(args);
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(run / "checkpoints"))
+    files.push_back(e.path().filename().string());
+  std::sort(files.begin(), files.end());
+  CHECK(files == std::vector<std::string>{"epoch_0000.safetensors", "epoch_0003.optim.safetensors",
+                                          "epoch_0003.safetensors"});
+  CHECK_FALSE(fs::exists(run / "timing.csv"));
+  CHECK_FALSE(fs::exists(run / "transfer"));
+  CHECK(Manifest::load((run / "manifest.json").string()).status() == "finished");
 }
