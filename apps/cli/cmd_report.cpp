@@ -27,7 +27,7 @@ void add_report_command(CLI::App& app) {
     opt->runs.assign(runs->begin(), runs->end());
     opt->out = out->empty() ? opt->runs.front() : std::filesystem::path(*out);
     const ReportResult r = write_report(*opt, ctx.err);
-    ctx.out << summary_table(r.summary).to_text() << '\n';
+    ctx.out << console_summary(r) << '\n';
     for (const auto& p : r.written) ctx.out << "wrote " << p.string() << '\n';
     int rendered = 0;
     for (const auto& p : r.plots) rendered += p.rendered;

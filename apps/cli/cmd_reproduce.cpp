@@ -58,7 +58,7 @@ void add_reproduce_command(CLI::App& app) {
     opt.command = ctx.command_line;
     ReportResult r = reproduce(opt, ctx.err);
     if (opt.train_only) return 0;
-    ctx.out << "\n" << summary_table(r.summary).to_text() << "\n";
+    ctx.out << "\n" << console_summary(r) << "\n";
     const std::filesystem::path out =
         opt.out.empty() ? std::filesystem::path("results") / preset.name : opt.out;
     ctx.out << "report: " << (out / "report.html").string()

@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Block {
-  enum Kind { Heading, Para, Bullets, TableBlock, Plot, OpenDetails, CloseDetails };
+  // Note: a lead sentence and items set apart from the text, for what a reader must not miss.
+  enum Kind { Heading, Para, Bullets, Note, TableBlock, Plot, OpenDetails, CloseDetails };
   explicit Block(Kind k, int lv = 0, std::string t = {}) : kind(k), level(lv), text(std::move(t)) {}
   Kind kind;
   int level = 0;
@@ -36,6 +37,11 @@ void para(Doc& d, std::string t) {
 }
 void bullets(Doc& d, std::vector<std::string> items) {
   Block b(Block::Bullets);
+  b.items = std::move(items);
+  d.push_back(std::move(b));
+}
+void note(Doc& d, std::string lead, std::vector<std::string> items) {
+  Block b(Block::Note, 0, std::move(lead));
   b.items = std::move(items);
   d.push_back(std::move(b));
 }
@@ -182,6 +188,18 @@ void run_section(Doc& d, const RunData& r, const fs::path& out) {
   d.emplace_back(Block::CloseDetails);
 }
 
+// The runs that stopped short of their target, set apart under the summary table.
+void stop_target_part(Doc& d, const std::vector<RunData>& runs) {
+  const std::vector<std::string> notes = stop_target_notes(runs);
+  if (!notes.empty())
+    note(d,
+         "Not every run reached its stop target; the numbers of these runs are those of a model "
+         "that had not fitted its training labels as far as its recipe asks:",
+         notes);
+  else if (all_stop_targets_reached(runs))
+    para(d, kAllStopTargetsReached);
+}
+
 // The authors' published numbers beside memprobe's (report_reference.h), or one sentence
 // saying why this report's numbers cannot be set beside them.
 void published_section(Doc& d, const PublishedComparison& c) {
@@ -268,6 +286,7 @@ Doc build_doc(const ReportResult& res, const ReportOptions& opt) {
        "linear probe of the last hidden layer. \"train acc (corrupted)\" is the model's final "
        "training accuracy on the corrupted labels. [n=k]: only k seeds had the value.");
   table(d, summary_table(res.summary));
+  stop_target_part(d, res.loaded.runs);
   para(d, "Machine-readable: `summary.csv` (fractions, full precision).");
   published_section(d, res.published);
 
@@ -345,6 +364,8 @@ tbody tr:nth-child(even){background:#fafafa}
 code{background:#f4f4f4;padding:0 .25em;border-radius:3px;word-break:break-all}
 figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:.9em;color:#555}
+.note{border-left:4px solid #d9822b;background:#fff6ec;padding:.2em 1em;margin:.6em 0 1em}
+.note ul{margin:.2em 0 .6em}
 details{margin:.4em 0;border:1px solid #e4e4e4;border-radius:4px;padding:.3em .8em}
 summary{cursor:pointer;font-weight:600}
 )";
@@ -369,6 +390,11 @@ std::string report_markdown(const ReportResult& res, const ReportOptions& opt) {
         break;
       case Block::Bullets:
         for (const auto& i : b.items) o << "- " << i << '\n';
+        o << '\n';
+        break;
+      case Block::Note:
+        o << "> " << b.text << "\n>\n";
+        for (const auto& i : b.items) o << "> - " << i << '\n';
         o << '\n';
         break;
       case Block::TableBlock:
@@ -404,6 +430,11 @@ std::string report_html(const ReportResult& res, const ReportOptions& opt) {
         o << "<ul>\n";
         for (const auto& i : b.items) o << "<li>" << inline_html(i) << "</li>\n";
         o << "</ul>\n";
+        break;
+      case Block::Note:
+        o << "<div class=\"note\">\n<p>" << inline_html(b.text) << "</p>\n<ul>\n";
+        for (const auto& i : b.items) o << "<li>" << inline_html(i) << "</li>\n";
+        o << "</ul>\n</div>\n";
         break;
       case Block::TableBlock:
         o << b.table->to_html();

@@ -20,6 +20,16 @@ std::string gnuplot_missing_hint(const ReportOptions& opt) {
          dirs + " --out " + shell_quote(opt.out.string()) + "` again.";
 }
 
+std::string console_summary(const ReportResult& r) {
+  std::string s = summary_table(r.summary).to_text();
+  const std::vector<std::string> notes = stop_target_notes(r.loaded.runs);
+  if (!notes.empty()) s += "\nStop target not reached:\n";
+  for (const auto& n : notes) s += "  " + n + "\n";
+  if (all_stop_targets_reached(r.loaded.runs))
+    s += std::string("\n") + kAllStopTargetsReached + "\n";
+  return s;
+}
+
 ReportResult write_report(const ReportOptions& opt, std::ostream& log) {
   MP_CHECK(!opt.runs.empty(), "report: no run directory given (--runs DIR)");
   MP_CHECK(!opt.out.empty(), "report: no output directory given (--out DIR)");

@@ -2,7 +2,8 @@
 // `memprobe report`: reads every run under one or more directories (possibly gathered from
 // several machines), merges them, and writes into the output directory
 //   summary.csv, summary.md   the study's summary table (report_summary.h)
-//   report.md, report.html    summary, the published numbers beside it, plots, per-run facts
+//   report.md, report.html    summary (with the runs short of their stop target), the
+//                             published numbers beside it, plots, per-run facts
 //                             and per-layer tables
 //   plots/                    plot data (CSV), gnuplot scripts, PNG and SVG (report_plots.h)
 // Partial runs are reported with "not computed" where a file is missing.
@@ -40,6 +41,10 @@ ReportResult write_report(const ReportOptions& opt, std::ostream& log);
 std::string report_markdown(const ReportResult& r, const ReportOptions& opt);
 std::string report_html(const ReportResult& r, const ReportOptions& opt);
 std::string summary_markdown(const ReportResult& r);
+
+// What `report` and `reproduce` print: the summary table, then a line per run that did not
+// reach its stop target (or one line saying every run did), so a shortfall is seen at once.
+std::string console_summary(const ReportResult& r);
 
 // How to get the plots when gnuplot is missing (one paragraph, used by md, html and stderr).
 std::string gnuplot_missing_hint(const ReportOptions& opt);

@@ -263,6 +263,112 @@ std::vector<SummaryRow> read_summary_csv(const std::filesystem::path& path) {
   return out;
 }
 
+namespace {
+
+// "100", "99.9": a target as a configuration states it, without trailing zeros.
+std::string target_percent(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", fraction * 100);
+  return buf;
+}
+
+// Fills the accuracy the stop rule read at the final epoch. A run logged before metrics.csv had
+// the running count only has its evaluation pass, which is then the best statement we have.
+void read_stop_accuracy(const RunData& run, StopTarget& s) {
+  const MetricsRow* fm = run.final_metrics();
+  if (!fm) return;
+  const std::string stop_on = run.manifest.config_str("stop_on", "running");
+  s.accuracy = stop_metric(*fm, stop_on);
+  s.running = stop_on == "running" && fm->epoch > 0;
+  if (s.running && std::isnan(s.accuracy)) {
+    s.accuracy = fm->train_acc_corrupted;
+    s.running = false;
+  }
+}
+
+// "93.10 % running training accuracy on the corrupted labels"
+std::string accuracy_phrase(const StopTarget& s, double level) {
+  return format_percent(s.accuracy, 2) + " %" + (s.running ? " running" : "") +
+         " training accuracy on " + (level > 0 ? "the corrupted labels" : "its training labels");
+}
+
+std::string target_phrase(const StopTarget& s) {
+  return std::isnan(s.target) ? "its target" : "its " + target_percent(s.target) + " % target";
+}
+
+std::string cap_sentence(const StopTarget& s, double level) {
+  const std::string cap =
+      s.max_epochs >= 0 ? "the " + std::to_string(s.max_epochs) + "-epoch cap" : "the epoch cap";
+  if (std::isnan(s.accuracy))
+    return "training stopped at " + cap + " short of " + target_phrase(s) +
+           " (its final training accuracy was not recorded)";
+  return "training stopped at " + cap + " with " + accuracy_phrase(s, level) + ", short of " +
+         target_phrase(s) + ": the model did not " + (level > 0 ? "memorise" : "fit") + " them all";
+}
+
+std::string unfinished_sentence(const RunData& run, const StopTarget& s) {
+  std::string t = "training is not finished (status " + run.manifest.status() + ")";
+  if (s.final_epoch < 0 || std::isnan(s.accuracy)) return t + ", short of " + target_phrase(s);
+  t += ": at epoch " + std::to_string(s.final_epoch);
+  if (s.max_epochs >= 0) t += " of at most " + std::to_string(s.max_epochs);
+  return t + " it has " + accuracy_phrase(s, run.key.level) + ", short of " + target_phrase(s);
+}
+
+}  // namespace
+
+StopTarget stop_target(const RunData& run) {
+  const Manifest& m = run.manifest;
+  StopTarget s;
+  s.target = m.config_num("target_train_acc", kNaN);
+  const double cap = m.config_num("max_epochs", kNaN);
+  if (std::isfinite(cap)) s.max_epochs = static_cast<int>(cap);
+  if (const auto e = run.final_epoch()) s.final_epoch = *e;
+  s.accuracy = kNaN;
+  read_stop_accuracy(run, s);
+  const std::string reason = m.str("stop_reason");
+  if (m.status() != "finished")
+    s.outcome = StopOutcome::Unfinished;
+  else if (reason == "target reached")  // the trainer's own words (trainer.cpp)
+    s.outcome = StopOutcome::Reached;
+  else if (reason == "epoch cap")
+    s.outcome = StopOutcome::EpochCap;
+  else if (s.accuracy >= s.target)  // false when either is NaN
+    s.outcome = StopOutcome::Reached;
+  else if (!std::isnan(s.target) && s.max_epochs >= 0 && s.final_epoch >= s.max_epochs)
+    s.outcome = StopOutcome::EpochCap;
+  return s;
+}
+
+std::string stop_target_note(const RunData& run) {
+  const StopTarget s = stop_target(run);
+  const std::string who = run.key.dataset + "/" + run.key.model + ", level " +
+                          level_string(run.key.level) + " (seed " + std::to_string(run.key.seed) +
+                          "): ";
+  switch (s.outcome) {
+    case StopOutcome::EpochCap:
+      return who + cap_sentence(s, run.key.level) + ".";
+    case StopOutcome::Unfinished:
+      return who + unfinished_sentence(run, s) + ".";
+    case StopOutcome::Reached:
+    case StopOutcome::Unknown:
+      break;
+  }
+  return "";
+}
+
+std::vector<std::string> stop_target_notes(const std::vector<RunData>& runs) {
+  std::vector<std::string> out;
+  for (const RunData& r : runs)
+    if (std::string n = stop_target_note(r); !n.empty()) out.push_back(std::move(n));
+  return out;
+}
+
+bool all_stop_targets_reached(const std::vector<RunData>& runs) {
+  return !runs.empty() && std::all_of(runs.begin(), runs.end(), [](const RunData& r) {
+    return stop_target(r).outcome == StopOutcome::Reached;
+  });
+}
+
 std::string stat_display(const Stat& s, int n_seeds) {
   if (!s.computed()) return "not computed";
   std::string t = format_percent(s.mean, 2);

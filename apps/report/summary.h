@@ -65,6 +65,36 @@ std::vector<SummaryRow> read_summary_csv(const std::filesystem::path& path);
 // The same numbers for people: percentages "91.23 ± 0.41 (fc3)", "not computed".
 Table summary_table(const std::vector<SummaryRow>& rows);
 
+// How a run's training ended against its stop target: the training accuracy on the corrupted
+// labels at which it stops (config.target_train_acc, read from the stop metric of
+// config.stop_on, docs/method.md "When training stops"), or the epoch cap (config.max_epochs).
+enum class StopOutcome {
+  Reached,     // the stop metric reached the target
+  EpochCap,    // training stopped at the cap, short of the target
+  Unfinished,  // training is still running, or failed
+  Unknown,     // the run records no target, or its files do not tell
+};
+struct StopTarget {
+  StopOutcome outcome = StopOutcome::Unknown;
+  double target;         // config.target_train_acc; NaN when absent
+  int max_epochs = -1;   // config.max_epochs; -1 when absent
+  int final_epoch = -1;  // -1 when not recorded
+  double accuracy;       // the stop metric at the final epoch; NaN when not measured
+  bool running = true;   // `accuracy` is the running count over the epoch's batches
+};
+// From the manifest's stop_reason when it is the trainer's ("target reached" / "epoch cap"),
+// else from metrics.csv's final row against the target and the cap.
+StopTarget stop_target(const RunData& run);
+// One sentence for a run that did not reach its target ("" for one that did, or whose outcome
+// is unknown), e.g. "mnist/mlp, level 0.8 (seed 42): training stopped at the 60-epoch cap ...".
+std::string stop_target_note(const RunData& run);
+// The notes of the runs that did not reach their target, in run order.
+std::vector<std::string> stop_target_notes(const std::vector<RunData>& runs);
+// True when every run (at least one) reached its target: the report then says so in one line.
+bool all_stop_targets_reached(const std::vector<RunData>& runs);
+constexpr const char* kAllStopTargetsReached =
+    "Every run reached its stop target (its training accuracy on the corrupted labels).";
+
 // Shortest decimal that parses back to exactly `v` ("0.4", not "0.40000000000000002").
 std::string exact_number(double v);
 // "0.4" for levels in names and tables.

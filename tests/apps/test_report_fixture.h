@@ -34,6 +34,13 @@ struct FakeRun {
   double lr = 0.001, momentum = 0.9;
   int batch_size = 32;
   std::string stop_on = "running";
+  // How training ended: the stop target and cap in the config, the manifest's stop_reason (the
+  // trainer's words) and, when not NaN, the running accuracy of the final epoch (metrics.csv
+  // then has the train_acc_running column, as every run of the current trainer does).
+  double target_train_acc = 1.0;
+  int max_epochs = 500;
+  std::string stop_reason = "target reached";
+  double final_running_acc = std::nan("");
 };
 
 inline const std::vector<std::string>& fake_layers(const std::string& model) {
@@ -113,8 +120,8 @@ inline std::filesystem::path write_fake_run(const std::filesystem::path& dir, co
         {"lr", r.lr},
         {"momentum", r.momentum},
         {"batch_size", r.batch_size},
-        {"max_epochs", 500},
-        {"target_train_acc", 1.0},
+        {"max_epochs", r.max_epochs},
+        {"target_train_acc", r.target_train_acc},
         {"stop_on", r.stop_on},
         {"shuffle", false},
         {"train_subset", r.train_subset},
@@ -134,7 +141,7 @@ inline std::filesystem::path write_fake_run(const std::filesystem::path& dir, co
        r.status == "running" ? nlohmann::json() : nlohmann::json("2026-01-01T01:00:00Z")},
       {"status", r.status},
       {"final_epoch", r.final_epoch},
-      {"stop_reason", "target train accuracy reached"},
+      {"stop_reason", r.stop_reason},
       {"checkpoints", nlohmann::json::object()},
       {"future_field", {{"kept", true}}}};
   for (int e = 0; e <= r.final_epoch; ++e) {
@@ -147,14 +154,19 @@ inline std::filesystem::path write_fake_run(const std::filesystem::path& dir, co
 
   const double train_corr_final = r.seed % 2 == 1 ? 1.0 : 0.99;
   if (r.with_metrics) {
-    std::string s =
-        "epoch,loss,train_acc_corrupted,train_acc_true,test_acc,samples_per_s,epoch_s,wall_s\n";
+    const bool running = !std::isnan(r.final_running_acc);
+    std::string s = std::string("epoch,loss,") + (running ? "train_acc_running," : "") +
+                    "train_acc_corrupted,train_acc_true,test_acc,samples_per_s,epoch_s,wall_s\n";
     for (int e = 0; e <= r.final_epoch; ++e) {
       const bool last = e == r.final_epoch;
       const double test = last ? fake_model_test(r) : 0.5 + 0.01 * e;
       const double tc = last ? train_corr_final : 0.3 + 0.1 * e;
-      s += std::to_string(e) + "," + num(2.3 - 0.5 * e) + "," + num(tc) + "," + num(tc * 0.8) +
-           "," + num(test) + ",1000,12.5," + num(12.5 * e + 3) + "\n";
+      // Epoch 0 has no running count (no batch was trained); earlier epochs run below the last.
+      const std::string run_cell =
+          e == 0 ? "," : num(last ? r.final_running_acc : r.final_running_acc * e / (e + 1)) + ",";
+      s += std::to_string(e) + "," + num(2.3 - 0.5 * e) + "," + (running ? run_cell : "") +
+           num(tc) + "," + num(tc * 0.8) + "," + num(test) + ",1000,12.5," + num(12.5 * e + 3) +
+           "\n";
     }
     write_text(dir / "metrics.csv", s);
   }
