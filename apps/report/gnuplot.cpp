@@ -82,7 +82,8 @@ std::string gnuplot_script(const PlotSpec& s, const fs::path& csv, const fs::pat
     << "set ylabel " << gp_quote(s.ylabel) << " noenhanced\n"
     << "set yrange [0:100]\n"
     << "set grid\n"
-    << "set key outside right top noenhanced\n"
+    // Below the plot, in rows: a legend at the side took a third of the image's width.
+    << "set key below center horizontal Left reverse height 1 noenhanced\n"
     << "set bars small\n";
   switch (s.x_axis) {
     case PlotXAxis::Level:
@@ -106,14 +107,16 @@ std::string gnuplot_script(const PlotSpec& s, const fs::path& csv, const fs::pat
       break;
   }
   const std::string cmd = plot_command(s, csv);
+  // Wide, to fill the report's content column (1200 px at most) at its natural size.
+  const std::string size = std::to_string(kPlotWidth) + "," + std::to_string(kPlotHeight);
   o << "if (strstrt(GPVAL_TERMINALS, ' pngcairo ') > 0) {\n"
-    << "  set terminal pngcairo size 900,520 font 'sans,10'\n"
+    << "  set terminal pngcairo size " << size << " font 'sans,10'\n"
     << "} else {\n"
-    << "  set terminal png size 900,520\n"
+    << "  set terminal png size " << size << "\n"
     << "}\n"
     << "set output " << gp_quote(png.string()) << "\n"
     << cmd << "\n"
-    << "set terminal svg size 900,520 dynamic font 'sans,10'\n"
+    << "set terminal svg size " << size << " dynamic font 'sans,10'\n"
     << "set output " << gp_quote(svg.string()) << "\n"
     << cmd << "\n"
     << "set output\n";

@@ -45,6 +45,9 @@ struct RenderedPlot {
   std::string error;  // gnuplot's complaint when it failed
 };
 
+// Size of the rendered PNG and SVG in pixels: about the width of the report's content column.
+constexpr int kPlotWidth = 1200, kPlotHeight = 520;
+
 // The gnuplot script drawing `csv` into `png` and `svg` (absolute paths recommended).
 std::string gnuplot_script(const PlotSpec& spec, const std::filesystem::path& csv,
                            const std::filesystem::path& png, const std::filesystem::path& svg);

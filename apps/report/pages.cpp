@@ -1,9 +1,12 @@
 // report.md and report.html from one document model (a list of blocks), so the two pages
 // always say the same thing.
 #include <cmath>
+#include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 
+#include "apps/report/plot_data.h"
 #include "apps/report/report.h"
 #include "apps/run/console.h"
 #include "memprobe_version.h"
@@ -21,10 +24,11 @@ struct Block {
   explicit Block(Kind k, int lv = 0, std::string t = {}) : kind(k), level(lv), text(std::move(t)) {}
   Kind kind;
   int level = 0;
-  std::string text;
+  std::string text;  // Plot: the plot's title (the image's alt text)
   std::vector<std::string> items;
   std::shared_ptr<Table> table;
   const RenderedPlot* plot = nullptr;
+  std::string caption;  // Plot: what to look for in it
 };
 
 using Doc = std::vector<Block>;
@@ -59,6 +63,66 @@ std::string rel(const fs::path& p, const fs::path& base) {
   std::error_code ec;
   fs::path r = fs::relative(p, base, ec);
   return ec || r.empty() ? p.string() : r.string();
+}
+
+// The report's plots, each placed once: beside the table it belongs to, else at the end.
+class PlotShelf {
+ public:
+  explicit PlotShelf(const std::vector<RenderedPlot>& plots) : plots_(plots) {}
+  // The plot named `name`, unless there is none or it was placed already.
+  const RenderedPlot* take(const std::string& name) {
+    for (const RenderedPlot& p : plots_)
+      if (p.name == name && placed_.insert(p.name).second) return &p;
+    return nullptr;
+  }
+  std::vector<const RenderedPlot*> rest() const {
+    std::vector<const RenderedPlot*> out;
+    for (const RenderedPlot& p : plots_)
+      if (!placed_.count(p.name)) out.push_back(&p);
+    return out;
+  }
+
+ private:
+  const std::vector<RenderedPlot>& plots_;
+  std::set<std::string> placed_;
+};
+
+// The figure, or where its data and script are when gnuplot did not draw it.
+void plot(Doc& d, const RenderedPlot& p, std::string caption) {
+  if (!p.rendered) {
+    para(d, p.title + ": not rendered; data in `plots/" + p.csv.filename().string() +
+                "`, script `plots/" + p.script.filename().string() + "`" +
+                (p.error.empty() ? "" : " (" + p.error + ")"));
+    return;
+  }
+  d.emplace_back(Block::Plot, 0, p.title);
+  d.back().plot = &p;
+  d.back().caption = std::move(caption);
+}
+
+// What to look for in each kind of plot (plot_data.h draws them), said in one sentence.
+std::string levels_caption(bool with_published) {
+  return std::string(
+             "The model's test accuracy falls as p grows; MASC and the linear probe, read from "
+             "its best hidden layer, stay higher: the gap is the generalization its output has "
+             "lost, and the edited model shows how much of it a new output layer wins back.") +
+         (with_published ? " Open circles: the authors' published values." : "");
+}
+
+std::string layers_caption() {
+  return "Where each probe reads the most, from the raw pixels (input) to the last hidden "
+         "layer; the dashed line is the model's own output, so a probe above it finds "
+         "generalization the output has lost.";
+}
+
+std::string dynamics_caption(double level) {
+  if (level <= 0)
+    return "With clean labels there is nothing to memorise: the model's test accuracy climbs to "
+           "the probes' level and stays there, and the dashed edited model follows the linear "
+           "probe.";
+  return "The model's test accuracy peaks early and falls as it memorises the corrupted labels; "
+         "the probes at the best hidden layer do not fall as far, and the dashed edited model "
+         "shows what a new output layer recovers at each epoch.";
 }
 
 // Key facts of a run's manifest and metrics.
@@ -162,30 +226,73 @@ Table transfer_table(const RunData& r) {
   return t;
 }
 
-void run_section(Doc& d, const RunData& r, const fs::path& out) {
-  d.emplace_back(Block::OpenDetails, 0, r.key.to_string());
+// The numbers behind the dynamics plot for one run (for several seeds the plot is their mean).
+Table dynamics_table(const std::map<int, EpochAccuracies>& by_epoch) {
+  Table t({"epoch", "model", "MASC (best layer)", "linear probe (best layer)", "edited model"});
+  for (const auto& [epoch, v] : by_epoch)
+    t.add_row({std::to_string(epoch), pct(v.model), pct(v.masc), pct(v.linear), pct(v.edited)});
+  return t;
+}
+
+void probe_tables(Doc& d, const RunData& r, PlotShelf& shelf) {
+  const auto e = r.probe_epoch();
+  if (!e) {
+    para(d, "Probes: not computed.");
+    return;
+  }
+  heading(d, 4,
+          "Probe test accuracy by layer (epoch " + std::to_string(*e) + ", % ; * = best layer)");
+  table(d, layer_test_table(r, *e));
+  if (const RenderedPlot* p =
+          shelf.take("layers_" + plot_stem(r.key.dataset, r.key.model, r.key.level)))
+    plot(d, *p, layers_caption());
+  heading(d, 4,
+          "Probe train accuracy by layer vs corrupted / true labels (epoch " + std::to_string(*e) +
+              ", %)");
+  table(d, layer_train_table(r, *e));
+}
+
+void dynamics_part(Doc& d, const RunData& r, PlotShelf& shelf) {
+  const std::map<int, EpochAccuracies> by_epoch = run_dynamics(r);
+  if (by_epoch.empty()) {
+    para(d, "Training dynamics: not computed.");
+    return;
+  }
+  heading(d, 4, "Test accuracy during training (%)");
+  if (r.dynamics.empty()) {
+    para(d, "Probes over the checkpoints: not computed; the model's test accuracy is from `" +
+                std::string(metrics_format().file) + "`.");
+  } else {
+    // One row per probed checkpoint, so long for a long run: folded, the plot shows it at once.
+    d.emplace_back(Block::OpenDetails, 0,
+                   "The numbers, by epoch (" + std::to_string(by_epoch.size()) + " epochs)");
+    table(d, dynamics_table(by_epoch));
+    d.emplace_back(Block::CloseDetails);
+  }
+  if (const RenderedPlot* p =
+          shelf.take("dynamics_" + plot_stem(r.key.dataset, r.key.model, r.key.level)))
+    plot(d, *p, dynamics_caption(r.key.level));
+}
+
+// A run: its facts folded away (long, and read when something looks wrong), then its tables,
+// each followed by its plot. Plots are per level (the mean over seeds) and stand with the
+// first seed of the level that has the plot's table.
+void run_section(Doc& d, const RunData& r, const fs::path& out, PlotShelf& shelf) {
   heading(d, 3, r.key.to_string());
   para(d, "Run directory: `" + rel(r.dir, out) + "`");
+  d.emplace_back(Block::OpenDetails, 0,
+                 "Facts of the run: status, stop, recipe, machine, checksums");
   table(d, facts_table(r));
+  d.emplace_back(Block::CloseDetails);
   if (!r.notes.empty()) bullets(d, r.notes);
-  if (const auto e = r.probe_epoch()) {
-    heading(d, 4,
-            "Probe test accuracy by layer (epoch " + std::to_string(*e) + ", % ; * = best layer)");
-    table(d, layer_test_table(r, *e));
-    heading(d, 4,
-            "Probe train accuracy by layer vs corrupted / true labels (epoch " +
-                std::to_string(*e) + ", %)");
-    table(d, layer_train_table(r, *e));
-  } else {
-    para(d, "Probes: not computed.");
-  }
+  probe_tables(d, r, shelf);
   if (!r.transfer.empty()) {
     heading(d, 4, "Weight-editing transfer (edited model, %)");
     table(d, transfer_table(r));
   } else {
     para(d, "Transfer (edited model): not computed.");
   }
-  d.emplace_back(Block::CloseDetails);
+  dynamics_part(d, r, shelf);
 }
 
 // The runs that stopped short of their target, set apart under the summary table.
@@ -198,6 +305,17 @@ void stop_target_part(Doc& d, const std::vector<RunData>& runs) {
          notes);
   else if (all_stop_targets_reached(runs))
     para(d, kAllStopTargetsReached);
+}
+
+// The accuracy-against-p plots, one per (dataset, model), beside the summary.
+void level_plots(Doc& d, const ReportResult& res, const ReportOptions& opt, PlotShelf& shelf) {
+  if (res.gnuplot.empty()) para(d, gnuplot_missing_hint(opt));
+  std::set<std::pair<std::string, std::string>> models, published;
+  for (const SummaryRow& r : res.summary) models.insert({r.dataset, r.model});
+  for (const ComparedValue& v : res.published.rows) published.insert({v.dataset, v.model});
+  for (const auto& m : models)
+    if (const RenderedPlot* p = shelf.take("levels_" + plot_stem(m.first, m.second)))
+      plot(d, *p, levels_caption(published.count(m) > 0));
 }
 
 // The authors' published numbers beside memprobe's (report_reference.h), or one sentence
@@ -288,7 +406,12 @@ Doc build_doc(const ReportResult& res, const ReportOptions& opt) {
   table(d, summary_table(res.summary));
   stop_target_part(d, res.loaded.runs);
   para(d, "Machine-readable: `summary.csv` (fractions, full precision).");
+  PlotShelf shelf(res.plots);
+  // The plot goes after the published numbers when there are some: it draws them too.
+  const bool published_table = !res.published.rows.empty();
+  if (!published_table) level_plots(d, res, opt, shelf);
   published_section(d, res.published);
+  if (published_table) level_plots(d, res, opt, shelf);
 
   if (!res.loaded.warnings.empty()) {
     heading(d, 2, "Warnings");
@@ -301,21 +424,13 @@ Doc build_doc(const ReportResult& res, const ReportOptions& opt) {
 
   cost_section(d, res.loaded.runs);
 
-  heading(d, 2, "Plots");
-  if (res.gnuplot.empty()) para(d, gnuplot_missing_hint(opt));
-  for (const auto& p : res.plots) {
-    if (p.rendered) {
-      d.emplace_back(Block::Plot, 0, p.title);
-      d.back().plot = &p;
-    } else {
-      para(d, p.title + ": not rendered; data in `plots/" + p.csv.filename().string() +
-                  "`, script `plots/" + p.script.filename().string() + "`" +
-                  (p.error.empty() ? "" : " (" + p.error + ")"));
-    }
-  }
-
   heading(d, 2, "Runs");
-  for (const auto& r : res.loaded.runs) run_section(d, r, opt.out);
+  for (const auto& r : res.loaded.runs) run_section(d, r, opt.out, shelf);
+  const std::vector<const RenderedPlot*> rest = shelf.rest();
+  if (!rest.empty()) {
+    heading(d, 2, "Other plots");
+    for (const RenderedPlot* p : rest) plot(d, *p, "");
+  }
   return d;
 }
 
@@ -362,8 +477,8 @@ th{background:#f3f3f3}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 tbody tr:nth-child(even){background:#fafafa}
 code{background:#f4f4f4;padding:0 .25em;border-radius:3px;word-break:break-all}
-figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}
-figcaption{font-size:.9em;color:#555}
+figure{margin:.6em 0 1.4em}figure img{display:block;width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:.9em;color:#444;margin-top:.3em}
 .note{border-left:4px solid #d9822b;background:#fff6ec;padding:.2em 1em;margin:.6em 0 1em}
 .note ul{margin:.2em 0 .6em}
 details{margin:.4em 0;border:1px solid #e4e4e4;border-radius:4px;padding:.3em .8em}
@@ -402,10 +517,13 @@ std::string report_markdown(const ReportResult& res, const ReportOptions& opt) {
         break;
       case Block::Plot:
         o << "![" << b.text << "](plots/" << b.plot->png.filename().string() << ")\n\n"
-          << "*" << b.text << "* — data `plots/" << b.plot->csv.filename().string()
-          << "`, vector `plots/" << b.plot->svg.filename().string() << "`\n\n";
+          << (b.caption.empty() ? "" : b.caption + " ") << "Data `plots/"
+          << b.plot->csv.filename().string() << "`, vector `plots/"
+          << b.plot->svg.filename().string() << "`.\n\n";
         break;
-      case Block::OpenDetails:
+      case Block::OpenDetails:  // folded only in HTML; the summary line introduces what follows
+        o << b.text << ":\n\n";
+        break;
       case Block::CloseDetails:
         break;
     }
@@ -448,8 +566,9 @@ std::string report_html(const ReportResult& res, const ReportOptions& opt) {
         } catch (const std::exception& e) {
           img = "<p>image missing: " + html_escape(e.what()) + "</p>";
         }
-        o << "<figure>" << img << "<figcaption>" << html_escape(b.text)
-          << "</figcaption></figure>\n";
+        o << "<figure>" << img;
+        if (!b.caption.empty()) o << "<figcaption>" << inline_html(b.caption) << "</figcaption>";
+        o << "</figure>\n";
         break;
       }
       case Block::OpenDetails:

@@ -156,18 +156,62 @@ PlotSpec level_plot(const std::vector<const SummaryRow*>& rows, const PublishedC
   return spec;
 }
 
-// Per-epoch values of one run for the dynamics plot: model test accuracy, best-layer MASC and
-// linear probe test accuracy, edited-model test accuracy.
+// An epoch's values while dynamics.csv is read: the input layer's probes are kept apart, as
+// the fallback for a run whose hidden layers were not probed.
 struct EpochValues {
   double model = kNaN, masc = kNaN, linear = kNaN, edited = kNaN;
-  double masc_input = kNaN, linear_input = kNaN;  // used only when no hidden layer was probed
+  double masc_input = kNaN, linear_input = kNaN;
 };
 
 double max_nan(double a, double b) {
   return std::isnan(a) ? b : std::isnan(b) ? a : std::max(a, b);
 }
 
-std::map<int, EpochValues> run_dynamics(const RunData& r) {
+// (c) one CSV per (dataset, model, level): rows = epochs; nullopt-like empty name if no data.
+PlotSpec dynamics_plot(const std::vector<const RunData*>& group, const fs::path& dir) {
+  const RunData& first = *group.front();
+  std::map<int, std::vector<EpochAccuracies>> by_epoch;
+  for (const RunData* r : group)
+    for (const auto& [e, v] : run_dynamics(*r)) by_epoch[e].push_back(v);
+  PlotSpec spec;
+  if (by_epoch.empty()) return spec;
+  spec.name = "dynamics_" + plot_stem(first.key.dataset, first.key.model, first.key.level);
+  spec.title = first.key.dataset + " " + first.key.model + ", corruption " +
+               level_string(first.key.level) + ": test accuracy during training";
+  spec.xlabel = "epoch (log scale; 0 = initialisation)";
+  spec.x_col = 1;
+  spec.x_axis = PlotXAxis::LogPlusOne;
+  // Round epochs up to the last one, and the last one itself so the axis end is labelled.
+  const int last = by_epoch.rbegin()->first;
+  for (int t : {0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000})
+    if (t < last) spec.x_ticks.push_back(t);
+  spec.x_ticks.push_back(last);
+  CsvWriter w((dir / (spec.name + ".csv")).string(),
+              {"epoch", "model_test_acc", "model_test_acc_sd", "masc_best", "masc_best_sd",
+               "linear_best", "linear_best_sd", "edited_test_acc", "edited_test_acc_sd"});
+  for (const auto& [epoch, vals] : by_epoch) {
+    std::vector<std::string> row = {std::to_string(epoch)};
+    for (double EpochAccuracies::*field : {&EpochAccuracies::model, &EpochAccuracies::masc,
+                                           &EpochAccuracies::linear, &EpochAccuracies::edited}) {
+      std::vector<double> v;
+      for (const auto& x : vals) v.push_back(x.*field);
+      const Stat s = mean_sd(v);
+      row.push_back(cell(s.mean));
+      row.push_back(cell(s.sd));
+    }
+    w.row(row);
+  }
+  w.close();
+  spec.series = {{"model", 2, 3, false},
+                 {"MASC (best layer)", 4, 5, false},
+                 {"linear probe (best layer)", 6, 7, false},
+                 {"edited model", 8, 9, true}};
+  return spec;
+}
+
+}  // namespace
+
+std::map<int, EpochAccuracies> run_dynamics(const RunData& r) {
   std::map<int, EpochValues> out;
   for (const auto& d : r.dynamics) {
     if (d.metric != "test_acc") continue;
@@ -193,52 +237,10 @@ std::map<int, EpochValues> run_dynamics(const RunData& r) {
   for (const auto& [e, v] : out) any_model |= !std::isnan(v.model);
   if (!any_model)
     for (const auto& m : r.metrics) out[m.epoch].model = m.test_acc;
-  return out;
+  std::map<int, EpochAccuracies> acc;
+  for (const auto& [e, v] : out) acc[e] = {v.model, v.masc, v.linear, v.edited};
+  return acc;
 }
-
-// (c) one CSV per (dataset, model, level): rows = epochs; nullopt-like empty name if no data.
-PlotSpec dynamics_plot(const std::vector<const RunData*>& group, const fs::path& dir) {
-  const RunData& first = *group.front();
-  std::map<int, std::vector<EpochValues>> by_epoch;
-  for (const RunData* r : group)
-    for (const auto& [e, v] : run_dynamics(*r)) by_epoch[e].push_back(v);
-  PlotSpec spec;
-  if (by_epoch.empty()) return spec;
-  spec.name = "dynamics_" + plot_stem(first.key.dataset, first.key.model, first.key.level);
-  spec.title = first.key.dataset + " " + first.key.model + ", corruption " +
-               level_string(first.key.level) + ": test accuracy during training";
-  spec.xlabel = "epoch (log scale; 0 = initialisation)";
-  spec.x_col = 1;
-  spec.x_axis = PlotXAxis::LogPlusOne;
-  // Round epochs up to the last one, and the last one itself so the axis end is labelled.
-  const int last = by_epoch.rbegin()->first;
-  for (int t : {0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000})
-    if (t < last) spec.x_ticks.push_back(t);
-  spec.x_ticks.push_back(last);
-  CsvWriter w((dir / (spec.name + ".csv")).string(),
-              {"epoch", "model_test_acc", "model_test_acc_sd", "masc_best", "masc_best_sd",
-               "linear_best", "linear_best_sd", "edited_test_acc", "edited_test_acc_sd"});
-  for (const auto& [epoch, vals] : by_epoch) {
-    std::vector<std::string> row = {std::to_string(epoch)};
-    for (double EpochValues::*field :
-         {&EpochValues::model, &EpochValues::masc, &EpochValues::linear, &EpochValues::edited}) {
-      std::vector<double> v;
-      for (const auto& x : vals) v.push_back(x.*field);
-      const Stat s = mean_sd(v);
-      row.push_back(cell(s.mean));
-      row.push_back(cell(s.sd));
-    }
-    w.row(row);
-  }
-  w.close();
-  spec.series = {{"model", 2, 3, false},
-                 {"MASC (best layer)", 4, 5, false},
-                 {"linear probe (best layer)", 6, 7, false},
-                 {"edited model", 8, 9, true}};
-  return spec;
-}
-
-}  // namespace
 
 std::string plot_stem(const std::string& dataset, const std::string& model) {
   return safe(dataset) + "_" + safe(model);

@@ -3,8 +3,8 @@
 // several machines), merges them, and writes into the output directory
 //   summary.csv, summary.md   the study's summary table (report_summary.h)
 //   report.md, report.html    summary (with the runs short of their stop target), the
-//                             published numbers beside it, plots, per-run facts
-//                             and per-layer tables
+//                             published numbers beside it and the accuracy-against-p plot,
+//                             then per run its facts, tables and each plot beside its table
 //   plots/                    plot data (CSV), gnuplot scripts, PNG and SVG (report_plots.h)
 // Partial runs are reported with "not computed" where a file is missing.
 #include <filesystem>
