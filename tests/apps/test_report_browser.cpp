@@ -97,7 +97,8 @@ constexpr const char* kCheckScript = R"JS(<script>
     });
     document.body.querySelectorAll('*').forEach(function (e) {
       var right = e.getBoundingClientRect().right;
-      if (right > W + 0.5) r.overflowing.push(describe(e) + ' (right edge ' + Math.round(right) + ')');
+      if (right > W + 0.5)
+        r.overflowing.push(describe(e) + ' (right edge ' + Math.round(right) + ')');
     });
     var out = document.createElement('pre');
     out.id = 'mp-browser-check';
