@@ -35,6 +35,9 @@ void add_training_options(CLI::App* cmd, TrainConfig& c) {
   // therefore be checked here, or --lr -1 would silently become the default.
   cmd->add_option("--lr", c.lr, "Learning rate (default: the paper's: MLP/ResNet 1e-3, CNN 2e-4)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--lr-steps", c.lr_steps,
+                  "Step schedule EPOCH:LR[,EPOCH:LR...]: from that epoch on the learning rate is "
+                  "LR (default: none, --lr throughout, as in the reference)");
   cmd->add_option("--momentum", c.momentum, "SGD momentum (default 0.9)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--batch-size", c.batch_size,

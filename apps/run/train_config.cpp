@@ -4,10 +4,51 @@
 #include <cstdio>
 #include <limits>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "tensor/check.h"
 
 namespace mp::app {
+
+namespace {
+
+struct LrStep {
+  int epoch;
+  double lr;
+};
+
+// "E:LR,E:LR": epochs >= 1 and strictly increasing, rates positive; throws naming the bad part.
+std::vector<LrStep> parse_lr_steps(const std::string& spec) {
+  std::vector<LrStep> steps;
+  if (spec.empty()) return steps;
+  std::stringstream ss(spec);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    const size_t colon = item.find(':');
+    LrStep st{0, 0.0};
+    size_t used_e = 0, used_lr = 0;
+    try {
+      MP_CHECK(colon != std::string::npos, "");
+      st.epoch = std::stoi(item.substr(0, colon), &used_e);
+      st.lr = std::stod(item.substr(colon + 1), &used_lr);
+    } catch (const std::exception&) {
+      used_e = 0;
+    }
+    MP_CHECK(used_e == colon && used_lr == item.size() - colon - 1 && colon > 0,
+             "--lr-steps: '" << item << "' is not EPOCH:LR (e.g. --lr-steps 50:0.001)");
+    MP_CHECK(st.epoch >= 1,
+             "--lr-steps: epoch " << st.epoch << " in '" << item << "' must be >= 1");
+    MP_CHECK(st.lr > 0 && std::isfinite(st.lr),
+             "--lr-steps: the rate in '" << item << "' must be positive");
+    MP_CHECK(steps.empty() || st.epoch > steps.back().epoch,
+             "--lr-steps: epochs must increase ('" << spec << "')");
+    steps.push_back(st);
+  }
+  return steps;
+}
+
+}  // namespace
 
 namespace {
 
@@ -106,8 +147,16 @@ void TrainConfig::resolve_defaults() {
   MP_CHECK(keep_optim == "last" || keep_optim == "all",
            "unknown --keep-optim '" << keep_optim << "' (use last or all)");
   MP_CHECK(threads >= 0, "--threads must be >= 0, got " << threads);
+  parse_lr_steps(lr_steps);  // validates
   if (checkpoints != "paper" && checkpoints != "all" && checkpoints != "none")
     parse_epoch_list(checkpoints);  // validates
+}
+
+double TrainConfig::lr_at_epoch(int epoch) const {
+  double r = lr;
+  for (const LrStep& st : parse_lr_steps(lr_steps))
+    if (epoch >= st.epoch) r = st.lr;
+  return r;
 }
 
 bool TrainConfig::is_checkpoint_epoch(int e) const {
@@ -125,29 +174,33 @@ bool TrainConfig::is_checkpoint_epoch(int e) const {
 }
 
 nlohmann::json TrainConfig::to_json() const {
-  return nlohmann::json{{"dataset", dataset},
-                        {"model", model},
-                        {"data_dir", data_dir},
-                        {"corrupt", corrupt},
-                        {"corruption_mode", corruption},
-                        {"seed", seed},
-                        {"label_seed", label_seed},
-                        {"optimizer", optimizer},
-                        {"lr", lr},
-                        {"momentum", momentum},
-                        {"batch_size", batch_size},
-                        {"max_epochs", max_epochs},
-                        {"target_train_acc", target_train_acc},
-                        {"stop_on", stop_on},
-                        {"shuffle", shuffle},
-                        {"train_subset", train_subset},
-                        {"subset_mode", subset_mode},
-                        {"test_subset", test_subset},
-                        {"checkpoints", checkpoints},
-                        {"edit_at_epoch", edit_at_epoch},
-                        {"edit_bias", edit_bias},
-                        {"threads", threads},
-                        {"keep_optim", keep_optim}};
+  nlohmann::json j{{"dataset", dataset},
+                   {"model", model},
+                   {"data_dir", data_dir},
+                   {"corrupt", corrupt},
+                   {"corruption_mode", corruption},
+                   {"seed", seed},
+                   {"label_seed", label_seed},
+                   {"optimizer", optimizer},
+                   {"lr", lr},
+                   {"momentum", momentum},
+                   {"batch_size", batch_size},
+                   {"max_epochs", max_epochs},
+                   {"target_train_acc", target_train_acc},
+                   {"stop_on", stop_on},
+                   {"shuffle", shuffle},
+                   {"train_subset", train_subset},
+                   {"subset_mode", subset_mode},
+                   {"test_subset", test_subset},
+                   {"checkpoints", checkpoints},
+                   {"edit_at_epoch", edit_at_epoch},
+                   {"edit_bias", edit_bias},
+                   {"threads", threads},
+                   {"keep_optim", keep_optim}};
+  // Only when set: a constant-rate run's manifest stays as older binaries wrote it, so runs they
+  // started resume and compare as the same configuration.
+  if (!lr_steps.empty()) j["lr_steps"] = lr_steps;
+  return j;
 }
 
 TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
@@ -163,6 +216,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.label_seed = integer_field<uint32_t>(j, "label_seed", c.seed);
     c.optimizer = j.at("optimizer").get<std::string>();
     c.lr = j.at("lr").get<double>();
+    c.lr_steps = j.value("lr_steps", std::string());
     c.momentum = j.at("momentum").get<double>();
     c.batch_size = integer_field<int64_t>(j, "batch_size");
     c.max_epochs = integer_field<int>(j, "max_epochs");

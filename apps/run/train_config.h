@@ -23,6 +23,10 @@ struct TrainConfig {
   // Paper defaults are filled in by resolve_defaults() where these are unset (empty / < 0).
   std::string optimizer;  // sgd | adam
   double lr = -1;
+  // A step schedule: "E:LR[,E:LR...]" means from epoch E on the learning rate is LR (epochs
+  // increasing). "" = `lr` throughout, as in the reference. The quick preset uses one step: a
+  // rate high enough to fit fast, then one low enough for every label to stay fitted.
+  std::string lr_steps;
   double momentum = -1;  // SGD only
   int64_t batch_size = -1;
   int max_epochs = 500;
@@ -49,6 +53,8 @@ struct TrainConfig {
   void resolve_defaults();
   // Epochs at which a checkpoint is saved (the final epoch is always added by the trainer).
   bool is_checkpoint_epoch(int epoch) const;
+  // The learning rate of an epoch (1-based), from `lr` and `lr_steps`.
+  double lr_at_epoch(int epoch) const;
 
   nlohmann::json to_json() const;
   static TrainConfig from_json(const nlohmann::json& j);

@@ -224,7 +224,7 @@ void Trainer::train_epoch(EpochMetrics& m) {
                            std::to_string(batch_no));
       run_.write_manifest(manifest_);
       MP_FAIL("training diverged: the loss is "
-              << lv << " at epoch " << epoch << ", batch " << batch_no << " (lr " << cfg_.lr
+              << lv << " at epoch " << epoch << ", batch " << batch_no << " (lr " << optim_->lr()
               << "); the last good checkpoint is kept in " << run_.checkpoints_dir().string());
     }
     loss.backward();
@@ -246,7 +246,7 @@ void Trainer::train_epoch(EpochMetrics& m) {
                        "non-finite parameter " + name + " after epoch " + std::to_string(epoch));
       run_.write_manifest(manifest_);
       MP_FAIL("training diverged: parameter " << name << " is " << v[i] << " after epoch " << epoch
-                                              << ", batch " << batch_no << " (lr " << cfg_.lr
+                                              << ", batch " << batch_no << " (lr " << optim_->lr()
                                               << "); the last good checkpoint is kept in "
                                               << run_.checkpoints_dir().string());
     }
@@ -406,8 +406,9 @@ TrainOutcome Trainer::run() {
   log_ << "run " << run_.root().string() << ": " << cfg_.dataset << " / " << cfg_.model
        << ", corruption " << cfg_.corrupt << " (" << data_.n_changed << " of " << data_.train.n
        << " training labels changed), seed " << cfg_.seed << ", " << cfg_.optimizer << " lr "
-       << cfg_.lr << ", batch " << cfg_.batch_size << ", target "
-       << format_percent(cfg_.target_train_acc) << ", at most " << cfg_.max_epochs << " epochs\n";
+       << cfg_.lr << (cfg_.lr_steps.empty() ? "" : " (steps " + cfg_.lr_steps + ")") << ", batch "
+       << cfg_.batch_size << ", target " << format_percent(cfg_.target_train_acc) << ", at most "
+       << cfg_.max_epochs << " epochs\n";
 
   model_ = nn::make_model(cfg_.model, data_.train.c, data_.train.h, data_.train.w,
                           data_.num_classes(), cfg_.seed);
@@ -452,6 +453,9 @@ TrainOutcome Trainer::run() {
     Timer t;
     EpochMetrics m;
     m.epoch = epoch;
+    // Every epoch, not only at a step: a resumed run or a fresh optimizer after an edit must
+    // train at the schedule's rate too.
+    optim_->set_lr(cfg_.lr_at_epoch(epoch));
     train_epoch(m);
     const double train_s = t.seconds();
     m.train_s = train_s;

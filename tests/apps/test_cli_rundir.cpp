@@ -130,13 +130,13 @@ TEST_CASE("manifest: round trip keeps unknown keys, typed fields are validated",
   CHECK(cps.at(4).file == "checkpoints/epoch_0004.safetensors");
   CHECK(cps.at(4).sha256 == "s4");
   CHECK_FALSE(r.final_epoch().has_value());
-  r.finish("finished", 12, "target train accuracy reached");
+  r.finish("finished", 12, "target reached");
   r.save(path);
 
   Manifest f = Manifest::load(path);
   CHECK(f.status() == "finished");
   CHECK(f.final_epoch() == 12);
-  CHECK(f.str("stop_reason") == "target train accuracy reached");
+  CHECK(f.str("stop_reason") == "target reached");
   CHECK(f.str("finished").size() == 20);  // 2026-01-31T12:34:56Z
   CHECK(f.json()["written_by_a_newer_version"]["x"] == 1);
   CHECK_THROWS_AS(f.finish("done", 1, ""), mp::Error);
