@@ -50,17 +50,8 @@ case "$stage" in
         --levels "$cnn_levels"
     ;;
   bundle)
-    out=results/paper
-    for run in "$runs"/*/runs/*/; do
-      [ -f "$run/probes.csv" ] || continue  # not analysed yet
-      name=$(basename "$run")
-      mkdir -p "$out/runs/$name"
-      for f in manifest.json metrics.csv probes.csv transfer.csv dynamics.csv timing.csv; do
-        [ -f "$run/$f" ] && cp "$run/$f" "$out/runs/$name/$f"
-      done
-    done
-    "$mp" report --runs "$out" --out "$out"
-    bash scripts/update-readme.sh  # the README's full-size table is the bundle's summary.md
+    # The README's full-size table is the bundle's summary.md (refreshed by the script).
+    bash scripts/bundle-results.sh "$runs" results/paper "$mp"
     ;;
   *)
     echo "usage: bash scripts/paper_runs.sh [train|analyse|bundle]" >&2
