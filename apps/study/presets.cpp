@@ -22,29 +22,32 @@ Preset paper(const std::string& name, const std::string& dataset, const std::str
 
 std::vector<Preset> make_presets() {
   std::vector<Preset> v;
-  // quick: the whole pipeline in a few minutes on 2 cores. A 1,000-image stratified MNIST subset
-  // and a raised SGD learning rate (the paper's 1e-3 takes hundreds of epochs to memorise; Adam
-  // 1e-3 was slower still in our measurement) let the MLP fit most of the 80 % random labels
-  // within 60 epochs; by then its test accuracy has collapsed while the hidden layers' probes'
-  // has not (measured at p = 0.8: model 24.8 %, linear probe at fc1 42.5 %). The first 2,000
-  // test images (not 10,000): evaluation and probing of ~20 checkpoints per level dominated the
-  // run (9.3 min on a quiet 2-core machine with 10,000; accuracy is then +-1 %, ample for a
-  // demonstration). Not the paper's settings.
+  // quick: the effect on a laptop in minutes (measured; docs/walkthrough.md). 5,000 stratified
+  // images: on 1,000 the raw pixels' probes beat every hidden layer. p = 0.6, not 0.8: at 0.8
+  // even 5,000 images leave the best hidden linear probe at the input's (69.1 vs 69.9 %), at 0.6
+  // the hidden layers lead (linear 77.2 vs 73.4 %, MASC 77.1 vs 71.4 %; on 3,000 images MASC led
+  // by 0.75 points only). Each noisy level costs ~130 epochs to memorise, so two levels keep the
+  // run near five minutes. SGD at 0.01 fits the noise fast but stalls near 90 % running accuracy
+  // (its steps undo as many labels as they fit), at 0.003 near 99.9 %; 0.001 lets the last labels
+  // stay fitted, so the run stops on the reference's rule (100 % running), not on the cap.
+  // Checkpoints at doubling epochs: the dynamics curve on a log axis at a tenth of the paper
+  // schedule's cost. The first 2,000 test images (+-1 %). Not the paper's settings.
   Preset q;
   q.name = "quick";
   q.description =
-      "MNIST MLP on a 1,000-image stratified subset (first 2,000 test images), levels 0 / 0.4 / "
-      "0.8, SGD lr 0.01, at most 60 epochs: the whole study in a few minutes (a demonstration, "
-      "not the paper's settings)";
+      "MNIST MLP on a 5,000-image stratified subset (first 2,000 test images), levels 0 and 0.6, "
+      "SGD lr 0.01, 0.003 from epoch 50, 0.001 from epoch 80, until 100 % running accuracy: the "
+      "whole study in minutes (a demonstration, not the paper's settings)";
   q.base.dataset = "mnist";
   q.base.model = "mlp";
-  q.base.train_subset = 1000;
+  q.base.train_subset = 5000;
   q.base.subset_mode = "stratified";
   q.base.test_subset = 2000;
   q.base.lr = 0.01;
-  q.base.max_epochs = 60;
-  q.base.checkpoints = "paper";
-  q.levels = {0.0, 0.4, 0.8};
+  q.base.lr_steps = "50:0.003,80:0.001";
+  q.base.max_epochs = 300;
+  q.base.checkpoints = "1,2,4,8,16,32,64,128,256";
+  q.levels = {0.0, 0.6};
   v.push_back(q);
   v.push_back(paper("mnist-mlp", "mnist", "mlp", "MNIST, the MLP"));
   v.push_back(paper("mnist-cnn", "mnist", "cnn", "MNIST, the CNN"));
