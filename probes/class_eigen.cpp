@@ -6,6 +6,8 @@
 #include <cfloat>
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include <omp.h>
@@ -78,8 +80,8 @@ void tridiagonal_top_vectors(const std::vector<double>& D, const std::vector<dou
 // matrix-vector products, the memory-bound half of the reduction, read the trailing block by
 // contiguous columns.
 void top_eigen(std::vector<double>& A, int n, int64_t rows_for_rank, int64_t d,
-               const ComponentRule& rule, std::vector<double>& desc, int& rank, int& k,
-               std::vector<double>& vecs) {
+               const std::vector<ComponentRule>& rules, std::vector<double>& desc, int& rank,
+               int& k, std::vector<double>& vecs) {
   desc.clear();
   vecs.clear();
   rank = 0;
@@ -105,13 +107,8 @@ void top_eigen(std::vector<double>& A, int n, int64_t rows_for_rank, int64_t d,
   if (!(top > 0)) return;  // all-zero class: no subspace
   const double thr = threshold_rank(rows_for_rank, d) * top;
   for (double l : desc) rank += l > thr ? 1 : 0;
-  if (rule.fixed_k > 0) {
-    k = std::min(rule.fixed_k, rank);
-  } else {
-    // Clamped to the rank: beyond it the "eigenvectors" are rounding noise (and in the Gram
-    // path cannot be mapped back at all); the peer never reaches them for tau < 1.
-    k = std::min(count_components_tau(desc, rule.tau, d), rank);
-  }
+  // The widest rule decides how many vectors to compute; the others keep a prefix of them.
+  for (const ComponentRule& rule : rules) k = std::max(k, rule_components(desc, rank, d, rule));
 
   // Eigenvectors of the tridiagonal for the top k only, then back-transform just those k
   // columns: O(n^2 k) instead of the O(n^3) a full eigh spends on vectors nobody uses.
@@ -172,7 +169,7 @@ int64_t column_block(int64_t nc, int64_t d) {
 }
 
 ClassEigen eigen_direct(const float* X, int64_t d, const std::vector<int64_t>& rows,
-                        const ComponentRule& rule) {
+                        const std::vector<ComponentRule>& rule) {
   ClassEigen ce;
   ce.rows = static_cast<int64_t>(rows.size());
   ce.dim = d;
@@ -183,7 +180,7 @@ ClassEigen eigen_direct(const float* X, int64_t d, const std::vector<int64_t>& r
 }
 
 ClassEigen eigen_gram(const float* X, int64_t d, const std::vector<int64_t>& rows,
-                      const ComponentRule& rule) {
+                      const std::vector<ComponentRule>& rule) {
   ClassEigen ce;
   const int64_t nc = static_cast<int64_t>(rows.size());
   ce.rows = nc;
@@ -292,6 +289,25 @@ int count_components_tau(const std::vector<double>& desc, double tau, int64_t pa
   return count + 1;
 }
 
+std::string rule_name(const ComponentRule& rule) {
+  if (rule.fixed_k > 0) return "k=" + std::to_string(rule.fixed_k);
+  char buf[40];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, rule.tau);
+    if (std::strtod(buf, nullptr) == rule.tau) break;
+  }
+  return std::string("tau=") + buf;
+}
+
+int rule_components(const std::vector<double>& desc, int rank, int64_t d,
+                    const ComponentRule& rule) {
+  if (rank <= 0) return 0;
+  if (rule.fixed_k > 0) return std::min(rule.fixed_k, rank);
+  // Clamped to the rank: beyond it the "eigenvectors" are rounding noise (and in the Gram
+  // path cannot be mapped back at all); the peer never reaches them for tau < 1.
+  return std::min(count_components_tau(desc, rule.tau, d), rank);
+}
+
 std::vector<int64_t> class_row_indices(const int32_t* labels, int64_t N, int c) {
   std::vector<int64_t> idx;
   for (int64_t i = 0; i < N; ++i) {
@@ -302,11 +318,19 @@ std::vector<int64_t> class_row_indices(const int32_t* labels, int64_t N, int c) 
 
 ClassEigen class_eigen_rows(const float* X, int64_t d, const std::vector<int64_t>& rows,
                             const ComponentRule& rule, EigenPath path) {
+  return class_eigen_rows(X, d, rows, std::vector<ComponentRule>{rule}, path);
+}
+
+ClassEigen class_eigen_rows(const float* X, int64_t d, const std::vector<int64_t>& rows,
+                            const std::vector<ComponentRule>& rule, EigenPath path) {
   MP_CHECK(d > 0 && d < (int64_t{1} << 31),
            "probes/class_eigen: dimension d=" << d << " must be in [1, 2^31)");
-  MP_CHECK(rule.fixed_k >= 0, "probes/class_eigen: fixed_k=" << rule.fixed_k << " is negative");
-  MP_CHECK(rule.tau >= 0 && rule.tau <= 1,
-           "probes/class_eigen: tau=" << rule.tau << " must lie in [0, 1]");
+  MP_CHECK(!rule.empty(), "probes/class_eigen: no component rule");
+  for (const ComponentRule& r : rule) {
+    MP_CHECK(r.fixed_k >= 0, "probes/class_eigen: fixed_k=" << r.fixed_k << " is negative");
+    MP_CHECK(r.tau >= 0 && r.tau <= 1,
+             "probes/class_eigen: tau=" << r.tau << " must lie in [0, 1]");
+  }
   const int64_t nc = static_cast<int64_t>(rows.size());
   const bool gram = path == EigenPath::kGram || (path == EigenPath::kAuto && nc < d);
   MP_CHECK((gram ? nc : d) < 46341, "probes/class_eigen: eigenproblem of size "
@@ -341,6 +365,13 @@ void check_labels(const int32_t* labels, int64_t N, int num_classes, const char*
 std::vector<ClassEigen> all_class_eigen(const float* X, int64_t N, int64_t d, const int32_t* labels,
                                         int num_classes, const ComponentRule& rule, EigenPath path,
                                         bool parallel_classes) {
+  return all_class_eigen(X, N, d, labels, num_classes, std::vector<ComponentRule>{rule}, path,
+                         parallel_classes);
+}
+
+std::vector<ClassEigen> all_class_eigen(const float* X, int64_t N, int64_t d, const int32_t* labels,
+                                        int num_classes, const std::vector<ComponentRule>& rule,
+                                        EigenPath path, bool parallel_classes) {
   check_labels(labels, N, num_classes, "probes/all_class_eigen");
   MP_CHECK(X != nullptr || N == 0, "probes/all_class_eigen: X is null with N=" << N);
   std::vector<std::vector<int64_t>> rows(static_cast<size_t>(num_classes));

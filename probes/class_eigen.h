@@ -10,6 +10,7 @@
 //    eigenvalue l maps to the unit eigenvector v = X_c^T u / sqrt(l) of S_c. Needed when
 //    N_c < d (conv layers with d = 16384 would otherwise need a 2 GB matrix and an O(d^3) solve).
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace mp::probes {
@@ -20,7 +21,18 @@ enum class EigenPath { kAuto, kDirect, kGram };  // kAuto: Gram iff N_c < d
 struct ComponentRule {
   double tau = 0.99;  // keep 1 + #{j : cumsum(lambda/sum lambda)_j <= tau}
   int fixed_k = 0;    // > 0: keep exactly this many (clamped to the numerical rank)
+  bool operator==(const ComponentRule& o) const { return tau == o.tau && fixed_k == o.fixed_k; }
 };
+
+// The rule as probes.csv's `rule` cell: "k=3" for a fixed count, else "tau=0.99" (the shortest
+// decimal that reads back as the same double).
+std::string rule_name(const ComponentRule& rule);
+
+// k_c under `rule` for a spectrum already computed (ClassEigen::eigenvalues and ::rank): the one
+// count both the decomposition and the per-rule MASC of an ablation use, so a rule's k_c does not
+// depend on which other rules were fitted beside it.
+int rule_components(const std::vector<double>& desc, int rank, int64_t d,
+                    const ComponentRule& rule);
 
 struct ClassEigen {
   int64_t rows = 0;   // N_c
@@ -30,7 +42,8 @@ struct ClassEigen {
   // d - N_c eigenvalues of S_c are exactly zero).
   std::vector<double> eigenvalues;
   int rank = 0;  // numerical rank: #{lambda_j > max(N_c, d) * eps * lambda_1}
-  int k = 0;     // eigenvectors kept (0 only if the class is empty or all its rows are zero)
+  int k = 0;     // eigenvectors kept (0 only if the class is empty or all its rows are zero); with
+                 // several rules, the most any of them keeps (each rule keeps a prefix)
   std::vector<double> vectors;  // k x d row-major, orthonormal rows, eigenvalue descending
 };
 
@@ -52,6 +65,13 @@ ClassEigen class_eigen(const float* X, int64_t N, int64_t d, const int32_t* labe
 ClassEigen class_eigen_rows(const float* X, int64_t d, const std::vector<int64_t>& rows,
                             const ComponentRule& rule, EigenPath path = EigenPath::kAuto);
 
+// Several rules from ONE decomposition (the tau ablation, docs/method.md §8): k is the largest
+// rule_components() over `rules` (non-empty), so every rule's vectors are a prefix of `vectors`.
+// With one rule this is exactly class_eigen_rows(X, d, rows, rules[0], path).
+ClassEigen class_eigen_rows(const float* X, int64_t d, const std::vector<int64_t>& rows,
+                            const std::vector<ComponentRule>& rules,
+                            EigenPath path = EigenPath::kAuto);
+
 // class_eigen for every class 0..K-1 (labels must lie in [0, K)). With `parallel_classes` and
 // more than one OpenMP thread, classes run concurrently, each with single-threaded BLAS (the
 // OpenMP OpenBLAS runs serially inside a parallel region): the tridiagonal reduction is
@@ -60,6 +80,10 @@ ClassEigen class_eigen_rows(const float* X, int64_t d, const std::vector<int64_t
 std::vector<ClassEigen> all_class_eigen(const float* X, int64_t N, int64_t d, const int32_t* labels,
                                         int num_classes, const ComponentRule& rule, EigenPath path,
                                         bool parallel_classes);
+// The same for several rules at once (see the class_eigen_rows overload above).
+std::vector<ClassEigen> all_class_eigen(const float* X, int64_t N, int64_t d, const int32_t* labels,
+                                        int num_classes, const std::vector<ComponentRule>& rules,
+                                        EigenPath path, bool parallel_classes);
 
 // Throws unless every label lies in [0, K).
 void check_labels(const int32_t* labels, int64_t N, int num_classes, const char* who);

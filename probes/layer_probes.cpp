@@ -57,8 +57,10 @@ void check_probe_spec(const ProbeSpec& spec) {
              "unknown subspace '" << s << "' (use corrupted or true)");
   MP_CHECK(spec.qda.reg >= 0 && spec.qda.reg <= 1,
            "qda_reg must be in [0, 1], got " << spec.qda.reg);
-  MP_CHECK(spec.masc.fixed_k > 0 || (spec.masc.tau > 0 && spec.masc.tau <= 1),
-           "--tau must be in (0, 1], got " << spec.masc.tau);
+  for (const ComponentRule& r : masc_rules(spec.masc)) {
+    MP_CHECK(r.fixed_k >= 0, "--k must be a positive integer, got " << r.fixed_k);
+    MP_CHECK(r.fixed_k > 0 || (r.tau > 0 && r.tau <= 1), "--tau must be in (0, 1], got " << r.tau);
+  }
 }
 
 std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerInputs& in,
@@ -92,16 +94,34 @@ std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerViews&
     if (!masc && !do_linear) continue;
     const std::vector<int32_t>& y = sub == "true" ? *in.train_true : *in.train_corrupt;
     Stopwatch fit_clock;
-    MascAndLinear f = fit_masc_and_linear(X.data, X.rows, X.cols, y.data(), K, spec.masc);
+    // Without MASC rows the ablation's rules are not scored, so they must not widen the fit.
+    MascOptions mo = spec.masc;
+    if (!masc) mo.more_rules.clear();
+    MascAndLinear f = fit_masc_and_linear(X.data, X.rows, X.cols, y.data(), K, mo);
     const double fit_s = fit_clock.seconds();
     if (masc) {
+      const std::vector<ComponentRule> rules = masc_rules(spec.masc);
       Stopwatch clock;
       ProbeResult r = score_probe(
           layer, "masc", sub, in,
           [&f](const float* A, int64_t n) { return predict_masc(f.masc, A, n); }, fitted);
       r.k_per_class = f.masc.k;
+      r.rule = rule_name(rules.front());
       r.seconds = fit_s + clock.seconds();
       out.push_back(r);
+      // The ablation's other rules: the same eigenvectors, fewer or more of them. Only the
+      // primary rule's predictions go to `fitted` (what --save-probe and --predictions keep).
+      for (size_t i = 0; i < f.more.size(); ++i) {
+        Stopwatch more_clock;
+        const MascProbe& m = f.more[i];
+        ProbeResult x = score_probe(
+            layer, "masc", sub, in,
+            [&m](const float* A, int64_t n) { return predict_masc(m, A, n); }, nullptr);
+        x.k_per_class = m.k;
+        x.rule = rule_name(rules[i + 1]);
+        x.seconds = more_clock.seconds();
+        out.push_back(x);
+      }
     }
     if (do_linear) {
       Stopwatch clock;
@@ -189,7 +209,7 @@ bool better_layer(const std::string& layer, double test_acc, const std::string& 
 std::vector<bool> best_layers(const std::vector<ProbeResult>& results) {
   std::map<std::string, size_t> best;
   for (size_t i = 0; i < results.size(); ++i) {
-    const std::string key = results[i].probe + "/" + results[i].subspace;
+    const std::string key = results[i].probe + "/" + results[i].subspace + "/" + results[i].rule;
     auto it = best.find(key);
     if (it == best.end() || better_layer(results[i].layer, results[i].test_acc,
                                          results[it->second].layer, results[it->second].test_acc))

@@ -83,8 +83,8 @@ bool is_input_layer(const std::string& layer);
 bool better_layer(const std::string& layer, double test_acc, const std::string& incumbent_layer,
                   double incumbent_acc);
 
-// Marks, per (probe, subspace), the result with the highest test accuracy (first on ties) among
-// the hidden layers (the input only when it is the sole layer of that probe).
+// Marks, per (probe, subspace, rule), the result with the highest test accuracy (first on ties)
+// among the hidden layers (the input only when it is the sole layer of that probe).
 std::vector<bool> best_layers(const std::vector<ProbeResult>& results);
 
 }  // namespace mp::probes

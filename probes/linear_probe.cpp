@@ -78,12 +78,15 @@ std::vector<int32_t> predict_linear(const LinearProbe& probe, const float* X, in
 
 MascAndLinear fit_masc_and_linear(const float* X, int64_t N, int64_t d, const int32_t* labels,
                                   int num_classes, const MascOptions& opts) {
-  const ComponentRule rule{opts.tau, opts.fixed_k};
+  const std::vector<ComponentRule> rules = masc_rules(opts);
   std::vector<ClassEigen> eig =
-      all_class_eigen(X, N, d, labels, num_classes, rule, opts.path, opts.parallel_classes);
+      all_class_eigen(X, N, d, labels, num_classes, rules, opts.path, opts.parallel_classes);
   MascAndLinear out;
   out.linear = linear_from_eigen(eig, X, N, d);  // before the move below empties `eig`
-  out.masc = masc_from_eigen(std::move(eig), d);
+  for (size_t i = 1; i < rules.size(); ++i) out.more.push_back(masc_for_rule(eig, d, rules[i]));
+  // The primary keeps a prefix too when a wider rule decided how many vectors were computed.
+  out.masc =
+      rules.size() == 1 ? masc_from_eigen(std::move(eig), d) : masc_for_rule(eig, d, rules.front());
   return out;
 }
 

@@ -38,10 +38,11 @@ std::vector<int32_t> predict_linear(const LinearProbe& probe, const float* X, in
 // Column means of X (N x d) in double: m_c = v_c . mean(X) is the sign-fix statistic.
 std::vector<double> column_means(const float* X, int64_t N, int64_t d);
 
-// MASC and the linear probe from ONE eigendecomposition per class.
+// MASC and the linear probe from ONE eigendecomposition per class, for every MASC rule at once.
 struct MascAndLinear {
-  MascProbe masc;
-  LinearProbe linear;
+  MascProbe masc;               // the primary rule (opts.tau, opts.fixed_k)
+  std::vector<MascProbe> more;  // the rest of masc_rules(opts), in its order
+  LinearProbe linear;           // row 0 of each class: the same for every rule
 };
 MascAndLinear fit_masc_and_linear(const float* X, int64_t N, int64_t d, const int32_t* labels,
                                   int num_classes, const MascOptions& opts = {});

@@ -1,5 +1,6 @@
 #include "probes/masc.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "probes/projection.h"
@@ -19,6 +20,44 @@ MascProbe masc_from_eigen(std::vector<ClassEigen> eig, int64_t d) {
     p.eigenvalues.push_back(std::move(e.eigenvalues));
   }
   return p;
+}
+
+std::vector<ComponentRule> masc_rules(const MascOptions& opts) {
+  std::vector<ComponentRule> rules = {ComponentRule{opts.tau, opts.fixed_k}};
+  for (const ComponentRule& r : opts.more_rules) {
+    // By name: with a fixed k the tau is unused, so {0.5, 1} and {0.99, 1} are the same rule.
+    const auto same = [&r](const ComponentRule& o) { return rule_name(o) == rule_name(r); };
+    if (std::none_of(rules.begin(), rules.end(), same)) rules.push_back(r);
+  }
+  return rules;
+}
+
+MascProbe masc_for_rule(const std::vector<ClassEigen>& eig, int64_t d, const ComponentRule& rule) {
+  MascProbe p;
+  p.num_classes = static_cast<int>(eig.size());
+  p.dim = d;
+  for (const ClassEigen& e : eig) {
+    const int k = rule_components(e.eigenvalues, e.rank, d, rule);
+    MP_CHECK(k <= e.k, "probes/masc_for_rule: rule " << rule_name(rule) << " keeps " << k
+                                                     << " components but only " << e.k
+                                                     << " were computed");
+    p.k.push_back(k);
+    p.class_rows.push_back(e.rows);
+    p.gram.push_back(e.gram ? 1 : 0);
+    p.basis.emplace_back(e.vectors.begin(), e.vectors.begin() + static_cast<int64_t>(k) * d);
+    p.eigenvalues.push_back(e.eigenvalues);
+  }
+  return p;
+}
+
+std::vector<MascProbe> fit_masc_rules(const float* X, int64_t N, int64_t d, const int32_t* labels,
+                                      int num_classes, const MascOptions& opts) {
+  const std::vector<ComponentRule> rules = masc_rules(opts);
+  const std::vector<ClassEigen> eig =
+      all_class_eigen(X, N, d, labels, num_classes, rules, opts.path, opts.parallel_classes);
+  std::vector<MascProbe> out;
+  for (const ComponentRule& r : rules) out.push_back(masc_for_rule(eig, d, r));
+  return out;
 }
 
 MascProbe fit_masc(const float* X, int64_t N, int64_t d, const int32_t* labels, int num_classes,

@@ -19,6 +19,9 @@ namespace mp::probes {
 struct MascOptions {
   double tau = 0.99;  // variance fraction: k_c = 1 + #{j : cumsum(lambda / sum lambda)_j <= tau}
   int fixed_k = 0;    // > 0 keeps exactly k components per class (clamped to the rank)
+  // The tau ablation (docs/method.md §8): further rules scored from the same decomposition as
+  // the primary rule (tau, fixed_k) above. Empty: one rule, as before the ablation existed.
+  std::vector<ComponentRule> more_rules;
   EigenPath path = EigenPath::kAuto;  // kAuto: Gram matrix iff N_c < d
   bool parallel_classes = true;       // see all_class_eigen()
 };
@@ -38,6 +41,19 @@ MascProbe fit_masc(const float* X, int64_t N, int64_t d, const int32_t* labels, 
 
 // The probe from already computed per-class eigen data (how fit_masc_and_linear shares it).
 MascProbe masc_from_eigen(std::vector<ClassEigen> eig, int64_t d);
+
+// Every rule of `opts`, the primary (tau, fixed_k) first, then more_rules without repeats.
+std::vector<ComponentRule> masc_rules(const MascOptions& opts);
+
+// The probe of one rule from a decomposition computed for that rule or for several rules with it
+// (all_class_eigen with a rule list): each class keeps the first rule_components() vectors. Only
+// the component count changes between rules, never the eigenvectors, so a fit with one rule is
+// exactly masc_for_rule(all_class_eigen(..., rule, ...), rule).
+MascProbe masc_for_rule(const std::vector<ClassEigen>& eig, int64_t d, const ComponentRule& rule);
+
+// One MASC per rule of masc_rules(opts), in that order, from ONE decomposition per class.
+std::vector<MascProbe> fit_masc_rules(const float* X, int64_t N, int64_t d, const int32_t* labels,
+                                      int num_classes, const MascOptions& opts);
 
 // N x K row-major scores ||V_c x||^2 / ||x||^2 (0 for x = 0 or an empty class). One dgemm per
 // row block against the concatenated bases (double), then per-class sums of squares.

@@ -26,6 +26,7 @@ struct ProbeResult {
   double train_acc_corrupted = 0;  // training set vs corrupted labels
   double train_acc_true = 0;       // training set vs true labels
   std::vector<int> k_per_class;    // MASC components per class (empty for other probes)
+  std::string rule;                // MASC: its component rule, rule_name() ("tau=0.99", "k=1")
   // Wall time of fitting and scoring this probe. MASC and the linear probe share one
   // eigen-decomposition per class: the fit is counted in the MASC row, the linear row holds its
   // own scoring only.
