@@ -122,6 +122,9 @@ std::vector<std::string> paper_setting_deviations(const Manifest& m) {
                     " instead of the paper's " + plain(paper_value));
   };
   number("lr", paper.lr, "lr");
+  const std::string lr_steps = m.config_str("lr_steps", "");
+  if (!lr_steps.empty())
+    out.push_back("the learning-rate steps " + lr_steps + " (the paper keeps one rate)");
   if (paper.optimizer == "sgd") number("momentum", paper.momentum, "momentum");
   number("batch_size", static_cast<double>(paper.batch_size), "batch size");
   number("target_train_acc", paper.target_train_acc, "target training accuracy");

@@ -208,6 +208,12 @@ TEST_CASE("paper settings: the recipe is checked against the preset's for model 
   shuffled["shuffle"] = true;
   shuffled.erase("stop_on");  // written before the running count: stopped on the eval pass
   CHECK(paper_setting_deviations(manifest_with(shuffled)).size() == 3);
+
+  nlohmann::json stepped = cnn_mnist;  // the quick preset's kind of schedule
+  stepped["lr_steps"] = "50:0.003,80:0.001";
+  const auto steps = paper_setting_deviations(manifest_with(stepped));
+  REQUIRE(steps.size() == 1);
+  CHECK(steps[0] == "the learning-rate steps 50:0.003,80:0.001 (the paper keeps one rate)");
 }
 
 TEST_CASE("plot data: the level plot carries the published values as points", "[apps][report]") {
