@@ -81,13 +81,15 @@ std::vector<probes::ProbeResult> run_probes(OpenedRun& r, const std::vector<std:
       auto res = probes::probe_layer(layer, in, spec);
       log << "  epoch " << r.epoch << " layer " << layer << " (d = " << train.at(layer).cols
           << "): ";
-      for (const auto& p : res)
-        log << p.probe << (p.probe == "masc" ? "/" + p.subspace : "") << " "
-            << format_percent(p.test_acc) << "  ";
+      // An ablation rule is named beside its masc rows; the primary rule's name stays as before.
+      const std::string primary = probes::rule_name(probes::masc_rules(spec.masc).front());
+      auto name = [&primary](const probes::ProbeResult& p) {
+        if (p.probe != "masc") return p.probe;
+        return "masc/" + p.subspace + (p.rule == primary ? "" : "/" + p.rule);
+      };
+      for (const auto& p : res) log << name(p) << " " << format_percent(p.test_acc) << "  ";
       log << "(" << format_duration(t.seconds()) << ")\n";
-      for (const auto& p : res)
-        timing.push_back({"probe", r.epoch, layer,
-                          p.probe == "masc" ? "masc/" + p.subspace : p.probe, p.seconds});
+      for (const auto& p : res) timing.push_back({"probe", r.epoch, layer, name(p), p.seconds});
       results.insert(results.end(), res.begin(), res.end());
       train.erase(layer);  // free the layer's rows as soon as it is done
       test.erase(layer);
@@ -188,7 +190,11 @@ int run_dynamics(OpenedRun& r, const std::vector<std::string>& layers,
         probes::accuracy(tr.predictions, r.data.train_corrupt));
     add("output", "model", "train_acc_true", probes::accuracy(tr.predictions, r.data.train_true));
     timing.push_back({"dynamics:eval", e, "", "", step.seconds()});
+    const std::string primary = probes::rule_name(probes::masc_rules(spec.masc).front());
     for (const auto& p : run_probes(r, layers, spec, log, false, &timing)) {
+      // dynamics.csv has one masc curve per subspace: the primary rule's (an ablation's other
+      // rules are in probes.csv only).
+      if (p.probe == "masc" && p.rule != primary) continue;
       const std::string name = p.probe == "masc" && p.subspace == "true" ? "masc_true" : p.probe;
       add(p.layer, name, "test_acc", p.test_acc);
       add(p.layer, name, "train_acc_corrupted", p.train_acc_corrupted);

@@ -496,17 +496,20 @@ Outcome Auditor::check_probes() {
   std::error_code ec;
   if (!fs::exists(csv, ec)) return skip("no " + file + " (run memprobe probe first)");
   const int epoch = run_->epoch;
+  probes::ProbeSpec spec;
+  spec.probes = {"masc", "linear"};
+  spec.masc_subspaces = {"corrupted"};
+  // The audit recomputes the default rule (tau 0.99); an ablation's other rules are not checked.
+  const std::string rule = probes::rule_name({spec.masc.tau, spec.masc.fixed_k});
   std::map<std::string, ProbeRow> stored;  // "probe/subspace" -> row
   for (const ProbeRow& row : read_probes_csv(csv))
     if (row.epoch == epoch && row.layer == layer &&
-        (row.probe == "masc" || row.probe == "linear") && row.subspace == "corrupted")
+        ((row.probe == "masc" && row.rule == rule) || row.probe == "linear") &&
+        row.subspace == "corrupted")
       stored[row.probe + "/corrupted"] = row;
   if (stored.empty())
     return skip(file + " has no masc/linear rows for epoch " + std::to_string(epoch) + ", layer " +
                 layer);
-  probes::ProbeSpec spec;
-  spec.probes = {"masc", "linear"};
-  spec.masc_subspaces = {"corrupted"};
   std::ostringstream quiet;
   const auto results = run_probes(*run_, {layer}, spec, quiet, /*write_csv=*/false);
   std::ostringstream detail;

@@ -189,12 +189,12 @@ TEST_CASE("run files: probes.csv rows round-trip and replace their key", "[apps]
   CHECK_FALSE(rows[0].best);
   write_probes_csv(p, rows);
   CHECK(first_line(p) ==
-        "epoch,layer,probe,subspace,test_acc,train_acc_corrupted,train_acc_true,k_per_class,best,"
-        "params");
+        "epoch,layer,probe,subspace,rule,test_acc,train_acc_corrupted,train_acc_true,k_per_class,"
+        "best,params");
   CHECK(probes_csv_header() == probes_format().header());
   CHECK(read_probes_csv(p) == rows);
 
-  // The same (epoch, layer, probe, subspace) again replaces its row; the others stay.
+  // The same (epoch, layer, probe, subspace, rule) again replaces its row; the others stay.
   ProbeRow again = rows[2];
   again.test_acc = 0.875;
   write_probes_csv(p, {again});
@@ -327,8 +327,9 @@ TEST_CASE("run files: an unknown column is refused naming the file and the colum
     CHECK_THAT(err, Catch::Contains(p.string()) && Catch::Contains("unknown column 'my_note'"));
   }
   // A bad cell names the file, the line and the column too.
-  mp::write_file_atomic((tmp / "probes.csv").string(), join(probes_format().header(), ",") +
-                                                           "\n-1,fc1,masc,corrupted,1,1,1,,0,\n");
+  mp::write_file_atomic(
+      (tmp / "probes.csv").string(),
+      join(probes_format().header(), ",") + "\n-1,fc1,masc,corrupted,tau=0.99,1,1,1,,0,\n");
   CHECK_THAT(error_of([&] { read_probes_csv(tmp / "probes.csv"); }),
              Catch::Contains("probes.csv: line 2: epoch '-1'"));
 }
@@ -395,6 +396,82 @@ TEST_CASE("run files: new rows go into an older probes.csv, which gains the para
   CHECK(back[0].k_per_class == "1 2");
   CHECK(back[0].params.empty());
   CHECK(back[1] == lda);
+}
+
+TEST_CASE("run files: probes.csv keys masc rows by rule, best per rule", "[apps][runfiles]") {
+  TempDir tmp;
+  const fs::path p = tmp / "probes.csv";
+  auto masc = [](const std::string& layer, const std::string& rule, double test) {
+    mp::probes::ProbeResult r;
+    r.layer = layer;
+    r.probe = "masc";
+    r.subspace = "corrupted";
+    r.rule = rule;
+    r.test_acc = test;
+    r.train_acc_corrupted = 0.5;
+    r.train_acc_true = 0.25;
+    r.k_per_class = {1, 2};
+    return r;
+  };
+  // fc1 wins at tau 0.99, fc2 at tau 0.25: each rule has its own best layer.
+  const std::vector<ProbeRow> rows =
+      probe_rows(3, {masc("fc1", "tau=0.99", 0.75), masc("fc1", "tau=0.25", 0.5),
+                     masc("fc2", "tau=0.99", 0.625), masc("fc2", "tau=0.25", 0.875)});
+  CHECK(rows[0].best);
+  CHECK_FALSE(rows[1].best);
+  CHECK_FALSE(rows[2].best);
+  CHECK(rows[3].best);
+  write_probes_csv(p, rows);
+  CHECK(read_probes_csv(p) == rows);
+  // Rewriting one rule's row replaces only that row (the new row goes last).
+  ProbeRow again = rows[1];
+  again.test_acc = 0.375;
+  write_probes_csv(p, {again});
+  std::vector<ProbeRow> back = read_probes_csv(p);
+  REQUIRE(back.size() == 4);
+  CHECK(back[0] == rows[0]);
+  CHECK(back[1] == rows[2]);
+  CHECK(back[2] == rows[3]);
+  CHECK(back[3] == again);
+  // One-rule readers see the default rule only.
+  CHECK(primary_rule(back) == "tau=0.99");
+  const std::vector<ProbeRow> primary = primary_rule_rows(back);
+  REQUIRE(primary.size() == 2);
+  CHECK(primary[0] == rows[0]);
+  CHECK(primary[1] == rows[2]);
+  // Without tau=0.99 the file's first masc rule is the one.
+  CHECK(primary_rule({rows[1], rows[3]}) == "tau=0.25");
+  CHECK(primary_rule({}).empty());
+}
+
+TEST_CASE(
+    "run files: an older probes.csv without the rule column reads as tau=0.99 and is upgraded",
+    "[apps][runfiles]") {
+  TempDir tmp;
+  const fs::path p = tmp / "probes.csv";
+  mp::write_file_atomic(p.string(),
+                        "epoch,layer,probe,subspace,test_acc,train_acc_corrupted,train_acc_true,"
+                        "k_per_class,best,params\n"
+                        "5,fc1,masc,corrupted,0.5,0.25,0.75,1 2,1,\n"
+                        "5,fc1,linear,corrupted,0.5,0.25,0.75,,1,\n");
+  const std::vector<ProbeRow> old = read_probes_csv(p);
+  REQUIRE(old.size() == 2);
+  CHECK(old[0].rule == "tau=0.99");
+  CHECK(old[1].rule.empty());
+  // A default re-probe of the same layer replaces the old masc row (same key once upgraded), and
+  // an ablation row is added beside it.
+  ProbeRow redo = old[0];
+  redo.test_acc = 0.625;
+  ProbeRow extra = old[0];
+  extra.rule = "tau=0.25";
+  extra.test_acc = 0.375;
+  write_probes_csv(p, {redo, extra});
+  CHECK(first_line(p) == join(probes_format().header(), ","));
+  const std::vector<ProbeRow> back = read_probes_csv(p);
+  REQUIRE(back.size() == 3);
+  CHECK(back[0] == old[1]);
+  CHECK(back[1] == redo);
+  CHECK(back[2] == extra);
 }
 
 TEST_CASE("run files: the committed results read through the owners", "[apps][runfiles]") {
