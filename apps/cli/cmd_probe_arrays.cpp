@@ -283,6 +283,7 @@ void add_probe_arrays(CLI::App& app) {
         const auto& r = res[i];
         j["results"].push_back({{"probe", r.probe},
                                 {"subspace", r.subspace},
+                                {"rule", r.rule},  // masc: tau=.. or k=..; else empty
                                 {"test_acc", number(r.test_acc)},
                                 {"train_acc_corrupted", number(r.train_acc_corrupted)},
                                 {"train_acc_true", number(r.train_acc_true)},
