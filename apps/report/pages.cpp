@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "apps/report/ablation.h"
 #include "apps/report/plot_data.h"
 #include "apps/report/report.h"
 #include "apps/run/console.h"
@@ -250,6 +251,18 @@ void probe_tables(Doc& d, const RunData& r, PlotShelf& shelf) {
           "Probe train accuracy by layer vs corrupted / true labels (epoch " + std::to_string(*e) +
               ", %)");
   table(d, layer_train_table(r, *e));
+  const std::vector<AblationRow> ablation = masc_ablation(r, *e, published_results());
+  if (!ablation.empty()) {
+    heading(d, 4,
+            "MASC component rules (epoch " + std::to_string(*e) +
+                ", corrupted-label subspaces, best layer per rule)");
+    para(d,
+         "The run was probed with several component rules (`--tau` / `--k` lists, "
+         "docs/method.md §8); the tables above use tau 0.99. \"published\" is the authors' "
+         "PCA-threshold ablation (MLP on MNIST at p = 0.8, best-layer MASC) where it covers this "
+         "run; \"k=1\" is their \"1 component\".");
+    table(d, ablation_table(ablation));
+  }
 }
 
 void dynamics_part(Doc& d, const RunData& r, PlotShelf& shelf) {

@@ -138,8 +138,16 @@ RunData load_run(const fs::path& dir) {
   if (m.status() != "finished") run.notes.push_back("status " + m.status() + " (partial run)");
   read_part(run, metrics_format(), run.metrics, read_metrics_csv);
   // One MASC rule per run: the tables and plots compare levels, not an ablation's extra rules.
-  read_part(run, probes_format(), run.probes,
-            [](const fs::path& p) { return primary_rule_rows(read_probes_csv(p)); });
+  read_part(run, probes_format(), run.probes, [&run](const fs::path& p) {
+    const std::vector<ProbeRow> all = read_probes_csv(p);
+    std::set<std::string> rules;
+    for (const ProbeRow& r : all)
+      if (r.probe == "masc") rules.insert(r.rule);
+    if (rules.size() > 1)
+      for (const ProbeRow& r : all)
+        if (r.probe == "masc") run.masc_rules.push_back(r);
+    return primary_rule_rows(all);
+  });
   read_part(run, transfer_format(), run.transfer, read_transfer_csv);
   read_part(run, dynamics_format(), run.dynamics, read_dynamics_csv);
   // timing.csv is optional (runs analysed before it existed have none): no note when absent.

@@ -41,7 +41,9 @@ struct RunData {
   Manifest manifest;
   RunKey key;
   std::vector<MetricsRow> metrics;
-  std::vector<ProbeRow> probes;
+  std::vector<ProbeRow> probes;  // one MASC rule (primary_rule_rows): what the tables compare
+  // Every MASC row of probes.csv when it holds more than one rule (an ablation), else empty.
+  std::vector<ProbeRow> masc_rules;
   std::vector<TransferRow> transfer;
   std::vector<DynamicsRow> dynamics;
   std::vector<PhaseTime> timing;  // timing.csv (analysis phases)

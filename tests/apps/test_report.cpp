@@ -37,14 +37,6 @@ std::string slurp(const fs::path& p) {
 
 std::ostringstream sink;  // the report's log, not needed by these tests
 
-ReportOptions quiet_options(const fs::path& runs, const fs::path& out) {
-  ReportOptions o;
-  o.runs = {runs};
-  o.out = out;
-  o.gnuplot = "none";
-  return o;
-}
-
 }  // namespace
 
 TEST_CASE("summary: means, sample sds and best layers match hand computation", "[apps][report]") {
@@ -126,7 +118,7 @@ TEST_CASE("summary.csv holds the summary in exact form, one seed has an empty sd
   single.dataset = "fashion-mnist";
   single.model = "cnn";
   mp::testing::write_fake_run(tmp / "runs" / "single", single);
-  const auto res = write_report(quiet_options(tmp.path(), tmp / "out"), sink);
+  const auto res = write_report(mp::testing::report_options(tmp.path(), tmp / "out"), sink);
   const mp::CsvTable t = mp::read_csv((tmp / "out" / "summary.csv").string());
   const std::vector<std::string> expected_header = {"dataset",
                                                     "model",
@@ -179,7 +171,7 @@ TEST_CASE("report.md, summary.md and report.html contain the numbers and run fac
           "[apps][report]") {
   TempDir tmp;
   mp::testing::write_standard_tree(tmp.path());
-  const auto res = write_report(quiet_options(tmp.path(), tmp / "out"), sink);
+  const auto res = write_report(mp::testing::report_options(tmp.path(), tmp / "out"), sink);
   for (const char* f : {"summary.csv", "summary.md", "report.md", "report.html"})
     CHECK(fs::is_regular_file(tmp / "out" / f));
   const std::string md = slurp(tmp / "out" / "report.md");
@@ -215,7 +207,7 @@ TEST_CASE("report.md, summary.md and report.html contain the numbers and run fac
 TEST_CASE("plot data: the level plot CSV holds the summary means", "[apps][report]") {
   TempDir tmp;
   mp::testing::write_standard_tree(tmp.path());
-  write_report(quiet_options(tmp.path(), tmp / "out"), sink);
+  write_report(mp::testing::report_options(tmp.path(), tmp / "out"), sink);
   const mp::CsvTable t = mp::read_csv((tmp / "out" / "plots" / "levels_mnist_mlp.csv").string());
   REQUIRE(t.rows.size() == 2);
   CHECK(t.at(0, "level") == "0.2");
@@ -257,7 +249,7 @@ TEST_CASE("report: partial runs say 'not computed' and never abort", "[apps][rep
   mp::testing::write_text(bdir / "probes.csv",
                           "epoch,layer,probe,subspace,test_acc\n3,fc1,masc,corrupted,oops\n");
 
-  const auto res = write_report(quiet_options(tmp.path(), tmp / "out"), sink);
+  const auto res = write_report(mp::testing::report_options(tmp.path(), tmp / "out"), sink);
   REQUIRE(res.loaded.runs.size() == 4);
   const SummaryRow& r = find_row(res.summary, "mlp", 0.2);
   CHECK(r.n_seeds == 2);
@@ -374,8 +366,7 @@ TEST_CASE("report renders PNG and SVG plots with gnuplot and embeds them in the 
   b.level = 0.6;
   mp::testing::write_fake_run(tmp / "runs" / "a", a);
   mp::testing::write_fake_run(tmp / "runs" / "b", b);
-  ReportOptions o = quiet_options(tmp / "runs", tmp / "out");
-  o.gnuplot = "auto";
+  ReportOptions o = mp::testing::report_options(tmp / "runs", tmp / "out", "auto");
   std::ostringstream log;
   const auto res = write_report(o, log);
   INFO(log.str());

@@ -273,10 +273,8 @@ TEST_CASE("report.html in Chromium: a fresh report shows its plots and tables wi
   capped.final_running_acc = 0.9;
   for (const FakeRun& r : {a, b, capped})
     mp::testing::write_fake_run(tmp / "runs" / mp::testing::fake_run_name(r), r);
-  ReportOptions o;
-  o.runs = {tmp / "runs"};
-  o.out = tmp / "out";
-  o.gnuplot = find_gnuplot().empty() ? "none" : "auto";
+  ReportOptions o =
+      mp::testing::report_options(tmp / "runs", tmp / "out", mp::testing::plots_if_installed());
   std::ostringstream log;
   const ReportResult res = write_report(o, log);
   INFO(log.str());

@@ -19,6 +19,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "apps/report/gnuplot.h"
+#include "apps/report/report.h"
+
 namespace mp::testing {
 
 struct FakeRun {
@@ -221,6 +224,22 @@ inline std::filesystem::path write_fake_run(const std::filesystem::path& dir, co
     write_text(dir / "dynamics.csv", s);
   }
   return dir;
+}
+
+// Report options for a fixture tree: one runs root, one output folder; gnuplot "none" (tables
+// only), "auto" or a path. plots_if_installed() is "auto" when gnuplot is on PATH.
+inline mp::app::ReportOptions report_options(const std::filesystem::path& runs,
+                                             const std::filesystem::path& out,
+                                             const std::string& gnuplot = "none") {
+  mp::app::ReportOptions o;
+  o.runs = {runs};
+  o.out = out;
+  o.gnuplot = gnuplot;
+  return o;
+}
+
+inline std::string plots_if_installed() {
+  return mp::app::find_gnuplot().empty() ? "none" : "auto";
 }
 
 // The standard tree: models {mlp, cnn} x levels {0.2, 0.6} x seeds {1, 2} under root/runs/.

@@ -43,10 +43,8 @@ TEST_CASE("report layout: every plot stands after its table, no separate plots s
           "[apps][report]") {
   TempDir tmp;
   mp::testing::write_standard_tree(tmp.path());  // mlp and cnn, p 0.2 and 0.6, seeds 1 and 2
-  ReportOptions o;
-  o.runs = {tmp / "runs"};
-  o.out = tmp / "out";
-  o.gnuplot = find_gnuplot().empty() ? "none" : "auto";
+  ReportOptions o =
+      mp::testing::report_options(tmp / "runs", tmp / "out", mp::testing::plots_if_installed());
   std::ostringstream log;
   const ReportResult res = write_report(o, log);
   const std::string md = mp::read_file_text((tmp / "out" / "report.md").string());

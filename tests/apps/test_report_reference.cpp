@@ -29,10 +29,7 @@ std::ostringstream sink;  // the report's log, not needed here
 ReportResult report_of(const fs::path& root, const std::vector<FakeRun>& runs) {
   for (const FakeRun& r : runs)
     mp::testing::write_fake_run(root / "runs" / mp::testing::fake_run_name(r), r);
-  ReportOptions o;
-  o.runs = {root / "runs"};
-  o.out = root / "out";
-  o.gnuplot = "none";
+  ReportOptions o = mp::testing::report_options(root / "runs", root / "out");
   return write_report(o, sink);
 }
 

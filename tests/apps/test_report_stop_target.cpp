@@ -51,14 +51,6 @@ const char* const kCappedNote =
     "training accuracy on the corrupted labels, short of its 100 % target: the model did not "
     "memorise them all.";
 
-ReportOptions options(const fs::path& runs, const fs::path& out) {
-  ReportOptions o;
-  o.runs = {runs};
-  o.out = out;
-  o.gnuplot = "none";
-  return o;
-}
-
 }  // namespace
 
 TEST_CASE("stop target: a run that hit the epoch cap is named, one that reached it is not",
@@ -81,7 +73,7 @@ TEST_CASE("stop target: a run that hit the epoch cap is named, one that reached 
   CHECK_FALSE(all_stop_targets_reached(loaded.runs));
 
   std::ostringstream log;
-  write_report(options(tmp / "runs", tmp / "out"), log);
+  write_report(mp::testing::report_options(tmp / "runs", tmp / "out"), log);
   const std::string md = mp::read_file_text((tmp / "out" / "report.md").string());
   const std::string html = mp::read_file_text((tmp / "out" / "report.html").string());
   // Under the summary table, before the published numbers and the runs.
