@@ -46,8 +46,7 @@ ResNet18::ResNet18(int64_t C, int64_t H, int64_t W, int num_classes, Rng& rng, f
 }
 
 std::vector<std::string> ResNet18::layer_names() const {
-  return {"input", "stem",   "l0_1",   "l0_2",   "l0_3",
-          "layer1", "layer2", "layer3", "layer4", "pool"};
+  return {"input", "stem", "l0_1", "l0_2", "l0_3", "layer1", "layer2", "layer3", "layer4", "pool"};
 }
 
 ag::Var ResNet18::forward_taps(const ag::Var& x, const std::vector<std::string>& want,

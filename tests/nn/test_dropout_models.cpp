@@ -50,11 +50,13 @@ TEST_CASE("dropout models: same weights as without dropout, identical in evaluat
     drop->eval();
     const ag::Var x(batch(4, c.C, c.H, 2));
     std::map<std::string, Tensor> tp, td;
-    const std::vector<float> y1 = drop->forward_taps(x, drop->layer_names(), &td).data().to_vector();
+    const std::vector<float> y1 =
+        drop->forward_taps(x, drop->layer_names(), &td).data().to_vector();
     const std::vector<float> y2 = drop->forward(x).data().to_vector();
     REQUIRE(y1 == y2);  // no randomness in evaluation
     REQUIRE(y1 == plain->forward_taps(x, plain->layer_names(), &tp).data().to_vector());
-    for (const std::string& n : plain->layer_names()) REQUIRE(td.at(n).to_vector() == tp.at(n).to_vector());
+    for (const std::string& n : plain->layer_names())
+      REQUIRE(td.at(n).to_vector() == tp.at(n).to_vector());
   }
 }
 
