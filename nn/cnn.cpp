@@ -4,7 +4,8 @@
 
 namespace mp::nn {
 
-CNN::CNN(int64_t C, int64_t H, int64_t W, int num_classes, Rng& rng) : Model(C, H, W, num_classes) {
+CNN::CNN(int64_t C, int64_t H, int64_t W, int num_classes, Rng& rng, float dropout)
+    : Model(C, H, W, num_classes) {
   MP_CHECK(H >= 8 && W >= 8, "cnn: input " << H << "x" << W << " is smaller than 8x8");
   const int64_t chans[7] = {C, 16, 16, 32, 32, 64, 64};
   for (int i = 0; i < 6; ++i)
@@ -15,6 +16,12 @@ CNN::CNN(int64_t C, int64_t H, int64_t W, int num_classes, Rng& rng) : Model(C, 
   fc2_ = register_module("fc2", std::make_shared<Linear>(250, 250, rng));
   fc3_ = register_module("fc3", std::make_shared<Linear>(250, 250, rng));
   out_ = register_module("out", std::make_shared<Linear>(250, num_classes, rng, false));
+  // Seeded by make_model (reseed_dropout), not from `rng`: the weights stay those of the
+  // dropout-free model of the same seed. They hold no tensors, so checkpoints are unchanged.
+  if (dropout > 0.0f)
+    for (int i = 0; i < 3; ++i)
+      drop_[i] = register_module("dropout" + std::to_string(i + 1),
+                                 std::make_shared<Dropout>(dropout, 0u));
 }
 
 std::vector<std::string> CNN::layer_names() const {
@@ -34,12 +41,12 @@ ag::Var CNN::forward_taps(const ag::Var& x, const std::vector<std::string>& want
   }
   h = ag::flatten(h);
   tap("flatten", h);
-  h = fc1_->forward_relu(h);
-  tap("fc1", h);
-  h = fc2_->forward_relu(h);
-  tap("fc2", h);
-  h = fc3_->forward_relu(h);
-  tap("fc3", h);
+  Linear* fcs[3] = {fc1_.get(), fc2_.get(), fc3_.get()};
+  for (int i = 0; i < 3; ++i) {
+    h = fcs[i]->forward_relu(h);
+    tap("fc" + std::to_string(i + 1), h);
+    if (drop_[i]) h = drop_[i]->forward(h);
+  }
   return out_->forward(h);
 }
 

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "nn/cnn.h"
+#include "nn/dropout.h"
 #include "nn/mlp.h"
 #include "nn/resnet.h"
 
@@ -43,12 +44,25 @@ void TapRecorder::operator()(const std::string& name, const ag::Var& v) {
 }
 
 std::unique_ptr<Model> make_model(const std::string& arch, int64_t C, int64_t H, int64_t W,
-                                  int num_classes, uint32_t seed) {
+                                  int num_classes, uint32_t seed, float dropout) {
+  MP_CHECK(dropout >= 0.0f && dropout < 1.0f,
+           "make_model: dropout must be in [0, 1), got " << dropout);
+  MP_CHECK(dropout == 0.0f || arch != "mlp",
+           "make_model: the mlp has no dropout variant (the reference's has none); use cnn or "
+           "resnet18");
   Rng rng(seed);
-  if (arch == "mlp") return std::make_unique<MLP>(C, H, W, num_classes, rng);
-  if (arch == "cnn") return std::make_unique<CNN>(C, H, W, num_classes, rng);
-  if (arch == "resnet18") return std::make_unique<ResNet18>(C, H, W, num_classes, rng);
-  MP_FAIL("make_model: unknown architecture '" << arch << "' (expected mlp, cnn or resnet18)");
+  std::unique_ptr<Model> m;
+  if (arch == "mlp")
+    m = std::make_unique<MLP>(C, H, W, num_classes, rng);
+  else if (arch == "cnn")
+    m = std::make_unique<CNN>(C, H, W, num_classes, rng, dropout);
+  else if (arch == "resnet18")
+    m = std::make_unique<ResNet18>(C, H, W, num_classes, rng, dropout);
+  else
+    MP_FAIL("make_model: unknown architecture '" << arch << "' (expected mlp, cnn or resnet18)");
+  // A stream of its own (not the initialisation's), so the weights do not depend on dropout.
+  reseed_dropout(*m, seed ^ 0x2545F491u);
+  return m;
 }
 
 }  // namespace mp::nn

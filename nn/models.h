@@ -101,8 +101,11 @@ class TapRecorder {
 };
 
 // Builds "mlp", "cnn" or "resnet18" for inputs [C, H, W] and num_classes outputs, initialised
-// from Rng(seed). Throws mp::Error for an unknown architecture or unsupported input size.
+// from Rng(seed). dropout in [0, 1) adds the dropout variant's layers (cnn, resnet18 only; see
+// docs/method.md §4); its weights equal those of the model without dropout, and the dropout
+// generators are seeded from `seed` (the trainer reseeds them every epoch). Throws mp::Error for
+// an unknown architecture, an unsupported input size or a bad dropout rate.
 std::unique_ptr<Model> make_model(const std::string& arch, int64_t C, int64_t H, int64_t W,
-                                  int num_classes, uint32_t seed);
+                                  int num_classes, uint32_t seed, float dropout = 0.0f);
 
 }  // namespace mp::nn

@@ -38,6 +38,11 @@ void add_training_options(CLI::App* cmd, TrainConfig& c) {
   cmd->add_option("--lr-steps", c.lr_steps,
                   "Step schedule EPOCH:LR[,EPOCH:LR...]: from that epoch on the learning rate is "
                   "LR (default: none, --lr throughout, as in the reference)");
+  // Validated by TrainConfig::resolve_defaults (one error naming --dropout and the range).
+  cmd->add_option("--dropout", c.dropout,
+                  "Dropout rate in [0, 1) of the CNN's or ResNet-18's dropout variant, active in "
+                  "training only (CNN: after fc1, fc2, fc3; ResNet-18: on the pooled vector; "
+                  "docs/method.md §4). Default 0: no dropout layers, the paper's models");
   cmd->add_option("--momentum", c.momentum, "SGD momentum (default 0.9)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--batch-size", c.batch_size,

@@ -147,6 +147,7 @@ Table facts_table(const RunData& r) {
                  m.config_str("corruption_mode", m.config_str("corruption", "random")) + ")"});
   t.add_row({"optimizer", m.config_str("optimizer", "?") + " lr " + m.config_str("lr", "?") +
                               ", batch " + m.config_str("batch_size", "?")});
+  if (m.config_num("dropout", 0.0) != 0) t.add_row({"dropout", m.config_str("dropout")});
   const auto& j = m.json();
   std::string threads = "not recorded", blas = "not recorded";
   if (j.contains("runtime") && j["runtime"].is_object()) {

@@ -126,6 +126,11 @@ std::vector<std::string> paper_setting_deviations(const Manifest& m) {
   if (!lr_steps.empty())
     out.push_back("the learning-rate steps " + lr_steps + " (the paper keeps one rate)");
   if (paper.optimizer == "sgd") number("momentum", paper.momentum, "momentum");
+  // Written only when set (TrainConfig::to_json): absent = the paper's dropout-free model.
+  const double dropout = m.config_num("dropout", 0.0);
+  if (dropout != 0)
+    out.push_back("dropout " + plain(dropout) +
+                  " (the dropout variant; the paper's models have none)");
   number("batch_size", static_cast<double>(paper.batch_size), "batch size");
   number("target_train_acc", paper.target_train_acc, "target training accuracy");
   const std::string corruption =

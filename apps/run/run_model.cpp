@@ -31,8 +31,10 @@ OpenedRun open_run(const fs::path& run, const std::string& checkpoint) {
   r.config = TrainConfig::from_json(r.manifest.json().at("config"));
   r.config.resolve_defaults();
   r.data = load_study_data(r.config);
-  r.model = nn::make_model(r.config.model, r.data.train.c, r.data.train.h, r.data.train.w,
-                           r.data.num_classes(), r.config.seed);
+  // With the run's dropout layers (identity in evaluation), so the model is the one trained.
+  r.model =
+      nn::make_model(r.config.model, r.data.train.c, r.data.train.h, r.data.train.w,
+                     r.data.num_classes(), r.config.seed, static_cast<float>(r.config.dropout));
   r.load_checkpoint(r.dir.resolve_checkpoint(checkpoint));
   return r;
 }

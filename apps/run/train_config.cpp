@@ -132,6 +132,11 @@ void TrainConfig::resolve_defaults() {
   }
   MP_CHECK(lr > 0 && std::isfinite(lr), "--lr must be positive, got " << lr);
   MP_CHECK(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " << momentum);
+  MP_CHECK(dropout >= 0 && dropout < 1 && std::isfinite(dropout),
+           "--dropout must be in [0, 1), got " << dropout);
+  MP_CHECK(dropout == 0 || model != "mlp",
+           "--dropout: the mlp has no dropout variant (the reference's has none); use --model cnn "
+           "or resnet18");
   MP_CHECK(batch_size > 0, "--batch-size must be positive, got " << batch_size);
   MP_CHECK(max_epochs >= 0, "--max-epochs must be >= 0, got " << max_epochs);
   MP_CHECK(target_train_acc > 0 && target_train_acc <= 1,
@@ -200,6 +205,7 @@ nlohmann::json TrainConfig::to_json() const {
   // Only when set: a constant-rate run's manifest stays as older binaries wrote it, so runs they
   // started resume and compare as the same configuration.
   if (!lr_steps.empty()) j["lr_steps"] = lr_steps;
+  if (dropout != 0) j["dropout"] = dropout;  // likewise
   return j;
 }
 
@@ -218,6 +224,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.lr = j.at("lr").get<double>();
     c.lr_steps = j.value("lr_steps", std::string());
     c.momentum = j.at("momentum").get<double>();
+    c.dropout = j.value("dropout", 0.0);
     c.batch_size = integer_field<int64_t>(j, "batch_size");
     c.max_epochs = integer_field<int>(j, "max_epochs");
     c.target_train_acc = j.at("target_train_acc").get<double>();

@@ -28,6 +28,9 @@ struct TrainConfig {
   // rate high enough to fit fast, then one low enough for every label to stay fitted.
   std::string lr_steps;
   double momentum = -1;  // SGD only
+  // Dropout rate of the CNN's or ResNet-18's dropout variant (docs/method.md §4), in [0, 1); 0 =
+  // no dropout layers (the paper's models). Active in training only.
+  double dropout = 0.0;
   int64_t batch_size = -1;
   int max_epochs = 500;
   double target_train_acc = -1;  // fraction in (0, 1]; stop when train acc (corrupted) >= it

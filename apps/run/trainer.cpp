@@ -15,6 +15,7 @@
 #include "data/loader.h"
 #include "nn/adam.h"
 #include "nn/checkpoint.h"
+#include "nn/dropout.h"
 #include "nn/models.h"
 #include "nn/sgd.h"
 #include "probes/model_eval.h"
@@ -69,6 +70,14 @@ std::map<std::string, std::string> checkpoint_meta(const TrainConfig& cfg, const
           {"memprobe.label_seed", std::to_string(cfg.label_seed)}};
 }
 
+std::map<std::string, std::string> checkpoint_meta_with_dropout(const TrainConfig& cfg,
+                                                                const StudyData& d, int epoch) {
+  auto meta = checkpoint_meta(cfg, d, epoch);
+  // Only when set, so a dropout-free run's checkpoints stay byte-identical to older ones.
+  if (cfg.dropout != 0) meta["memprobe.dropout"] = std::to_string(cfg.dropout);
+  return meta;
+}
+
 // The config keys that must match for --resume. Threads may differ but break bit-identity (as a
 // different BLAS kernel or build ISA does): warned about, not refused. keep_optim changes no
 // result. A key the stored config lacks (written by an older memprobe) is compared with the
@@ -84,6 +93,14 @@ void check_same_config(const nlohmann::json& stored_json, const nlohmann::json& 
                           << ", this command says " << it.value().dump()
                           << "; use the original settings, or --force to start over");
   }
+  // Keys written only when set (lr_steps, dropout): a run started with one must not be resumed
+  // or reused by a command without it.
+  for (auto it = stored.begin(); it != stored.end(); ++it)
+    MP_CHECK(now.contains(it.key()),
+             run_dir_hint << ": the run there was started with " << it.key() << " = "
+                          << it.value().dump()
+                          << ", this command does not set it; use the original settings, or "
+                             "--force to start over");
   (void)resuming;
 }
 
@@ -201,6 +218,10 @@ int64_t count_correct(const Tensor& logits, const std::vector<int32_t>& labels) 
 void Trainer::train_epoch(EpochMetrics& m) {
   const int epoch = m.epoch;
   model_->train(true);
+  // The dropout masks of an epoch are a pure function of (seed, epoch), like the data order: a
+  // run resumed from a checkpoint (always an epoch boundary) draws exactly the masks an
+  // uninterrupted one does, with no generator state to save. A stream apart from --shuffle's.
+  nn::reseed_dropout(*model_, data::epoch_seed(cfg_.seed ^ 0x68E31DA4u, epoch));
   data::Loader loader(data_.train, data_.train_true, data_.train_corrupt, cfg_.batch_size,
                       cfg_.shuffle, cfg_.seed);
   loader.start_epoch(epoch);
@@ -256,7 +277,7 @@ void Trainer::train_epoch(EpochMetrics& m) {
 }
 
 void Trainer::save_checkpoint(int epoch) {
-  const auto meta = checkpoint_meta(cfg_, data_, epoch);
+  const auto meta = checkpoint_meta_with_dropout(cfg_, data_, epoch);
   const fs::path model_path = run_.checkpoint_path(epoch);
   nn::save_model(model_path.string(), *model_, meta);
   nn::save_optimizer(run_.optim_path(epoch).string(), *optim_, meta);
@@ -406,12 +427,13 @@ TrainOutcome Trainer::run() {
   log_ << "run " << run_.root().string() << ": " << cfg_.dataset << " / " << cfg_.model
        << ", corruption " << cfg_.corrupt << " (" << data_.n_changed << " of " << data_.train.n
        << " training labels changed), seed " << cfg_.seed << ", " << cfg_.optimizer << " lr "
-       << cfg_.lr << (cfg_.lr_steps.empty() ? "" : " (steps " + cfg_.lr_steps + ")") << ", batch "
+       << cfg_.lr << (cfg_.lr_steps.empty() ? "" : " (steps " + cfg_.lr_steps + ")")
+       << (cfg_.dropout != 0 ? ", dropout " + format_fixed(cfg_.dropout, 2) : "") << ", batch "
        << cfg_.batch_size << ", target " << format_percent(cfg_.target_train_acc) << ", at most "
        << cfg_.max_epochs << " epochs\n";
 
   model_ = nn::make_model(cfg_.model, data_.train.c, data_.train.h, data_.train.w,
-                          data_.num_classes(), cfg_.seed);
+                          data_.num_classes(), cfg_.seed, static_cast<float>(cfg_.dropout));
   optim_ = make_optimizer(cfg_, *model_);
 
   if (resuming) {

@@ -162,8 +162,9 @@ nn::Model& Auditor::model() {
     model_tried_ = true;
     try {
       const StudyData& d = data();
-      run_->model = nn::make_model(run_->config.model, d.train.c, d.train.h, d.train.w,
-                                   d.num_classes(), run_->config.seed);
+      run_->model =
+          nn::make_model(run_->config.model, d.train.c, d.train.h, d.train.w, d.num_classes(),
+                         run_->config.seed, static_cast<float>(run_->config.dropout));
       // Verifies the file's sha256 against the manifest before loading it.
       run_->load_checkpoint(run_->dir.resolve_checkpoint(opt_.checkpoint));
       report_.epoch = run_->epoch;

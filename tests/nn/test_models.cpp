@@ -106,8 +106,10 @@ TEST_CASE("ResNet-18: torchvision names, BatchNorm buffers, 11,173,962 parameter
   REQUIRE(s.at("fc.weight") == Shape({10, 512}));
   REQUIRE(m->output_layer_name() == "fc");
   REQUIRE(m->last_hidden_layer() == "pool");
-  REQUIRE(m->layer_names() == std::vector<std::string>{"input", "stem", "layer1", "layer2",
-                                                       "layer3", "layer4", "pool"});
+  // Forward order, with the reference's three taps inside the first stage.
+  REQUIRE(m->layer_names() == std::vector<std::string>{"input", "stem", "l0_1", "l0_2", "l0_3",
+                                                       "layer1", "layer2", "layer3", "layer4",
+                                                       "pool"});
   // Fresh BatchNorm: gamma 1, beta 0, running stats 0 / 1.
   REQUIRE(m->state_dict()[1].second.to_vector() == std::vector<float>(64, 1.0f));
   REQUIRE(m->state_dict()[4].second.to_vector() == std::vector<float>(64, 1.0f));
@@ -189,6 +191,8 @@ TEST_CASE("taps: post-ReLU activations flattened to B x d, the output reads the 
     REQUIRE(y.shape() == Shape({2, 10}));
     REQUIRE(taps.at("input").shape() == Shape({2, 3072}));
     REQUIRE(taps.at("stem").shape() == Shape({2, 64 * 16 * 16}));
+    for (const char* n : {"l0_1", "l0_2", "l0_3"})
+      REQUIRE(taps.at(n).shape() == Shape({2, 64 * 16 * 16}));
     REQUIRE(taps.at("layer1").shape() == Shape({2, 64 * 16 * 16}));
     REQUIRE(taps.at("layer2").shape() == Shape({2, 128 * 8 * 8}));
     REQUIRE(taps.at("layer3").shape() == Shape({2, 256 * 4 * 4}));
