@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "nn/alexnet.h"
 #include "nn/cnn.h"
 #include "nn/mlp.h"
 #include "nn/resnet.h"
@@ -48,7 +49,9 @@ std::unique_ptr<Model> make_model(const std::string& arch, int64_t C, int64_t H,
   if (arch == "mlp") return std::make_unique<MLP>(C, H, W, num_classes, rng);
   if (arch == "cnn") return std::make_unique<CNN>(C, H, W, num_classes, rng);
   if (arch == "resnet18") return std::make_unique<ResNet18>(C, H, W, num_classes, rng);
-  MP_FAIL("make_model: unknown architecture '" << arch << "' (expected mlp, cnn or resnet18)");
+  if (arch == "alexnet") return std::make_unique<AlexNet>(C, H, W, num_classes, rng);
+  MP_FAIL("make_model: unknown architecture '" << arch
+                                               << "' (expected mlp, cnn, resnet18 or alexnet)");
 }
 
 }  // namespace mp::nn
