@@ -385,6 +385,9 @@ bool verify_cifar100(const DatasetInfo& info, const std::string& data_dir, std::
   const bool ok = tar_ok && files_ok;
   log << "cifar100: " << (ok ? "OK" : "NOT OK") << "\n";
   if (!ok && !tar_ok) log << "  " << cifar100_instructions(data_dir) << "\n";
+  if (!ok && tar_ok)  // fetch leaves existing unpacked files alone, so they must go first
+    log << "  delete " << cifar100_binary_dir(data_dir) << " and run `"
+        << fetch_command(info.name, data_dir) << "` to unpack the tarball again\n";
   return ok;
 }
 
