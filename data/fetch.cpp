@@ -11,6 +11,7 @@
 #include "data/cifar_png.h"
 #include "data/datasets.h"
 #include "data/idx_reader.h"
+#include "data/md5.h"
 #include "data/subprocess.h"
 #include "data/tar_reader.h"
 #include "tensor/check.h"
@@ -271,6 +272,125 @@ void fetch_cifar(const DatasetInfo& info, const std::string& data_dir, std::ostr
                  log);
 }
 
+// CIFAR-100 -------------------------------------------------------------------------------
+
+const char* const kCifar100Files[2] = {"train.bin", "test.bin"};
+
+std::string cifar100_tarball(const DatasetInfo& info, const std::string& data_dir) {
+  return (fs::path(dataset_dir(data_dir, info.name)) / info.tarball_name).string();
+}
+
+std::string cifar100_file(const std::string& data_dir, const char* name) {
+  return (fs::path(cifar100_binary_dir(data_dir)) / name).string();
+}
+
+// sha256 of the tarball's train.bin and test.bin members, in kCifar100Files order.
+std::vector<std::string> cifar100_member_sha(const DatasetInfo& info, const std::string& tgz) {
+  std::vector<std::string> sha(2);
+  read_tar(
+      tgz, [&](const TarEntry& e) { return e.name.rfind(info.tarball_member_prefix, 0) == 0; },
+      [&](const TarEntry& e, std::vector<uint8_t>&& bytes) {
+        for (int k = 0; k < 2; ++k)
+          if (e.name == info.tarball_member_prefix + kCifar100Files[k])
+            sha[static_cast<size_t>(k)] = sha256_hex(bytes.data(), bytes.size());
+      });
+  return sha;
+}
+
+void fetch_cifar100(const DatasetInfo& info, const std::string& data_dir, std::ostream& log,
+                    const FetchOptions& opt) {
+  std::error_code ec;
+  if (fs::is_regular_file(cifar100_file(data_dir, "train.bin"), ec) &&
+      fs::is_regular_file(cifar100_file(data_dir, "test.bin"), ec)) {
+    for (const char* n : kCifar100Files) {
+      const ImageSet s = read_cifar100_binary(cifar100_file(data_dir, n));
+      log << "  present   " << cifar100_file(data_dir, n) << " (" << s.n << " records)\n";
+    }
+    log << "cifar100: unpacked files present; nothing to do (`memprobe data verify cifar100` "
+           "checks them against the official tarball's md5 while the tarball is kept)\n";
+    return;
+  }
+  const std::string tgz = cifar100_tarball(info, data_dir);
+  if (!fs::is_regular_file(tgz, ec)) MP_FAIL(cifar100_instructions(data_dir));
+  const std::string expected = opt.cifar100_md5.empty() ? info.tarball_md5 : opt.cifar100_md5;
+  log << "cifar100: checking the md5 of " << tgz << "\n";
+  log.flush();
+  const std::string actual = md5_file(tgz);
+  MP_CHECK(actual == expected, "md5 mismatch for " << tgz << ": expected " << expected << ", got "
+                                                   << actual << ". It is not the official "
+                                                   << info.tarball_name << " (" << info.tarball_url
+                                                   << "); nothing was unpacked.");
+  log << "cifar100: md5 " << actual << " verified; unpacking\n";
+  fs::create_directories(cifar100_binary_dir(data_dir), ec);
+  MP_CHECK(!ec, "cannot create " << cifar100_binary_dir(data_dir) << ": " << ec.message());
+  std::set<std::string> done;
+  read_tar(
+      tgz,
+      [&](const TarEntry& e) {
+        for (const char* n : kCifar100Files)
+          if (e.name == info.tarball_member_prefix + n) return true;
+        return false;
+      },
+      [&](const TarEntry& e, std::vector<uint8_t>&& bytes) {
+        const std::string name = e.name.substr(info.tarball_member_prefix.size());
+        const ImageSet s = parse_cifar100_binary(bytes, tgz + " member " + e.name);
+        const std::string final_path = cifar100_file(data_dir, name.c_str());
+        AtomicWriter w(final_path);
+        w.write(bytes.data(), bytes.size());
+        w.commit();
+        log << "  wrote " << final_path << " (" << s.n << " records)\n";
+        done.insert(name);
+      });
+  for (const char* n : kCifar100Files)
+    MP_CHECK(done.count(n), tgz << " has no member " << info.tarball_member_prefix << n);
+  log << "cifar100: done; unpacked from the tarball whose md5 matched\n";
+}
+
+bool verify_cifar100(const DatasetInfo& info, const std::string& data_dir, std::ostream& log) {
+  const std::string tgz = cifar100_tarball(info, data_dir);
+  log << "cifar100 (" << dataset_dir(data_dir, info.name) << "):\n";
+  std::error_code ec;
+  bool tar_ok = false;
+  if (!fs::is_regular_file(tgz, ec)) {
+    log << "  missing   " << info.tarball_name
+        << " (the official checksum is the tarball's md5; without it nothing can be verified)\n";
+  } else {
+    const std::string md5 = md5_file(tgz);
+    tar_ok = md5 == info.tarball_md5;
+    if (tar_ok)
+      log << "  ok        " << tgz << " (md5 " << md5 << ")\n";
+    else
+      log << "  MISMATCH  " << tgz << ": expected md5 " << info.tarball_md5 << ", got " << md5
+          << "\n";
+  }
+  const std::vector<std::string> member =
+      tar_ok ? cifar100_member_sha(info, tgz) : std::vector<std::string>(2);
+  bool files_ok = true;
+  for (size_t k = 0; k < 2; ++k) {
+    const std::string path = cifar100_file(data_dir, kCifar100Files[k]);
+    if (!fs::is_regular_file(path, ec)) {
+      log << "  missing   " << info.tarball_member_prefix << kCifar100Files[k] << "\n";
+      files_ok = false;
+    } else if (!tar_ok) {
+      log << "  unchecked " << path << " (no verified tarball to compare with)\n";
+      files_ok = false;
+    } else if (sha256_file(path) == member[k]) {
+      log << "  ok        " << path << " (equal to the verified tarball's member)\n";
+    } else {
+      log << "  MISMATCH  " << path << ": differs from the tarball's " << info.tarball_member_prefix
+          << kCifar100Files[k] << "\n";
+      files_ok = false;
+    }
+  }
+  const bool ok = tar_ok && files_ok;
+  log << "cifar100: " << (ok ? "OK" : "NOT OK") << "\n";
+  if (!ok && !tar_ok) log << "  " << cifar100_instructions(data_dir) << "\n";
+  if (!ok && tar_ok)  // fetch leaves existing unpacked files alone, so they must go first
+    log << "  delete " << cifar100_binary_dir(data_dir) << " and run `"
+        << fetch_command(info.name, data_dir) << "` to unpack the tarball again\n";
+  return ok;
+}
+
 // True when the dataset is already complete and verified (the idempotent no-op case).
 bool already_present(const DatasetInfo& info, const std::string& data_dir, std::ostream& log) {
   if (info.name == "cifar10") {
@@ -307,6 +427,7 @@ void fetch_dataset(const std::string& name, const std::string& data_dir, std::os
   fs::create_directories(dataset_dir(data_dir, name), ec);
   MP_CHECK(!ec, "cannot create " << dataset_dir(data_dir, name) << ": " << ec.message());
   log << name << ": checking " << dataset_dir(data_dir, name) << "\n";
+  if (name == "cifar100") return fetch_cifar100(info, data_dir, log, opt);
   if (already_present(info, data_dir, log)) return;
   if (name == "mnist")
     fetch_mnist(info, data_dir, log, opt);
@@ -320,6 +441,7 @@ void fetch_dataset(const std::string& name, const std::string& data_dir, std::os
 
 bool verify_dataset(const std::string& name, const std::string& data_dir, std::ostream& log) {
   const DatasetInfo& info = dataset_info(name);
+  if (name == "cifar100") return verify_cifar100(info, data_dir, log);
   auto report = [&](const std::vector<Check>& cs, const std::vector<PinnedFile>& pins) {
     for (size_t k = 0; k < cs.size(); ++k) log_check(log, pins[k].name, cs[k], pins[k].sha256);
     return all_ok(cs);

@@ -22,14 +22,23 @@ struct FetchOptions {
   std::string npm = "npm";  // program run as `<npm> pack <spec>` (tests substitute a stub)
   std::string debian_dir;   // where dataset-fashion-mnist's files are; "" = the package's own
   bool allow_apt = true;    // when root and the Debian package is missing, run apt-get install
+  // The md5 the CIFAR-100 tarball must have; "" = the official one (tests substitute the md5
+  // of a synthetic tarball).
+  std::string cifar100_md5;
 };
 
 void fetch_dataset(const std::string& name, const std::string& data_dir, std::ostream& log);
 void fetch_dataset(const std::string& name, const std::string& data_dir, std::ostream& log,
                    const FetchOptions& opt);
 
+// CIFAR-100 cannot be downloaded: fetch checks the user's own official tarball
+// (<data_dir>/cifar100/cifar-100-binary.tar.gz) against the official md5 and unpacks train.bin
+// and test.bin into cifar-100-binary/ (each parsed before it is renamed into place); without a
+// tarball or unpacked files it stops with cifar100_instructions(), which says where to put them.
+//
 // Checks every file of `name` against its pin and prints one line per file. CIFAR-10 passes when
-// either form (npm PNG + JSON, or official binary) is complete and verified.
+// either form (npm PNG + JSON, or official binary) is complete and verified. CIFAR-100 passes when
+// the tarball has the official md5 and the unpacked train.bin and test.bin equal its members.
 bool verify_dataset(const std::string& name, const std::string& data_dir, std::ostream& log);
 
 // Decodes the npm PNG form of CIFAR-10 and writes the official binary form into

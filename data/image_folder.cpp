@@ -4,6 +4,9 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 
 #include "data/image_decode.h"
 #include "tensor/check.h"
@@ -134,7 +137,9 @@ std::vector<Sample> class_samples(const fs::path& dir, const std::vector<std::st
       MP_CHECK(!require_all, "image folder: class folder " << cdir.string() << " is missing");
       continue;
     }
-    const std::vector<fs::path> files = sorted_images(cdir);
+    // Tiny ImageNet keeps a class's images in train/<wnid>/images/ beside a boxes file.
+    const bool nested = fs::is_directory(cdir / "images", ec) && sorted_images(cdir).empty();
+    const std::vector<fs::path> files = sorted_images(nested ? cdir / "images" : cdir);
     MP_CHECK(!files.empty() || !require_all,
              "image folder: class folder " << cdir.string() << " holds no .png/.jpg/.jpeg/.bmp");
     for (const fs::path& f : files) out.push_back({f, static_cast<int32_t>(k)});
@@ -142,7 +147,61 @@ std::vector<Sample> class_samples(const fs::path& dir, const std::vector<std::st
   return out;
 }
 
+enum class Layout { Flat, Presplit, TinyImageNet };
+
+// Tiny ImageNet (root/train/<wnid>/images/, root/val/images/ + root/val/val_annotations.txt) wins
+// over train/ + test/ (its test/ is unlabelled), which wins over root/<class>/.
+Layout detect_layout(const fs::path& root) {
+  std::error_code ec;
+  if (!fs::is_directory(root / "train", ec)) return Layout::Flat;
+  if (fs::is_regular_file(root / "val" / "val_annotations.txt", ec)) return Layout::TinyImageNet;
+  return fs::is_directory(root / "test", ec) ? Layout::Presplit : Layout::Flat;
+}
+
+// The labelled validation split of Tiny ImageNet: each line of val_annotations.txt is
+// "<file>\t<wnid>\t<box...>", the image is val/images/<file>. Samples are ordered by class, then
+// file name, like every other split.
+std::vector<Sample> tiny_imagenet_val(const fs::path& root,
+                                      const std::vector<std::string>& classes) {
+  const fs::path ann = root / "val" / "val_annotations.txt";
+  std::ifstream in(ann);
+  MP_CHECK(in, "image folder: cannot read " << ann.string());
+  std::vector<std::pair<int32_t, std::string>> rows;
+  std::string line;
+  for (int64_t no = 1; std::getline(in, line); ++no) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    std::istringstream ls(line);
+    std::string file, wnid;
+    MP_CHECK(ls >> file >> wnid,
+             "image folder: " << ann.string() << " line " << no << " is not '<file> <class> ...'");
+    const auto it = std::lower_bound(classes.begin(), classes.end(), wnid);
+    MP_CHECK(it != classes.end() && *it == wnid, "image folder: " << ann.string() << " line " << no
+                                                                  << " names class '" << wnid
+                                                                  << "', which train/ lacks");
+    MP_CHECK(file.find('/') == std::string::npos && file.find('\\') == std::string::npos,
+             "image folder: " << ann.string() << " line " << no << " names a path, not a file");
+    rows.emplace_back(static_cast<int32_t>(it - classes.begin()), file);
+  }
+  std::sort(rows.begin(), rows.end());
+  std::vector<Sample> out;
+  for (const auto& [label, file] : rows) {
+    const fs::path p = root / "val" / "images" / file;
+    std::error_code ec;
+    MP_CHECK(fs::is_regular_file(p, ec),
+             "image folder: " << p.string() << " (listed in " << ann.string() << ") is missing");
+    out.push_back({p, label});
+  }
+  return out;
+}
+
 }  // namespace
+
+int image_folder_class_count(const std::string& root) {
+  const fs::path r(root);
+  return static_cast<int>(
+      sorted_subdirs(detect_layout(r) == Layout::Flat ? r : r / "train").size());
+}
 
 bool parse_resize(const std::string& text, int& w, int& h) {
   const size_t x = text.find_first_of("xX");
@@ -179,13 +238,17 @@ DatasetPair load_image_folder(const std::string& root_str, const ImageFolderOpti
            "image folder: test fraction must lie in [0, 1], got " << opt.test_fraction);
   const fs::path root(root_str);
   std::error_code ec;
-  const bool presplit = fs::is_directory(root / "train", ec) && fs::is_directory(root / "test", ec);
+  const Layout layout = detect_layout(root);
+  const bool presplit = layout != Layout::Flat;
   const std::vector<std::string> classes = sorted_subdirs(presplit ? root / "train" : root);
   MP_CHECK(!classes.empty(), "image folder: " << (presplit ? (root / "train").string() : root_str)
                                               << " holds no class folders (expected "
                                                  "root/<class>/<image>.png)");
   std::vector<Sample> train, test;
-  if (presplit) {
+  if (layout == Layout::TinyImageNet) {
+    train = class_samples(root / "train", classes, true);
+    test = tiny_imagenet_val(root, classes);
+  } else if (presplit) {
     train = class_samples(root / "train", classes, true);
     for (const std::string& name : sorted_subdirs(root / "test"))
       MP_CHECK(std::binary_search(classes.begin(), classes.end(), name),

@@ -16,6 +16,12 @@
 // each class is split on its own: an mp::Rng(split_seed) permutation of the class's files (one
 // generator, classes in index order), the first round(n_c * test_fraction) go to test, the rest
 // to train; within a split, samples are ordered by class, then file name.
+//
+// Tiny ImageNet as unpacked from tiny-imagenet-200.zip: when root/train/ and
+// root/val/val_annotations.txt exist, the classes are train/'s folders (the wnids, sorted), a
+// class's images may sit in train/<wnid>/images/ (used when the class folder itself holds none),
+// and the test split is val/: each line "<file> <wnid> ..." of val_annotations.txt labels
+// val/images/<file>. root/test/ (unlabelled) is ignored.
 #include <cstdint>
 #include <string>
 
@@ -35,6 +41,10 @@ bool parse_resize(const std::string& text, int& w, int& h);
 // files_sha256 gets one entry: key "<root> (N files)", value the sha256 of the lines
 // "<relative path> <file sha256>\n" of every image read, in reading order.
 DatasetPair load_image_folder(const std::string& root, const ImageFolderOptions& opt = {});
+
+// The number of classes load_image_folder would find (class folders of the training split),
+// without reading any image. Throws like load_image_folder when root is missing.
+int image_folder_class_count(const std::string& root);
 
 // Nearest-neighbour resize of one CHW image.
 // Shape contract: src [c, sh, sw] uint8 -> dst [c, dh, dw] uint8.

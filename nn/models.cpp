@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "nn/alexnet.h"
 #include "nn/cnn.h"
 #include "nn/dropout.h"
 #include "nn/mlp.h"
@@ -47,9 +48,10 @@ std::unique_ptr<Model> make_model(const std::string& arch, int64_t C, int64_t H,
                                   int num_classes, uint32_t seed, float dropout) {
   MP_CHECK(dropout >= 0.0f && dropout < 1.0f,
            "make_model: dropout must be in [0, 1), got " << dropout);
-  MP_CHECK(dropout == 0.0f || arch != "mlp",
-           "make_model: the mlp has no dropout variant (the reference's has none); use cnn or "
-           "resnet18");
+  MP_CHECK(dropout == 0.0f || (arch != "mlp" && arch != "alexnet"),
+           "make_model: the " << arch
+                              << " has no dropout variant (the reference's has none); use cnn or "
+                                 "resnet18");
   Rng rng(seed);
   std::unique_ptr<Model> m;
   if (arch == "mlp")
@@ -58,8 +60,11 @@ std::unique_ptr<Model> make_model(const std::string& arch, int64_t C, int64_t H,
     m = std::make_unique<CNN>(C, H, W, num_classes, rng, dropout);
   else if (arch == "resnet18")
     m = std::make_unique<ResNet18>(C, H, W, num_classes, rng, dropout);
+  else if (arch == "alexnet")
+    m = std::make_unique<AlexNet>(C, H, W, num_classes, rng);
   else
-    MP_FAIL("make_model: unknown architecture '" << arch << "' (expected mlp, cnn or resnet18)");
+    MP_FAIL("make_model: unknown architecture '" << arch
+                                                 << "' (expected mlp, cnn, resnet18 or alexnet)");
   // A stream of its own (not the initialisation's), so the weights do not depend on dropout.
   reseed_dropout(*m, seed ^ 0x2545F491u);
   return m;

@@ -40,6 +40,25 @@
 //   m.conv1 = nn.Conv2d(3, 64, 3, stride=1, padding=1, bias=False)   # bn1, relu, maxpool(3,2,1)
 //   kept # -> conv1, bn1, layer1.{0,1}.{conv1,bn1,conv2,bn2}, layer2.0.downsample.{0,1}, ..., fc
 //
+//   # AlexNet (small), arch "alexnet"; tiny = input at least 64x64 (Tiny ImageNet stem):
+//   class AlexNet(nn.Module):
+//       def __init__(self, C=3, num_classes=100, tiny=False):
+//           super().__init__()
+//           k1, s1, p1, k2 = (11, 4, 2, 5) if tiny else (3, 2, 1, 3)
+//           self.features = nn.Sequential(
+//               nn.Conv2d(C, 64, k1, stride=s1, padding=p1), nn.ReLU(), nn.MaxPool2d(3, 2),
+//               nn.Conv2d(64, 192, k2, padding=k2 // 2), nn.ReLU(), nn.MaxPool2d(3, 2),
+//               nn.Conv2d(192, 384, 3, padding=1), nn.ReLU(),
+//               nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(),
+//               nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2))
+//           self.fc1 = nn.Linear(256, 4096); self.fc2 = nn.Linear(4096, 4096)  # 256 = 256*1*1
+//           self.fc3 = nn.Linear(4096, num_classes)
+//       def forward(self, x):
+//           x = self.features(x).flatten(1)
+//           return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+//   # The reference's class also builds an unused `classifier` (with dropout); its checkpoints
+//   # load into this twin with strict=False, and memprobe's into it the same way.
+//
 // Initialisation is PyTorch's default layer init (U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
 // weights and biases, BatchNorm 1/0) for every model, drawn in construction order. Note that
 // torchvision's ResNet constructor re-initialises its convolutions with kaiming_normal
@@ -65,11 +84,11 @@ class Model : public Module {
   virtual ag::Var forward_taps(const ag::Var& x, const std::vector<std::string>& want,
                                std::map<std::string, Tensor>* taps) = 0;
   ag::Var forward(const ag::Var& x) override { return forward_taps(x, {}, nullptr); }
-  // The layer the weight-editing transfer reads (MLP fc4, CNN fc3, ResNet pool).
+  // The layer the weight-editing transfer reads (MLP fc4, CNN fc3, ResNet pool, AlexNet fc2).
   virtual std::string last_hidden_layer() const = 0;
   virtual Linear& output_layer() = 0;
-  virtual std::string output_layer_name() const = 0;  // "out" or "fc"
-  virtual std::string arch() const = 0;               // "mlp", "cnn", "resnet18"
+  virtual std::string output_layer_name() const = 0;  // "out", "fc" or "fc3"
+  virtual std::string arch() const = 0;               // "mlp", "cnn", "resnet18", "alexnet"
 
   int64_t in_channels() const { return c_; }
   int64_t in_height() const { return h_; }
@@ -100,11 +119,11 @@ class TapRecorder {
   std::map<std::string, Tensor>* taps_;
 };
 
-// Builds "mlp", "cnn" or "resnet18" for inputs [C, H, W] and num_classes outputs, initialised
-// from Rng(seed). dropout in [0, 1) adds the dropout variant's layers (cnn, resnet18 only; see
-// docs/method.md §4); its weights equal those of the model without dropout, and the dropout
-// generators are seeded from `seed` (the trainer reseeds them every epoch). Throws mp::Error for
-// an unknown architecture, an unsupported input size or a bad dropout rate.
+// Builds "mlp", "cnn", "resnet18" or "alexnet" for inputs [C, H, W] and num_classes outputs,
+// initialised from Rng(seed). dropout in [0, 1) adds the dropout variant's layers (cnn, resnet18
+// only; see docs/method.md §4); its weights equal those of the model without dropout, and the
+// dropout generators are seeded from `seed` (the trainer reseeds them every epoch). Throws
+// mp::Error for an unknown architecture, an unsupported input size or a bad dropout rate.
 std::unique_ptr<Model> make_model(const std::string& arch, int64_t C, int64_t H, int64_t W,
                                   int num_classes, uint32_t seed, float dropout = 0.0f);
 

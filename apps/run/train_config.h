@@ -11,8 +11,8 @@
 namespace mp::app {
 
 struct TrainConfig {
-  std::string dataset = "mnist";      // mnist | fashion-mnist | cifar10 | folder:PATH
-  std::string model = "mlp";          // mlp | cnn | resnet18
+  std::string dataset = "mnist";      // mnist | fashion-mnist | cifar10 | cifar100 | folder:PATH
+  std::string model = "mlp";          // mlp | cnn | resnet18 | alexnet
   std::string data_dir;               // "" -> data::default_data_dir()
   double corrupt = 0.0;               // corruption level p in [0, 1]
   std::string corruption = "random";  // random (reference) | shuffle

@@ -353,7 +353,9 @@ Outcome Auditor::check_dataset() {
       if (gz) base.resize(base.size() - 3);
       std::string actual;
       try {
-        if (c.dataset == "cifar10") {
+        if (c.dataset == "cifar100") {
+          actual = sha256_file((fs::path(data::cifar100_binary_dir(dir)) / base).string());
+        } else if (c.dataset == "cifar10") {
           const bool bin = base.size() > 4 && base.compare(base.size() - 4, 4, ".bin") == 0;
           const fs::path p =
               fs::path(bin ? data::cifar_binary_dir(dir) : data::dataset_dir(dir, c.dataset)) /

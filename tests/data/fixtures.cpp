@@ -43,6 +43,14 @@ std::vector<uint8_t> png_bytes(int w, int h, int comp, const std::vector<uint8_t
   return out;
 }
 
+std::vector<uint8_t> jpg_bytes(int w, int h, int comp, const std::vector<uint8_t>& hwc) {
+  if (hwc.size() != static_cast<size_t>(w) * h * comp) throw std::runtime_error("jpg_bytes size");
+  std::vector<uint8_t> out;
+  if (!stbi_write_jpg_to_func(append_bytes, &out, w, h, comp, hwc.data(), 95))
+    throw std::runtime_error("stbi_write_jpg_to_func");
+  return out;
+}
+
 std::vector<uint8_t> tar_bytes(const std::vector<TarMember>& members) {
   std::vector<uint8_t> out;
   for (const TarMember& m : members) {

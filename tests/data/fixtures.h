@@ -16,6 +16,9 @@ std::vector<uint8_t> gzip_bytes(const std::vector<uint8_t>& raw, int level = 6);
 // PNG of w x h pixels, `comp` interleaved 8-bit channels (1 grey, 3 RGB, 4 RGBA).
 std::vector<uint8_t> png_bytes(int w, int h, int comp, const std::vector<uint8_t>& hwc);
 
+// Baseline JPEG (quality 95) of the same pixels; lossy, so tests compare sizes and labels.
+std::vector<uint8_t> jpg_bytes(int w, int h, int comp, const std::vector<uint8_t>& hwc);
+
 struct TarMember {
   std::string name;
   std::vector<uint8_t> data;

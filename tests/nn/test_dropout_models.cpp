@@ -137,7 +137,7 @@ TEST_CASE("dropout models: the gradient flows through the kept units only", "[nn
   }
 }
 
-TEST_CASE("dropout models: bad rates and the mlp are one clear error", "[nn]") {
+TEST_CASE("dropout models: bad rates, the mlp and alexnet are one clear error", "[nn]") {
   for (float bad : {-0.1f, 1.0f, 1.5f}) {
     try {
       make_model("cnn", 1, 28, 28, 10, 1, bad);
@@ -153,4 +153,11 @@ TEST_CASE("dropout models: bad rates and the mlp are one clear error", "[nn]") {
     REQUIRE(std::string(e.what()).find("mlp has no dropout variant") != std::string::npos);
   }
   REQUIRE(make_model("mlp", 1, 28, 28, 10, 1, 0.0f) != nullptr);
+  // AlexNet: the reference's forward never runs its dropout classifier (docs/method.md §4).
+  try {
+    make_model("alexnet", 3, 32, 32, 100, 1, 0.5f);
+    FAIL("no error");
+  } catch (const Error& e) {
+    REQUIRE(std::string(e.what()).find("alexnet has no dropout variant") != std::string::npos);
+  }
 }
