@@ -5,6 +5,8 @@
 
 #include <sstream>
 
+#include "apps/report/edit_runs.h"
+#include "apps/report/report.h"
 #include "apps/run/run_dir.h"
 #include "apps/run/run_model.h"
 #include "apps/run/train_config.h"
@@ -190,6 +192,27 @@ TEST_CASE(
   // Its recorded test accuracy is the edited model's.
   const auto te = probes::evaluate_model(*r.model, r.data.test, {});
   CHECK(edits[0].test_acc == probes::accuracy(te.predictions, r.data.test.labels));
+
+  // The report keeps the edit run out of the summary (the ordinary run is its one row) and
+  // shows it in its own section, with its curve from the edited model on.
+  ReportOptions ro;
+  ro.runs = {tmp / "ref", tmp / "ordinary"};
+  ro.out = tmp / "report";
+  ro.gnuplot = "none";
+  const ReportResult rep = write_report(ro, log);
+  CHECK(rep.loaded.runs.size() == 1);
+  REQUIRE(rep.loaded.edit_runs.size() == 1);
+  CHECK(rep.loaded.edit_runs[0].key.edit_at == 0);
+  CHECK(rep.loaded.warnings.empty());
+  const std::string md = mp::testing::read_text(tmp / "report" / "report.md");
+  CHECK_THAT(md, Catch::Contains("## Edit during training"));
+  const fs::path csv =
+      tmp / "report" / "plots" / (edit_plot_name(rep.loaded.edit_runs[0]) + ".csv");
+  const std::vector<std::string> lines = mp::testing::split_lines(mp::testing::read_text(csv));
+  REQUIRE(lines.size() == 5);  // the header, the edited model at 0, epochs 1-3
+  CHECK(lines[0] == "epoch,test_acc_edit0,train_acc_corrupted_edit0");
+  CHECK(lines[1].rfind("0,", 0) == 0);
+  CHECK(lines[4].rfind("3,", 0) == 0);
 }
 
 TEST_CASE(
