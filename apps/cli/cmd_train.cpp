@@ -87,6 +87,16 @@ void add_training_options(CLI::App* cmd, TrainConfig& c) {
                   "Weight-edit the output layer with the linear probe at this epoch, then keep "
                   "training with a fresh optimizer (docs/method.md §12; -1 = never)");
   cmd->add_option("--edit-bias", c.edit_bias, "zero | keep: the output bias after an edit");
+  cmd->add_option("--edit-mode", c.edit_mode,
+                  "continue (default: after the edit, train to the stop rule or --max-epochs; no "
+                  "edit if the rule fires first) | reference (the reference's experiment: no "
+                  "accuracy stop, train to --end-epoch; the edited model is saved in transfer/)")
+      ->check(CLI::IsMember({"continue", "reference"}));
+  cmd->add_option("--end-epoch", c.end_epoch,
+                  "With --edit-mode reference: the last epoch (default 100, as the reference)");
+  cmd->add_option("--edit-batch-size", c.edit_batch_size,
+                  "Batch size of the epochs after the edit (default: --batch-size; the reference "
+                  "trains the edited model at batch size 1)");
 }
 
 void add_train(CLI::App& app) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "apps/report/ablation.h"
+#include "apps/report/edit_runs.h"
 #include "apps/report/plot_data.h"
 #include "apps/report/report.h"
 #include "apps/run/console.h"
@@ -309,6 +310,29 @@ void run_section(Doc& d, const RunData& r, const fs::path& out, PlotShelf& shelf
   dynamics_part(d, r, shelf);
 }
 
+// --edit-mode reference runs, grouped by level and seed: the reference's edit during training.
+void edit_section(Doc& d, const std::vector<RunData>& runs, PlotShelf& shelf) {
+  if (runs.empty()) return;
+  heading(d, 2, "Edit during training");
+  para(d,
+       "Runs with `--edit-mode reference` (docs/method.md §12): the model of the edit epoch had "
+       "its output layer replaced by the linear probe of its last hidden layer (bias zero), then "
+       "trained on the corrupted labels with a fresh optimizer to the end epoch, with no "
+       "accuracy stop. Test accuracy (%) on the true test labels; \"edited model\" is right "
+       "after the edit, before any further training. Not part of the summary above.");
+  for (const auto& group : edit_run_groups(runs)) {
+    const RunData& f = *group.front();
+    heading(d, 3,
+            f.key.dataset + "/" + f.key.model + " p=" + level_string(f.key.level) + " seed " +
+                std::to_string(f.key.seed));
+    table(d, edit_runs_table(group));
+    if (const RenderedPlot* p = shelf.take(edit_plot_name(f)))
+      plot(d, *p,
+           "Each colour is one edit epoch: the solid curve the test accuracy from the edited "
+           "model on, the dashed one how far training then fits the corrupted labels again.");
+  }
+}
+
 // The runs that stopped short of their target, set apart under the summary table.
 void stop_target_part(Doc& d, const std::vector<RunData>& runs) {
   const std::vector<std::string> notes = stop_target_notes(runs);
@@ -438,8 +462,11 @@ Doc build_doc(const ReportResult& res, const ReportOptions& opt) {
 
   cost_section(d, res.loaded.runs);
 
+  edit_section(d, res.loaded.edit_runs, shelf);
+
   heading(d, 2, "Runs");
   for (const auto& r : res.loaded.runs) run_section(d, r, opt.out, shelf);
+  for (const auto& r : res.loaded.edit_runs) run_section(d, r, opt.out, shelf);
   const std::vector<const RenderedPlot*> rest = shelf.rest();
   if (!rest.empty()) {
     heading(d, 2, "Other plots");

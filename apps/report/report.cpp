@@ -1,5 +1,6 @@
 #include "apps/report/report.h"
 
+#include "apps/report/edit_runs.h"
 #include "apps/report/plot_data.h"
 #include "apps/run/manifest.h"
 #include "tensor/check.h"
@@ -39,9 +40,10 @@ ReportResult write_report(const ReportOptions& opt, std::ostream& log) {
   for (const auto& n : res.loaded.notes) log << "note: " << n << '\n';
   std::string where;
   for (const auto& d : opt.runs) where += (where.empty() ? "" : ", ") + d.string();
-  MP_CHECK(!res.loaded.runs.empty(),
+  MP_CHECK(!res.loaded.runs.empty() || !res.loaded.edit_runs.empty(),
            "no runs found under " << where << " (a run is a folder with a manifest.json)");
-  log << "report: " << res.loaded.runs.size() << " run(s) from " << where << '\n';
+  log << "report: " << res.loaded.runs.size() + res.loaded.edit_runs.size() << " run(s) from "
+      << where << '\n';
 
   res.summary = summarize(res.loaded.runs);
   res.published = compare_with_published(res.loaded.runs, res.summary);
@@ -57,6 +59,11 @@ ReportResult write_report(const ReportOptions& opt, std::ostream& log) {
   const fs::path plot_dir = opt.out / "plots";
   for (const PlotSpec& spec :
        write_plot_data(res.loaded.runs, res.summary, plot_dir, &res.published)) {
+    RenderedPlot p = render_plot(spec, plot_dir, res.gnuplot);
+    if (!p.error.empty()) log << "warning: " << p.error << '\n';
+    res.plots.push_back(std::move(p));
+  }
+  for (const PlotSpec& spec : write_edit_plot_data(res.loaded.edit_runs, plot_dir)) {
     RenderedPlot p = render_plot(spec, plot_dir, res.gnuplot);
     if (!p.error.empty()) log << "warning: " << p.error << '\n';
     res.plots.push_back(std::move(p));

@@ -51,7 +51,8 @@ bool RunKey::operator<(const RunKey& o) const {
   if (dataset != o.dataset) return dataset < o.dataset;
   if (model != o.model) return model < o.model;
   if (level_micro() != o.level_micro()) return level_micro() < o.level_micro();
-  return seed < o.seed;
+  if (seed != o.seed) return seed < o.seed;
+  return edit_at < o.edit_at;
 }
 
 bool RunKey::operator==(const RunKey& o) const {
@@ -61,7 +62,8 @@ bool RunKey::operator==(const RunKey& o) const {
 std::string RunKey::to_string() const {
   char lv[32];
   std::snprintf(lv, sizeof lv, "%g", level);
-  return dataset + "/" + model + " p=" + lv + " seed " + std::to_string(seed);
+  return dataset + "/" + model + " p=" + lv + " seed " + std::to_string(seed) +
+         (edit_at >= 0 ? ", edited at epoch " + std::to_string(edit_at) : "");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -134,6 +136,8 @@ RunData load_run(const fs::path& dir) {
   const double seed = m.config_num("seed", kNaN);
   MP_CHECK(std::isfinite(seed), where << ": config.seed is missing or not a number");
   run.key.seed = static_cast<int64_t>(seed);
+  if (m.config_str("edit_mode") == "reference")
+    run.key.edit_at = static_cast<int>(m.config_num("edit_at_epoch", -1));
 
   if (m.status() != "finished") run.notes.push_back("status " + m.status() + " (partial run)");
   read_part(run, metrics_format(), run.metrics, read_metrics_csv);
@@ -245,7 +249,7 @@ LoadedRuns load_runs(const std::vector<fs::path>& roots) {
                                diff + "; using " + kept.dir.string());
       }
     }
-    out.runs.push_back(std::move(kept));
+    (key.edit_at >= 0 ? out.edit_runs : out.runs).push_back(std::move(kept));
   }
   return out;
 }

@@ -30,6 +30,9 @@ struct RunKey {
   std::string dataset, model;
   double level = 0;
   int64_t seed = 0;
+  // --edit-mode reference runs (the reference's edit during training, docs/method.md §12): the
+  // epoch edited, so the runs of one level and seed stay apart; -1 for every other run.
+  int edit_at = -1;
   int64_t level_micro() const;
   bool operator<(const RunKey& o) const;
   bool operator==(const RunKey& o) const;
@@ -73,6 +76,7 @@ RunData load_run(const std::filesystem::path& dir);
 
 struct LoadedRuns {
   std::vector<RunData> runs;          // one per key, sorted by key
+  std::vector<RunData> edit_runs;     // the runs with edit_at >= 0: their own report section
   std::vector<std::string> warnings;  // unreadable manifests, conflicting duplicates
   std::vector<std::string> notes;     // identical duplicates that were merged
 };

@@ -167,6 +167,7 @@ void TrainConfig::resolve_defaults() {
            "unknown --subset-mode '" << subset_mode << "' (use first or stratified)");
   MP_CHECK(edit_bias == "zero" || edit_bias == "keep",
            "unknown --edit-bias '" << edit_bias << "' (use zero or keep)");
+  check_edit_options();
   MP_CHECK(stop_on == "running" || stop_on == "eval",
            "unknown --stop-on '" << stop_on << "' (use running or eval)");
   MP_CHECK(keep_optim == "last" || keep_optim == "all",
@@ -175,6 +176,40 @@ void TrainConfig::resolve_defaults() {
   parse_lr_steps(lr_steps);  // validates
   if (checkpoints != "paper" && checkpoints != "all" && checkpoints != "none")
     parse_epoch_list(checkpoints);  // validates
+}
+
+// The edit flags fit together: a mode or a post-edit batch size needs an edit, an end epoch needs
+// the reference mode, and the reference run ends after its edit (an edit at the last epoch
+// would train nothing after it).
+void TrainConfig::check_edit_options() {
+  MP_CHECK(edit_mode == "continue" || edit_mode == "reference",
+           "unknown --edit-mode '" << edit_mode << "' (use continue or reference)");
+  MP_CHECK(edit_at_epoch >= -1,
+           "--edit-at-epoch must be >= 0 (or -1 = never), got " << edit_at_epoch);
+  MP_CHECK(edit_mode == "continue" || edit_at_epoch >= 0,
+           "--edit-mode reference needs --edit-at-epoch (the epoch whose model is edited)");
+  MP_CHECK(edit_batch_size == -1 || edit_batch_size > 0,
+           "--edit-batch-size must be positive, got " << edit_batch_size);
+  MP_CHECK(edit_batch_size == -1 || edit_at_epoch >= 0,
+           "--edit-batch-size needs --edit-at-epoch (it is the batch size after the edit)");
+  if (!reference_edit()) {
+    MP_CHECK(end_epoch == -1,
+             "--end-epoch needs --edit-mode reference (an ordinary run ends on "
+             "--target-train-acc or --max-epochs)");
+    return;
+  }
+  if (end_epoch == -1) end_epoch = 100;  // the reference trains to epoch 100
+  MP_CHECK(end_epoch > edit_at_epoch, "--end-epoch "
+                                          << end_epoch << " must be after --edit-at-epoch "
+                                          << edit_at_epoch << " (the run trains the edited model)");
+  MP_CHECK(max_epochs >= end_epoch,
+           "--max-epochs " << max_epochs << " is below --end-epoch " << end_epoch
+                           << "; with --edit-mode reference the run ends at --end-epoch");
+}
+
+int64_t TrainConfig::batch_size_at_epoch(int epoch) const {
+  return edit_batch_size > 0 && edit_at_epoch >= 0 && epoch > edit_at_epoch ? edit_batch_size
+                                                                            : batch_size;
 }
 
 double TrainConfig::lr_at_epoch(int epoch) const {
@@ -226,6 +261,11 @@ nlohmann::json TrainConfig::to_json() const {
   // started resume and compare as the same configuration.
   if (!lr_steps.empty()) j["lr_steps"] = lr_steps;
   if (dropout != 0) j["dropout"] = dropout;  // likewise
+  if (reference_edit()) {
+    j["edit_mode"] = edit_mode;
+    j["end_epoch"] = end_epoch;
+  }
+  if (edit_batch_size > 0) j["edit_batch_size"] = edit_batch_size;
   return j;
 }
 
@@ -257,6 +297,9 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.checkpoints = j.value("checkpoints", std::string("paper"));
     c.edit_at_epoch = integer_field<int>(j, "edit_at_epoch", -1);
     c.edit_bias = j.value("edit_bias", std::string("zero"));
+    c.edit_mode = j.value("edit_mode", std::string("continue"));
+    c.end_epoch = integer_field<int>(j, "end_epoch", -1);
+    c.edit_batch_size = integer_field<int64_t>(j, "edit_batch_size", -1);
     c.threads = integer_field<int>(j, "threads", 0);
     c.keep_optim = j.value("keep_optim", std::string("all"));
   } catch (const nlohmann::json::exception& e) {
@@ -271,7 +314,8 @@ std::string run_name(const TrainConfig& c) {
   std::string ds = c.dataset;
   for (char& ch : ds)
     if (ch == '/' || ch == ':') ch = '_';
-  return ds + "-" + c.model + "-p" + level + "-s" + std::to_string(c.seed);
+  const std::string name = ds + "-" + c.model + "-p" + level + "-s" + std::to_string(c.seed);
+  return c.reference_edit() ? name + "-edit" + std::to_string(c.edit_at_epoch) : name;
 }
 
 }  // namespace mp::app

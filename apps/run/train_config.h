@@ -45,7 +45,13 @@ struct TrainConfig {
   std::string checkpoints = "paper";  // paper | all | none | comma list of epochs
   int edit_at_epoch = -1;             // >= 0: weight-edit transfer at that epoch, then continue
   std::string edit_bias = "zero";     // zero | keep
-  int threads = 0;                    // 0 = all cores
+  // What follows the edit (docs/method.md §12): "continue" trains on to the stop rule or
+  // max_epochs and skips the edit if the rule fires first; "reference" is the reference's
+  // experiment: no accuracy stop at all, training ends at end_epoch, the edited model is saved.
+  std::string edit_mode = "continue";
+  int end_epoch = -1;            // --edit-mode reference: the last epoch (default 100)
+  int64_t edit_batch_size = -1;  // batch size of the epochs after the edit; -1 = batch_size
+  int threads = 0;               // 0 = all cores
   // Optimizer state kept beside the model checkpoints: "last" (only the newest, which is all
   // --resume needs) or "all". Does not change any result.
   std::string keep_optim = "last";
@@ -54,16 +60,22 @@ struct TrainConfig {
   // model and dataset where the user did not set them; validates everything (throws mp::Error
   // with one clear line naming the bad value).
   void resolve_defaults();
+  // The edit flags' part of resolve_defaults(): fills end_epoch, checks the combinations.
+  void check_edit_options();
   // Epochs at which a checkpoint is saved (the final epoch is always added by the trainer).
   bool is_checkpoint_epoch(int epoch) const;
   // The learning rate of an epoch (1-based), from `lr` and `lr_steps`.
   double lr_at_epoch(int epoch) const;
+  // The batch size of an epoch (1-based): edit_batch_size after the edit when set.
+  int64_t batch_size_at_epoch(int epoch) const;
+  bool reference_edit() const { return edit_mode == "reference"; }
 
   nlohmann::json to_json() const;
   static TrainConfig from_json(const nlohmann::json& j);
 };
 
-// Run-directory name used by `reproduce`: <dataset>-<model>-p<level>-s<seed>.
+// Run-directory name used by `reproduce`: <dataset>-<model>-p<level>-s<seed>, and -edit<E> for
+// an --edit-mode reference run (the runs of one level then differ by their edit epoch).
 std::string run_name(const TrainConfig& c);
 
 }  // namespace mp::app

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <iostream>
 #include <map>
 
@@ -10,6 +11,7 @@
 #include "apps/run/run_dir.h"
 #include "apps/run/runtime_diff.h"
 #include "apps/run/study_data.h"
+#include "apps/run/transfer_results.h"
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
 #include "data/loader.h"
@@ -18,6 +20,7 @@
 #include "nn/dropout.h"
 #include "nn/models.h"
 #include "nn/sgd.h"
+#include "probes/linear_probe.h"
 #include "probes/model_eval.h"
 #include "probes/transfer.h"
 #include "tensor/io/atomic_file.h"
@@ -163,6 +166,8 @@ class Trainer {
   void save_checkpoint(int epoch);
   void drop_older_optimizer_states(int epoch);
   void apply_edit(int epoch);
+  void record_edited_model(int epoch, const probes::TransferResult& t);
+  bool finished(const EpochMetrics& m, std::string& reason) const;
   void adopt_checkpoint(int epoch);
   void log_epoch(const EpochMetrics& m);
 
@@ -222,8 +227,8 @@ void Trainer::train_epoch(EpochMetrics& m) {
   // run resumed from a checkpoint (always an epoch boundary) draws exactly the masks an
   // uninterrupted one does, with no generator state to save. A stream apart from --shuffle's.
   nn::reseed_dropout(*model_, data::epoch_seed(cfg_.seed ^ 0x68E31DA4u, epoch));
-  data::Loader loader(data_.train, data_.train_true, data_.train_corrupt, cfg_.batch_size,
-                      cfg_.shuffle, cfg_.seed);
+  data::Loader loader(data_.train, data_.train_true, data_.train_corrupt,
+                      cfg_.batch_size_at_epoch(epoch), cfg_.shuffle, cfg_.seed);
   loader.start_epoch(epoch);
   data::Batch b;
   double loss_sum = 0;
@@ -338,6 +343,49 @@ void Trainer::apply_edit(int epoch) {
   optim_ = make_optimizer(cfg_, *model_);
   log_ << "edited the output layer at epoch " << epoch << " with the linear probe of " << t.layer
        << " (bias " << cfg_.edit_bias << "); continuing with a fresh optimizer\n";
+  if (cfg_.reference_edit()) record_edited_model(epoch, t);
+}
+
+// --edit-mode reference: the edited model as `memprobe transfer` saves one (transfer/, a row
+// of transfer.csv), since the checkpoint of the edit epoch is the unedited model. A resume from
+// that checkpoint edits again and rewrites both with the same content.
+void Trainer::record_edited_model(int epoch, const probes::TransferResult& t) {
+  const data::Normalization norm;
+  TransferRow row;
+  row.epoch = epoch;
+  row.bias = cfg_.edit_bias;
+  probes::EvalResult tr = probes::evaluate_model(*model_, data_.train, norm, nullptr);
+  probes::EvalResult te = probes::evaluate_model(*model_, data_.test, norm, nullptr);
+  row.test_acc = probes::accuracy(te.predictions, data_.test.labels);
+  row.train_acc_corrupted = probes::accuracy(tr.predictions, data_.train_corrupt);
+  row.train_acc_true = probes::accuracy(tr.predictions, data_.train_true);
+  auto acts = probes::collect_activations(*model_, data_.test, norm, {t.layer});
+  const auto& T = acts.at(t.layer);
+  row.probe_test_acc =
+      probes::accuracy(probes::predict_linear(t.probe, T.data.data(), T.rows), data_.test.labels);
+  char name[64];
+  std::snprintf(name, sizeof name, "epoch_%04d-bias_%s.safetensors", epoch, row.bias.c_str());
+  row.checkpoint = (fs::path("transfer") / name).string();
+  fs::create_directories(run_.root() / "transfer");
+  auto meta = checkpoint_meta(cfg_, data_, epoch);
+  meta["memprobe.edited"] = "linear probe of " + t.layer + ", bias " + row.bias;
+  nn::save_model((run_.root() / row.checkpoint).string(), *model_, meta);
+  write_transfer_csv(run_.transfer_csv(), {row});
+  log_ << "edited model at epoch " << epoch << ": test " << format_percent(row.test_acc)
+       << ", train(corrupted) " << format_percent(row.train_acc_corrupted) << ", train(true) "
+       << format_percent(row.train_acc_true) << "\n";
+}
+
+// The stop rule: the accuracy target or the epoch cap; with --edit-mode reference only the end
+// epoch (the reference trains the edited model a fixed number of epochs).
+bool Trainer::finished(const EpochMetrics& m, std::string& reason) const {
+  if (cfg_.reference_edit()) {
+    reason = "end epoch";
+    return m.epoch >= cfg_.end_epoch;
+  }
+  const bool target = stop_metric(m, cfg_.stop_on) >= cfg_.target_train_acc;
+  reason = target ? "target reached" : "epoch cap";
+  return target || m.epoch >= cfg_.max_epochs;
 }
 
 void Trainer::log_epoch(const EpochMetrics& m) {
@@ -429,8 +477,15 @@ TrainOutcome Trainer::run() {
        << " training labels changed), seed " << cfg_.seed << ", " << cfg_.optimizer << " lr "
        << cfg_.lr << (cfg_.lr_steps.empty() ? "" : " (steps " + cfg_.lr_steps + ")")
        << (cfg_.dropout != 0 ? ", dropout " + format_fixed(cfg_.dropout, 2) : "") << ", batch "
-       << cfg_.batch_size << ", target " << format_percent(cfg_.target_train_acc) << ", at most "
-       << cfg_.max_epochs << " epochs\n";
+       << cfg_.batch_size;
+  if (cfg_.reference_edit())
+    log_ << ", edit at epoch " << cfg_.edit_at_epoch << " then "
+         << cfg_.end_epoch - cfg_.edit_at_epoch << " epochs"
+         << (cfg_.edit_batch_size > 0 ? " at batch " + std::to_string(cfg_.edit_batch_size) : "")
+         << " to epoch " << cfg_.end_epoch << " (no accuracy stop)\n";
+  else
+    log_ << ", target " << format_percent(cfg_.target_train_acc) << ", at most " << cfg_.max_epochs
+         << " epochs\n";
 
   model_ = nn::make_model(cfg_.model, data_.train.c, data_.train.h, data_.train.w,
                           data_.num_classes(), cfg_.seed, static_cast<float>(cfg_.dropout));
@@ -466,10 +521,7 @@ TrainOutcome Trainer::run() {
   }
 
   SignalScope signals;
-  const EpochMetrics& prev = metrics_.back();
-  const bool prev_target = stop_metric(prev, cfg_.stop_on) >= cfg_.target_train_acc;
-  bool done = prev_target || prev.epoch >= cfg_.max_epochs;
-  out.stop_reason = prev_target ? "target reached" : "epoch cap";
+  bool done = finished(metrics_.back(), out.stop_reason);
   const bool eval_every_epoch = cfg_.stop_on == "eval";
   for (int epoch = start_epoch; !done; ++epoch) {
     Timer t;
@@ -489,13 +541,14 @@ TrainOutcome Trainer::run() {
                                              "--resume (from the last checkpoint)");
     }
     Timer te;
-    evaluate(m, eval_every_epoch);
-    const bool target = stop_metric(m, cfg_.stop_on) >= cfg_.target_train_acc;
-    done = target || epoch >= cfg_.max_epochs;
-    out.stop_reason = target ? "target reached" : "epoch cap";
+    // The reference logs the edited model's training accuracy (both label arrays) every epoch.
+    const bool train_pass =
+        eval_every_epoch || (cfg_.reference_edit() && epoch > cfg_.edit_at_epoch);
+    evaluate(m, train_pass);
+    done = finished(m, out.stop_reason);
     const bool checkpoint = cfg_.is_checkpoint_epoch(epoch) || done || epoch == cfg_.edit_at_epoch;
     // Every checkpoint has the full evaluation (probes, dynamics and reports read it there).
-    if (checkpoint && !eval_every_epoch) evaluate_train_set(m);
+    if (checkpoint && !train_pass) evaluate_train_set(m);
     m.eval_s = te.seconds();
     m.samples_per_s = train_s > 0 ? data_.train.n / train_s : 0;
     m.epoch_s = t.seconds();

@@ -22,7 +22,8 @@ struct TrainOptions {
 
 struct TrainOutcome {
   int final_epoch = 0;
-  std::string stop_reason;  // "target reached" | "epoch cap" | "already finished"
+  // "target reached" | "epoch cap" | "end epoch" (--edit-mode reference) | "already finished"
+  std::string stop_reason;
   EpochMetrics last;
   bool reused = false;  // the run was already finished and was not retrained
 };

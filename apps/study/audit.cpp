@@ -306,8 +306,9 @@ Outcome Auditor::check_metrics() {
                                                          << "metric (--stop-on " << c.stop_on
                                                          << ")");
     // Stop rule: training ends at the first epoch whose accuracy on the corrupted labels (the
-    // stop metric) reaches the target (epoch 0 included) or at the cap.
-    if (i + 1 < rows.size())
+    // stop metric) reaches the target (epoch 0 included) or at the cap; an --edit-mode
+    // reference run has no accuracy stop (checked below: it ends at its end epoch).
+    if (i + 1 < rows.size() && !c.reference_edit())
       MP_CHECK(stop_acc < c.target_train_acc && m.epoch < c.max_epochs,
                "metrics.csv: epoch " << m.epoch << " reached the stop rule (train acc " << stop_acc
                                      << ", target " << c.target_train_acc
@@ -320,6 +321,14 @@ Outcome Auditor::check_metrics() {
     MP_CHECK(last.epoch == final_epoch, "metrics.csv ends at epoch "
                                             << last.epoch << ", the manifest's final epoch is "
                                             << final_epoch);
+    if (c.reference_edit()) {
+      MP_CHECK(last.epoch == c.end_epoch && run_->manifest.str("stop_reason") == "end epoch",
+               "metrics.csv: the --edit-mode reference run finished at epoch "
+                   << last.epoch << " (" << run_->manifest.str("stop_reason")
+                   << "), not at its end epoch " << c.end_epoch);
+      return pass(std::to_string(rows.size()) + " rows, epochs 0.." + std::to_string(last.epoch) +
+                  " in order, accuracies in [0, 1], ends at its end epoch (no accuracy stop)");
+    }
     const bool target = stop_metric(last, c.stop_on) >= c.target_train_acc;
     MP_CHECK(target || last.epoch >= c.max_epochs,
              "metrics.csv: the run finished at epoch "

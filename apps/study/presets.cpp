@@ -20,6 +20,27 @@ Preset paper(const std::string& name, const std::string& dataset, const std::str
   return p;
 }
 
+// The reference's edit during training on MNIST-MLP at one noisy level: its three peak epochs,
+// post-edit training at batch size 1 as its script does (the loader it trains the edited model
+// with is the batch-1 one it extracts activations with). The edit runs start from scratch, so
+// the epochs before the edit are the ordinary training of the paper's settings.
+Preset edit_preset() {
+  Preset e;
+  e.name = "mnist-mlp-edit";
+  e.description =
+      "MNIST MLP, level 0.6: the reference's edit during training — the model at its peak "
+      "epochs 1 (initial), 10 and 40 gets the linear probe of fc4 as output layer and trains on "
+      "with a fresh optimizer, at batch size 1 as the reference, to epoch 100 with no accuracy "
+      "stop (docs/method.md §12; very long on a CPU)";
+  e.base.dataset = "mnist";
+  e.base.model = "mlp";
+  e.base.edit_mode = "reference";
+  e.base.edit_batch_size = 1;
+  e.levels = {0.6};
+  e.edit_peaks = {1, 10, 40};
+  return e;
+}
+
 std::vector<Preset> make_presets() {
   std::vector<Preset> v;
   // quick: the effect on a laptop in minutes (measured; docs/walkthrough.md). 5,000 stratified
@@ -56,10 +77,20 @@ std::vector<Preset> make_presets() {
   v.push_back(paper("cifar-cnn", "cifar10", "cnn", "CIFAR-10, the CNN"));
   v.push_back(
       paper("cifar-resnet18", "cifar10", "resnet18", "CIFAR-10, ResNet-18 (very long on a CPU)"));
+  v.push_back(edit_preset());
   return v;
 }
 
 }  // namespace
+
+TrainConfig edit_peak_config(TrainConfig base, int peak) {
+  MP_CHECK(peak == 1 || peak == 10 || peak == 40,
+           "edit peak " << peak << ": the reference edits at peak epochs 1, 10 and 40");
+  base.edit_mode = "reference";
+  base.edit_at_epoch = peak == 1 ? 0 : peak;
+  base.end_epoch = peak == 1 ? 99 : 100;
+  return base;
+}
 
 const std::vector<Preset>& all_presets() {
   static const std::vector<Preset> presets = make_presets();

@@ -1,5 +1,6 @@
 #include "apps/study/reproduce.h"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -95,47 +96,61 @@ ReportResult reproduce(const ReproduceOptions& opt, std::ostream& log) {
   for (uint32_t s : opt.seeds) log << " " << s;
   log << "; output " << out.string() << "\n";
 
-  const size_t total = levels.size() * opt.seeds.size();
+  // An edit preset trains one run per peak epoch at each level; 0 = an ordinary run.
+  const std::vector<int> peaks =
+      preset.edit_peaks.empty() ? std::vector<int>{0} : preset.edit_peaks;
+  const size_t total = levels.size() * opt.seeds.size() * peaks.size();
   size_t index = 0;
   Timer clock;
   for (uint32_t seed : opt.seeds) {
     for (double level : levels) {
-      ++index;
-      TrainConfig cfg = preset.base;
-      cfg.corrupt = level;
-      cfg.seed = seed;  // the initial weights; the labels keep the label seed (METHOD §4)
-      if (opt.label_seed >= 0) cfg.label_seed = static_cast<uint32_t>(opt.label_seed);
-      if (!opt.data_dir.empty()) cfg.data_dir = opt.data_dir;
-      if (opt.max_epochs >= 0) cfg.max_epochs = opt.max_epochs;
-      if (opt.train_subset >= 0) cfg.train_subset = opt.train_subset;
-      if (opt.test_subset >= 0) cfg.test_subset = opt.test_subset;
-      cfg.resolve_defaults();
-      const fs::path dir = out / "runs" / run_name(cfg);
-      log << "\n[" << index << "/" << total << "] " << run_name(cfg) << " (elapsed "
-          << format_duration(clock.seconds()) << ")\n";
+      for (int peak : peaks) {
+        ++index;
+        TrainConfig cfg = peak ? edit_peak_config(preset.base, peak) : preset.base;
+        cfg.corrupt = level;
+        cfg.seed = seed;  // the initial weights; the labels keep the label seed (METHOD §4)
+        if (opt.label_seed >= 0) cfg.label_seed = static_cast<uint32_t>(opt.label_seed);
+        if (!opt.data_dir.empty()) cfg.data_dir = opt.data_dir;
+        if (opt.max_epochs >= 0) cfg.max_epochs = opt.max_epochs;
+        // An edit run ends at its end epoch; --max-epochs shortens it (an edit run must still
+        // train after its edit, which resolve_defaults checks).
+        if (peak && opt.max_epochs >= 0) cfg.end_epoch = std::min(cfg.end_epoch, opt.max_epochs);
+        if (opt.train_subset >= 0) cfg.train_subset = opt.train_subset;
+        if (opt.test_subset >= 0) cfg.test_subset = opt.test_subset;
+        cfg.resolve_defaults();
+        const fs::path dir = out / "runs" / run_name(cfg);
+        log << "\n[" << index << "/" << total << "] " << run_name(cfg) << " (elapsed "
+            << format_duration(clock.seconds()) << ")\n";
 
-      TrainOptions topt;
-      topt.resume = true;  // an interrupted reproduce continues where it stopped
-      topt.command = opt.command;
-      TrainOutcome t = train_run(cfg, dir, topt, log);
-      // Training is most of a full-size study's cost; --train-only lets every level train first
-      // (overnight, on a cluster) and the analysis follow with the same command later.
-      if (opt.train_only) continue;
+        TrainOptions topt;
+        topt.resume = true;  // an interrupted reproduce continues where it stopped
+        topt.command = opt.command;
+        TrainOutcome t = train_run(cfg, dir, topt, log);
+        // Training is most of a full-size study's cost; --train-only lets every level train first
+        // (overnight, on a cluster) and the analysis follow with the same command later.
+        if (opt.train_only) continue;
 
-      OpenedRun r = open_run(dir, "last");
-      if (!has_epoch_rows(read_probes_csv(r.dir.probes_csv()), r.epoch)) {
-        log << "probing every layer of epoch " << r.epoch << "\n";
-        run_probes(r, resolve_layers(*r.model, opt.probe.layers), spec, log);
+        OpenedRun r = open_run(dir, "last");
+        // An edit run's results are its training curves (and the probes over its checkpoints).
+        if (peak) {
+          if (opt.dynamics && !dyn_spec.probes.empty())
+            run_dynamics(r, resolve_layers(*r.model, opt.probe.layers), dyn_spec, log);
+          continue;
+        }
+        if (!has_epoch_rows(read_probes_csv(r.dir.probes_csv()), r.epoch)) {
+          log << "probing every layer of epoch " << r.epoch << "\n";
+          run_probes(r, resolve_layers(*r.model, opt.probe.layers), spec, log);
+        }
+        if (!has_epoch_rows(read_transfer_csv(r.dir.transfer_csv()), r.epoch)) {
+          run_transfer(r, true, "", log);
+          r.load_checkpoint(r.epoch);  // undo the edit in memory
+        }
+        if (opt.dynamics && !dyn_spec.probes.empty()) {
+          log << "training dynamics over " << r.dir.checkpoint_epochs().size() << " checkpoints\n";
+          run_dynamics(r, resolve_layers(*r.model, opt.probe.layers), dyn_spec, log);
+        }
+        (void)t;
       }
-      if (!has_epoch_rows(read_transfer_csv(r.dir.transfer_csv()), r.epoch)) {
-        run_transfer(r, true, "", log);
-        r.load_checkpoint(r.epoch);  // undo the edit in memory
-      }
-      if (opt.dynamics && !dyn_spec.probes.empty()) {
-        log << "training dynamics over " << r.dir.checkpoint_epochs().size() << " checkpoints\n";
-        run_dynamics(r, resolve_layers(*r.model, opt.probe.layers), dyn_spec, log);
-      }
-      (void)t;
     }
   }
   if (opt.train_only) {
