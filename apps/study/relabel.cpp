@@ -145,12 +145,13 @@ void write_metrics(const fs::path& p, const std::vector<RelabelEpoch>& rows) {
 // One epoch over the training set with the MASC labels (the trainer's step: forward, loss,
 // backward, optimizer step; the running accuracy counted before each step).
 void train_epoch(nn::Model& model, nn::Optimizer& optim, data::Loader& loader, int epoch,
-                 RelabelEpoch& row) {
+                 RelabelEpoch& row, std::ostream& log) {
   model.train(true);
   loader.start_epoch(epoch);
   data::Batch b;
   double loss_sum = 0;
   int64_t seen = 0, correct = 0;
+  Progress bar(log, "retrain epoch " + std::to_string(epoch), loader.num_samples(), "samples");
   while (loader.next(b)) {
     optim.zero_grad();
     ag::Var logits = model.forward(ag::Var(b.x));
@@ -171,7 +172,9 @@ void train_epoch(nn::Model& model, nn::Optimizer& optim, data::Loader& loader, i
     optim.step();
     loss_sum += static_cast<double>(lv) * b.size();
     seen += b.size();
+    bar.update(seen);
   }
+  bar.finish();
   row.loss = seen ? loss_sum / seen : 0.0;
   row.train_acc_relabels = seen ? static_cast<double>(correct) / seen : 0.0;
 }
@@ -300,7 +303,7 @@ RelabelOutcome run_relabel(OpenedRun& r, const RelabelOptions& opt, std::ostream
     RelabelEpoch row;
     row.epoch = epoch;
     optim->set_lr(cfg.lr_at_epoch(epoch));
-    train_epoch(*model, *optim, loader, epoch, row);
+    train_epoch(*model, *optim, loader, epoch, row, log);
     row.heldout_acc =
         probes::accuracy(probes::evaluate_model(*model, heldout, norm).predictions, heldout.labels);
     row.eval_acc =
