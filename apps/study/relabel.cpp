@@ -151,7 +151,10 @@ void train_epoch(nn::Model& model, nn::Optimizer& optim, data::Loader& loader, i
   data::Batch b;
   double loss_sum = 0;
   int64_t seen = 0, correct = 0;
-  Progress bar(log, "retrain epoch " + std::to_string(epoch), loader.num_samples(), "samples");
+  // As the trainer's: redrawn on a terminal, else only the epoch's final line (a log file gets
+  // the per-epoch summary below, not a line per batch).
+  Progress bar(log, "retrain epoch " + std::to_string(epoch), loader.num_samples(),
+               Progress::Options{stderr_is_tty(), 0.1, 1e9, 2.0, "samples", nullptr});
   while (loader.next(b)) {
     optim.zero_grad();
     ag::Var logits = model.forward(ag::Var(b.x));
