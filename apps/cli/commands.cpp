@@ -25,6 +25,7 @@ void add_all_commands(CLI::App& app) {
   add_audit_command(app);
   add_reproduce_command(app);
   add_bench_command(app);
+  add_relabel_commands(app);
 }
 
 namespace {

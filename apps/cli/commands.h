@@ -71,6 +71,7 @@ void add_probe_arrays_command(CLI::App& app);  // cmd_probe_arrays.cpp (probe-ar
 void add_audit_command(CLI::App& app);         // cmd_audit.cpp
 void add_reproduce_command(CLI::App& app);     // cmd_reproduce.cpp
 void add_bench_command(CLI::App& app);         // cmd_bench.cpp (bench)
+void add_relabel_commands(CLI::App& app);      // cmd_relabel.cpp (relabel, clean-control)
 
 // (dataset name, "present ..." / "not fetched (...; run: memprobe data fetch NAME)") for each
 // study dataset in `data_dir`, judged by file presence (cmd_data.cpp; used by `info`).

@@ -112,6 +112,8 @@ TEST_CASE(
         {"probe"},
         {"transfer"},
         {"dynamics"},
+        {"relabel"},
+        {"clean-control", "--clean", missing},
         {"audit"},
         {"activations", "--layer", "fc1", "--out", (tmp / "a.npy").string()}}) {
     std::vector<std::string> args = cmd;
