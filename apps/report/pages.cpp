@@ -289,6 +289,31 @@ void dynamics_part(Doc& d, const RunData& r, PlotShelf& shelf) {
     plot(d, *p, dynamics_caption(r.key.level));
 }
 
+// Paper 1's clean-model control and relabel-and-retrain, when they were run on this run.
+void experiments_part(Doc& d, const RunData& r) {
+  if (r.clean_control) {
+    heading(d, 4, "Clean-model control (test accuracy, docs/method.md §16; * = best layer)");
+    para(d,
+         "MASC subspaces from this run's corrupted labels, fitted on the activations of the "
+         "model trained at p = 0 (`memprobe clean-control`), beside this run's own MASC: how much "
+         "of the probe's accuracy the labels carry and how much the representation.");
+    std::vector<std::pair<std::string, double>> own;
+    if (const auto e = r.probe_epoch())
+      for (const ProbeRow* p : r.probe_rows(*e, "masc", "corrupted"))
+        own.emplace_back(p->layer, p->test_acc);
+    table(d, clean_control_table(*r.clean_control, own));
+  }
+  if (r.relabel) {
+    heading(d, 4, "Relabel and retrain (docs/method.md §15)");
+    para(d, "The training set relabelled by MASC at the layer chosen on " +
+                std::to_string(r.relabel->heldout_n) +
+                " held-out test images, a model retrained on those labels with early stopping "
+                "(`memprobe relabel`); accuracies on the other " +
+                std::to_string(r.relabel->eval_n) + " test images.");
+    table(d, relabel_table(*r.relabel));
+  }
+}
+
 // A run: its facts folded away (long, and read when something looks wrong), then its tables,
 // each followed by its plot. Plots are per level (the mean over seeds) and stand with the
 // first seed of the level that has the plot's table.
@@ -307,6 +332,7 @@ void run_section(Doc& d, const RunData& r, const fs::path& out, PlotShelf& shelf
   } else {
     para(d, "Transfer (edited model): not computed.");
   }
+  experiments_part(d, r);
   dynamics_part(d, r, shelf);
 }
 

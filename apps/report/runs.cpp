@@ -154,6 +154,18 @@ RunData load_run(const fs::path& dir) {
   });
   read_part(run, transfer_format(), run.transfer, read_transfer_csv);
   read_part(run, dynamics_format(), run.dynamics, read_dynamics_csv);
+  // The extra experiments' files are optional too; a broken one is a note, not a failure.
+  try {
+    run.clean_control = read_clean_control(dir);
+  } catch (const std::exception& e) {
+    run.notes.push_back(std::string("clean_control.csv: unreadable, ignored (") + e.what() + ")");
+  }
+  try {
+    run.relabel = read_relabel_summary(dir);
+  } catch (const std::exception& e) {
+    run.notes.push_back(std::string("relabel/summary.json: unreadable, ignored (") + e.what() +
+                        ")");
+  }
   // timing.csv is optional (runs analysed before it existed have none): no note when absent.
   try {
     run.timing = read_phase_times(dir / timing_format().file);

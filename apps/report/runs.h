@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/report/experiments.h"
 #include "apps/run/dynamics_results.h"
 #include "apps/run/manifest.h"
 #include "apps/run/metrics_log.h"
@@ -47,6 +48,9 @@ struct RunData {
   std::vector<ProbeRow> probes;  // one MASC rule (primary_rule_rows): what the tables compare
   // Every MASC row of probes.csv when it holds more than one rule (an ablation), else empty.
   std::vector<ProbeRow> masc_rules;
+  // Paper 1's extra experiments, when their commands were run on this run (experiments.h).
+  std::optional<std::vector<ControlLayerResult>> clean_control;
+  std::optional<RelabelSummary> relabel;
   std::vector<TransferRow> transfer;
   std::vector<DynamicsRow> dynamics;
   std::vector<PhaseTime> timing;  // timing.csv (analysis phases)
