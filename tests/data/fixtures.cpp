@@ -7,9 +7,8 @@
 #include <cstring>
 #include <stdexcept>
 
-#define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STBI_WRITE_NO_STDIO
-#include <stb/stb_image_write.h>
+#include <stb/stb_image_write.h>  // compiled in stb_image_write_impl.cpp
 
 namespace mp::testing {
 
