@@ -19,11 +19,14 @@ std::vector<AblationRow> masc_ablation(const RunData& run, int epoch,
     for (AblationRow& r : out)
       if (r.rule == p.rule) row = &r;
     if (!row) {
-      out.push_back({p.rule, "", -1, "", nullptr});
+      out.push_back({p.rule, "", -1, "", nullptr, false});
       row = &out.back();
     }
-    // The best layer by test accuracy, the first in file order on a tie (as probes.csv's best).
-    if (p.test_acc > row->test_acc) {
+    // The layer probes.csv marks best for this rule (a hidden layer, docs/method.md §11); in a
+    // file without marks, the highest test accuracy, the first in file order on a tie.
+    const bool marked_before = !row->layer.empty() && row->marked;
+    if (!marked_before && (p.best || p.test_acc > row->test_acc)) {
+      row->marked = p.best;
       row->layer = p.layer;
       row->test_acc = p.test_acc;
       row->k_per_class = p.k_per_class;

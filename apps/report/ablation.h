@@ -19,6 +19,7 @@ struct AblationRow {
   double test_acc = 0;                        // its test accuracy (fraction)
   std::string k_per_class;                    // components kept per class at that layer
   const PublishedValue* published = nullptr;  // the authors' number for this rule, if any
+  bool marked = false;                        // `layer` is the one probes.csv marks best
 };
 
 // The published metric a rule is compared with: "tau=0.5" -> "masc_tau_0.5", "k=1" ->

@@ -25,6 +25,7 @@ struct Cell {
   const char* rule;
   double test_acc;
   const char* k;
+  int best = 0;  // probes.csv's mark (a hidden layer); 0 everywhere = a file without marks
 };
 
 // probes.csv written by hand in the documented columns (docs/formats.md), final epoch 3.
@@ -34,7 +35,7 @@ void write_probes(const fs::path& run, const std::vector<Cell>& cells) {
       "best,params\n";
   for (const Cell& c : cells)
     s += std::string("3,") + c.layer + "," + c.probe + ",corrupted," + c.rule + "," +
-         mp::testing::num(c.test_acc) + ",0.5,0.5," + c.k + ",0,\n";
+         mp::testing::num(c.test_acc) + ",0.5,0.5," + c.k + "," + std::to_string(c.best) + ",\n";
   mp::testing::write_text(run / "probes.csv", s);
 }
 
@@ -48,7 +49,9 @@ fs::path ablation_run(const fs::path& root, double level) {
   write_probes(dir, {{"fc1", "masc", "tau=0.99", 0.80, "5 5"},
                      {"fc2", "masc", "tau=0.99", 0.82, "7 7"},
                      {"fc3", "masc", "tau=0.99", 0.81, "9 9"},
-                     {"fc1", "masc", "k=1", 0.85, "1 1"},
+                     // The input scores higher, but the file marks fc1 (hidden layers only).
+                     {"input", "masc", "k=1", 0.95, "1 1"},
+                     {"fc1", "masc", "k=1", 0.85, "1 1", 1},
                      {"fc2", "masc", "k=1", 0.84, "1 1"},
                      {"fc1", "masc", "tau=0.5", 0.90, "2 2"},
                      {"fc3", "masc", "tau=0.5", 0.93, "3 3"},
@@ -74,6 +77,7 @@ TEST_CASE("report ablation: one row per MASC rule at its best layer beside the p
   CHECK(rows[0].k_per_class == "7 7");
   CHECK(rows[1].rule == "k=1");
   CHECK(rows[1].layer == "fc1");
+  CHECK(rows[1].test_acc == 0.85);
   CHECK(rows[2].rule == "tau=0.5");
   CHECK(rows[2].layer == "fc3");
   CHECK(rows[2].test_acc == 0.93);
