@@ -37,12 +37,13 @@ void add_reproduce_command(CLI::App& app) {
     const Preset& preset = find_preset(o->preset);
     ReproduceOptions opt = *o;
     if (opt.seeds.empty()) opt.seeds = {42};
+    opt.check();  // before any job is written or run
     if (!jobs->empty()) {
       JobGrid g;
       g.presets = {preset.name};
       g.levels = opt.levels.empty() ? preset.levels : opt.levels;
       g.seeds = opt.seeds;
-      g.out_dir = opt.out.empty() ? "results/" + preset.name : opt.out.string();
+      g.out_dir = opt.out_dir().string();
       g.memprobe = self_executable();
       // A job runs on another machine: it takes that machine's CPUs (or OMP_NUM_THREADS, which
       // Slurm's --cpus-per-task sets) unless --threads was given here explicitly.
@@ -59,9 +60,7 @@ void add_reproduce_command(CLI::App& app) {
     ReportResult r = reproduce(opt, ctx.err);
     if (opt.train_only) return 0;
     ctx.out << "\n" << console_summary(r) << "\n";
-    const std::filesystem::path out =
-        opt.out.empty() ? std::filesystem::path("results") / preset.name : opt.out;
-    ctx.out << "report: " << (out / "report.html").string()
+    ctx.out << "report: " << (opt.out_dir() / "report.html").string()
             << " (also report.md, summary.csv, summary.md)\n";
     return 0;
   });

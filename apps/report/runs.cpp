@@ -7,6 +7,7 @@
 #include <set>
 
 #include "apps/run/run_dir.h"
+#include "apps/run/train_config.h"
 #include "tensor/check.h"
 
 namespace mp::app {
@@ -129,6 +130,10 @@ RunData load_run(const fs::path& dir) {
   if (run.key.dataset.empty() && m.json().contains("dataset") && m.json()["dataset"].is_object())
     run.key.dataset = m.json()["dataset"].value("name", "");
   run.key.model = m.config_str("model");
+  // The dropout variant is another model for every table and plot: its runs group apart from
+  // the plain model's at the same level, and the paper has no numbers for it.
+  if (const double rate = m.config_num("dropout", 0.0); rate != 0)
+    run.key.model += "-" + dropout_tag(rate);
   MP_CHECK(!run.key.dataset.empty(), where << ": config.dataset is missing");
   MP_CHECK(!run.key.model.empty(), where << ": config.model is missing");
   run.key.level = m.config_num("corrupt", kNaN);

@@ -9,6 +9,7 @@
 
 #include "data/image_folder.h"
 #include "tensor/check.h"
+#include "tensor/io/csv.h"
 
 namespace mp::app {
 
@@ -314,8 +315,13 @@ std::string run_name(const TrainConfig& c) {
   std::string ds = c.dataset;
   for (char& ch : ds)
     if (ch == '/' || ch == ':') ch = '_';
-  const std::string name = ds + "-" + c.model + "-p" + level + "-s" + std::to_string(c.seed);
+  std::string name = ds + "-" + c.model + "-p" + level + "-s" + std::to_string(c.seed);
+  if (c.dropout != 0) name += "-" + dropout_tag(c.dropout);
   return c.reference_edit() ? name + "-edit" + std::to_string(c.edit_at_epoch) : name;
+}
+
+std::string dropout_tag(double rate) {
+  return "dropout" + csv_number(rate);
 }
 
 }  // namespace mp::app

@@ -77,5 +77,8 @@ struct TrainConfig {
 // Run-directory name used by `reproduce`: <dataset>-<model>-p<level>-s<seed>, and -edit<E> for
 // an --edit-mode reference run (the runs of one level then differ by their edit epoch).
 std::string run_name(const TrainConfig& c);
+// "dropout0.5": how a dropout variant's rate is spelt in run names, output folders and the
+// report's model column, so its runs never share a name, folder or table row with the plain model.
+std::string dropout_tag(double rate);
 
 }  // namespace mp::app

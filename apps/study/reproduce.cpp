@@ -1,6 +1,7 @@
 #include "apps/study/reproduce.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <sstream>
 
@@ -11,6 +12,7 @@
 #include "apps/run/transfer_results.h"
 #include "apps/study/analysis.h"
 #include "apps/study/presets.h"
+#include "tensor/io/csv.h"
 
 namespace mp::app {
 
@@ -37,6 +39,7 @@ std::vector<std::string> ReproduceOptions::job_args() const {
   if (max_epochs != d.max_epochs) add("--max-epochs", std::to_string(max_epochs));
   if (train_subset != d.train_subset) add("--train-subset", std::to_string(train_subset));
   if (test_subset != d.test_subset) add("--test-subset", std::to_string(test_subset));
+  if (dropout != d.dropout) add("--dropout", csv_number(dropout));
   for (const std::string& p : probe.to_args()) a.push_back(p);
   if (!dynamics) a.push_back("--no-dynamics");
   if (train_only) a.push_back("--train-only");
@@ -44,15 +47,34 @@ std::vector<std::string> ReproduceOptions::job_args() const {
   return a;
 }
 
+void ReproduceOptions::check() const {
+  const Preset& p = find_preset(preset);
+  MP_CHECK(dropout >= 0 && dropout < 1 && std::isfinite(dropout),
+           "--dropout must be in [0, 1), got " << dropout);
+  MP_CHECK(dropout == 0 || p.base.model == "cnn" || p.base.model == "resnet18",
+           "--dropout: preset " << p.name << " trains the " << p.base.model
+                                << ", which has no dropout variant (the reference's has none); "
+                                   "use a preset of the cnn or resnet18");
+}
+
+fs::path ReproduceOptions::out_dir() const {
+  if (!out.empty()) return out;
+  const std::string name = find_preset(preset).name;
+  return fs::path("results") / (dropout != 0 ? name + "-" + dropout_tag(dropout) : name);
+}
+
 bool ReproduceOptions::operator==(const ReproduceOptions& o) const {
   return preset == o.preset && out == o.out && levels == o.levels && seeds == o.seeds &&
          label_seed == o.label_seed && data_dir == o.data_dir && max_epochs == o.max_epochs &&
-         train_subset == o.train_subset && test_subset == o.test_subset && probe == o.probe &&
-         dynamics == o.dynamics && train_only == o.train_only && gnuplot == o.gnuplot;
+         train_subset == o.train_subset && test_subset == o.test_subset && dropout == o.dropout &&
+         probe == o.probe && dynamics == o.dynamics && train_only == o.train_only &&
+         gnuplot == o.gnuplot;
 }
 
 void add_reproduce_options(CLI::App* cmd, ReproduceOptions& o) {
-  cmd->add_option("--out", o.out, "Output directory (default: results/<preset>)");
+  cmd->add_option("--out", o.out,
+                  "Output directory (default: results/<preset>, or results/<preset>-dropout<rate> "
+                  "with --dropout)");
   cmd->add_option("--levels", o.levels,
                   "Corruption levels, comma separated (default: the preset's)")
       ->delimiter(',')
@@ -69,6 +91,9 @@ void add_reproduce_options(CLI::App* cmd, ReproduceOptions& o) {
   cmd->add_option("--train-subset", o.train_subset,
                   "Override the preset's training subset (0 = all)");
   cmd->add_option("--test-subset", o.test_subset, "Evaluate on the first N test images (0 = all)");
+  cmd->add_option("--dropout", o.dropout,
+                  "Train the dropout variant at this rate, in [0, 1) (the CNN and ResNet-18 "
+                  "presets; docs/method.md §4). Its runs are named ...-dropout<rate>");
   add_probe_flags(cmd, o.probe, true, true);
   cmd->add_flag("!--no-dynamics", o.dynamics, "Skip the training-dynamics step");
   cmd->add_flag("--train-only", o.train_only,
@@ -79,7 +104,8 @@ void add_reproduce_options(CLI::App* cmd, ReproduceOptions& o) {
 
 ReportResult reproduce(const ReproduceOptions& opt, std::ostream& log) {
   const Preset& preset = find_preset(opt.preset);
-  const fs::path out = opt.out.empty() ? fs::path("results") / preset.name : opt.out;
+  opt.check();
+  const fs::path out = opt.out_dir();
   const std::vector<double> levels = opt.levels.empty() ? preset.levels : opt.levels;
   MP_CHECK(!opt.seeds.empty(), "--seeds: at least one seed");
   const probes::ProbeSpec spec = make_spec(opt.probe);
@@ -117,6 +143,7 @@ ReportResult reproduce(const ReproduceOptions& opt, std::ostream& log) {
         if (peak && opt.max_epochs >= 0) cfg.end_epoch = std::min(cfg.end_epoch, opt.max_epochs);
         if (opt.train_subset >= 0) cfg.train_subset = opt.train_subset;
         if (opt.test_subset >= 0) cfg.test_subset = opt.test_subset;
+        if (opt.dropout != 0) cfg.dropout = opt.dropout;
         cfg.resolve_defaults();
         const fs::path dir = out / "runs" / run_name(cfg);
         log << "\n[" << index << "/" << total << "] " << run_name(cfg) << " (elapsed "

@@ -25,6 +25,7 @@ struct ReproduceOptions {
   int max_epochs = -1;        // < 0: the preset's
   int64_t train_subset = -1;  // < 0: the preset's
   int64_t test_subset = -1;   // < 0: the preset's
+  double dropout = 0;         // the dropout variant's rate (CNN, ResNet-18); 0 = none
   ProbeFlags probe;           // --layers --probes --subspace --tau --k
   bool dynamics = true;
   bool train_only = false;  // train every run, then stop (no probes, no report)
@@ -36,6 +37,11 @@ struct ReproduceOptions {
   // job is `reproduce --preset P --levels L --seeds S --out O` followed by these, so no option
   // can be dropped on the way (add_reproduce_options() parses them back; tested).
   std::vector<std::string> job_args() const;
+  // --out, or results/<preset> (results/<preset>-dropout<rate> for the dropout variant, so its
+  // report never mixes with the plain model's).
+  std::filesystem::path out_dir() const;
+  // Errors (mp::Error, naming the flag) for options no run of the preset can take.
+  void check() const;
   bool operator==(const ReproduceOptions& o) const;
 };
 

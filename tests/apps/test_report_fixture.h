@@ -44,6 +44,7 @@ struct FakeRun {
   int max_epochs = 500;
   std::string stop_reason = "target reached";
   double final_running_acc = std::nan("");
+  double dropout = 0;  // the dropout variant's rate; written to the config only when set
 };
 
 inline const std::vector<std::string>& fake_layers(const std::string& model) {
@@ -96,7 +97,8 @@ inline std::string num(double v) {
 inline std::string fake_run_name(const FakeRun& r) {
   char lv[32];
   std::snprintf(lv, sizeof lv, "%g", r.level);
-  return r.dataset + "-" + r.model + "-p" + lv + "-s" + std::to_string(r.seed);
+  const std::string name = r.dataset + "-" + r.model + "-p" + lv + "-s" + std::to_string(r.seed);
+  return r.dropout != 0 ? name + "-dropout" + num(r.dropout) : name;
 }
 
 inline void write_text(const std::filesystem::path& p, const std::string& s) {
@@ -153,6 +155,7 @@ inline std::filesystem::path write_fake_run(const std::filesystem::path& dir, co
     m["checkpoints"][std::to_string(e)] = {{"file", f}, {"sha256", "00"}};
     write_text(dir / f, "x");
   }
+  if (r.dropout != 0) m["config"]["dropout"] = r.dropout;  // as TrainConfig::to_json writes it
   write_text(dir / "manifest.json", m.dump(2));
 
   const double train_corr_final = r.seed % 2 == 1 ? 1.0 : 0.99;

@@ -232,3 +232,27 @@ TEST_CASE("plot data: the level plot carries the published values as points", "[
   CHECK(gp.find("title 'model, published'") != std::string::npos);
   CHECK(gp.find("title 'edited model, published'") != std::string::npos);
 }
+
+TEST_CASE(
+    "report: a dropout variant's runs are a model of their own, never averaged with the "
+    "plain model's and never set beside the paper's numbers",
+    "[apps][report]") {
+  TempDir tmp;
+  FakeRun plain = paper_run(0.2);
+  FakeRun dropout = paper_run(0.2);
+  dropout.dropout = 0.5;
+  dropout.seed = 2;  // a different seed too: grouping by level alone would average the two
+  const ReportResult r = report_of(tmp.path(), {plain, dropout});
+  REQUIRE(r.summary.size() == 2);
+  std::set<std::string> models;
+  for (const SummaryRow& row : r.summary) {
+    CHECK(row.n_seeds == 1);
+    models.insert(row.model);
+  }
+  CHECK(models == std::set<std::string>{"mlp", "mlp-dropout0.5"});
+  // The plain run is compared with the paper; the variant only named as not comparable.
+  REQUIRE_FALSE(r.published.rows.empty());
+  for (const ComparedValue& v : r.published.rows) CHECK(v.model == "mlp");
+  REQUIRE(r.published.not_comparable.size() == 1);
+  CHECK(r.published.not_comparable[0].find("mlp-dropout0.5 at p = 0.2") != std::string::npos);
+}

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "apps/run/train_config.h"
 #include "apps/study/reproduce.h"
 
 using namespace mp::app;
@@ -36,6 +37,7 @@ TEST_CASE("reproduce: a job's arguments parse back into the options that made th
   o.max_epochs = 12;
   o.train_subset = 500;
   o.test_subset = 300;
+  o.dropout = 0.25;
   o.probe.layers = "fc2,fc3";
   o.probe.probes = "masc,linear";
   o.probe.subspace = "corrupted";
@@ -53,9 +55,45 @@ TEST_CASE("reproduce: a job's arguments parse back into the options that made th
   const ReproduceOptions back = parse(line);
   CHECK(back == o);
   // Every field was set away from its default, so each one has its flag in the job.
-  CHECK(rest.size() == 2 * 12 + 2);  // 12 valued options, 2 switches
+  CHECK(rest.size() == 2 * 13 + 2);  // 13 valued options, 2 switches
 
   // Defaults give no arguments, and parse back into the defaults.
   CHECK(ReproduceOptions().job_args().empty());
   CHECK(parse({}) == ReproduceOptions());
+}
+
+TEST_CASE("reproduce: the dropout variant gets its own output folder and run names",
+          "[apps][reproduce][options]") {
+  ReproduceOptions o;
+  o.preset = "cifar-cnn";
+  CHECK(o.out_dir() == std::filesystem::path("results") / "cifar-cnn");
+  o.dropout = 0.5;
+  CHECK(o.out_dir() == std::filesystem::path("results") / "cifar-cnn-dropout0.5");
+  o.out = "/tmp/mine";
+  CHECK(o.out_dir() == std::filesystem::path("/tmp/mine"));  // --out always wins
+
+  TrainConfig c;
+  c.model = "cnn";
+  c.dataset = "cifar10";
+  c.corrupt = 0.8;
+  CHECK(run_name(c) == "cifar10-cnn-p0.80-s42");
+  c.dropout = 0.5;
+  CHECK(run_name(c) == "cifar10-cnn-p0.80-s42-dropout0.5");
+}
+
+TEST_CASE(
+    "reproduce --dropout: refused for a preset whose model has no dropout variant, and "
+    "outside [0, 1), naming the flag",
+    "[apps][reproduce][options]") {
+  ReproduceOptions o;
+  o.preset = "cifar-cnn";
+  o.dropout = 0.5;
+  CHECK_NOTHROW(o.check());
+  o.dropout = 1.0;
+  CHECK_THROWS_WITH(o.check(), Catch::Contains("--dropout must be in [0, 1), got 1"));
+  o.preset = "mnist-mlp";
+  o.dropout = 0.5;
+  CHECK_THROWS_WITH(o.check(), Catch::Contains("preset mnist-mlp trains the mlp"));
+  o.dropout = 0;
+  CHECK_NOTHROW(o.check());
 }

@@ -11,18 +11,15 @@
 #include "nn/adam.h"
 #include "nn/alexnet.h"
 #include "nn/loss.h"
+#include "nn_test_util.h"
 #include "test_util.h"
 
 using namespace mp;
 using namespace mp::nn;
 
-namespace {
+using mp::testing::shapes_of;
 
-std::map<std::string, Shape> shapes_of(const Module& m) {
-  std::map<std::string, Shape> out;
-  for (const auto& [n, t] : m.state_dict()) out[n] = t.shape();
-  return out;
-}
+namespace {
 
 int64_t conv_params(int64_t in, int64_t out, int64_t k) {
   return in * out * k * k + out;

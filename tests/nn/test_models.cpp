@@ -9,18 +9,15 @@
 #include "autograd/ops.h"
 #include "nn/cnn.h"
 #include "nn/models.h"
+#include "nn_test_util.h"
 #include "test_util.h"
 
 using namespace mp;
 using namespace mp::nn;
 
-namespace {
+using mp::testing::shapes_of;
 
-std::map<std::string, Shape> shapes_of(const Module& m) {
-  std::map<std::string, Shape> out;
-  for (const auto& [n, t] : m.state_dict()) out[n] = t.shape();
-  return out;
-}
+namespace {
 
 Tensor input_batch(int64_t B, int64_t C, int64_t H, int64_t W, uint32_t seed) {
   return mp::testing::uniform_tensor({B, C, H, W}, seed);
