@@ -74,8 +74,9 @@ struct TrainConfig {
   static TrainConfig from_json(const nlohmann::json& j);
 };
 
-// Run-directory name used by `reproduce`: <dataset>-<model>-p<level>-s<seed>, and -edit<E> for
-// an --edit-mode reference run (the runs of one level then differ by their edit epoch).
+// Run-directory name used by `reproduce`: <dataset>-<model>-p<level>-s<seed>, then
+// -dropout<rate> for the dropout variant and -edit<E> for an --edit-mode reference run (the runs
+// of one level then differ by their edit epoch).
 std::string run_name(const TrainConfig& c);
 // "dropout0.5": how a dropout variant's rate is spelt in run names, output folders and the
 // report's model column, so its runs never share a name, folder or table row with the plain model.
