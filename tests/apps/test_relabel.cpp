@@ -93,6 +93,29 @@ TEST_CASE("relabel: the held-out and evaluation parts split the test set as the 
   CHECK_THROWS_WITH(split_test_set(500, 1.0, 1), Catch::Contains("--heldout"));
 }
 
+TEST_CASE("relabel: on the 10,000 MNIST/CIFAR test rows the split is numpy's, element for element",
+          "[apps][relabel]") {
+  // Golden values from Debian's numpy 1.24.2, which is what scikit-learn's
+  // train_test_split(test_size=0.2, random_state=2345) draws (ShuffleSplit: test = the first
+  // ceil(0.2 n) of RandomState(2345).permutation(n)):
+  //   p = np.random.RandomState(2345).permutation(10000)
+  //   p[:8], p[1995:2005], p[-5:], (p * np.arange(10000)).sum() % 1000000007
+  const TestSplit s = split_test_set(10000, 0.2, 2345);
+  REQUIRE(s.heldout.size() == 2000);
+  REQUIRE(s.eval.size() == 8000);
+  std::vector<int64_t> p = s.heldout;
+  p.insert(p.end(), s.eval.begin(), s.eval.end());
+  CHECK(std::vector<int64_t>(p.begin(), p.begin() + 8) ==
+        std::vector<int64_t>{3264, 9222, 969, 8354, 7565, 7503, 8769, 1608});
+  CHECK(std::vector<int64_t>(p.begin() + 1995, p.begin() + 2005) ==
+        std::vector<int64_t>{3456, 2221, 3028, 6284, 5902, 4910, 8542, 2152, 2612, 895});
+  CHECK(std::vector<int64_t>(p.end() - 5, p.end()) ==
+        std::vector<int64_t>{492, 4717, 9713, 1260, 9616});
+  int64_t weighted = 0;  // every position, not only the ones spelt out
+  for (int64_t i = 0; i < 10000; ++i) weighted = (weighted + p[i] * i) % 1000000007;
+  CHECK(weighted == 614085670);
+}
+
 TEST_CASE("relabel: early stopping stops after patience epochs without improvement",
           "[apps][relabel]") {
   EarlyStopping s(2);
