@@ -12,16 +12,11 @@ namespace mp::app {
 
 namespace fs = std::filesystem;
 
-std::optional<std::vector<ControlLayerResult>> read_clean_control(const fs::path& run) {
-  const fs::path p = run / "clean_control.csv";
+std::optional<std::vector<CleanControlRow>> read_clean_control(const fs::path& run) {
+  const fs::path p = run / clean_control_format().file;
   std::error_code ec;
   if (!fs::exists(p, ec)) return std::nullopt;
-  const CsvTable t = read_csv(p.string());
-  std::vector<ControlLayerResult> out;
-  for (size_t i = 0; i < t.rows.size(); ++i)
-    out.push_back({t.at(i, "layer"), static_cast<int>(t.number(i, "clean_epoch")),
-                   t.number(i, "test_acc"), t.at(i, "best") == "1"});
-  return out;
+  return read_clean_control_csv(p);
 }
 
 std::optional<RelabelSummary> read_relabel_summary(const fs::path& run) {
@@ -51,10 +46,10 @@ std::optional<RelabelSummary> read_relabel_summary(const fs::path& run) {
   return std::nullopt;  // not reached: MP_FAIL throws
 }
 
-Table clean_control_table(const std::vector<ControlLayerResult>& rows,
+Table clean_control_table(const std::vector<CleanControlRow>& rows,
                           const std::vector<std::pair<std::string, double>>& own) {
   Table t({"layer", "MASC on the p = 0 model, this run's labels (%)", "this run's MASC (%)"});
-  for (const ControlLayerResult& r : rows) {
+  for (const CleanControlRow& r : rows) {
     std::string mine = "-";
     for (const auto& [layer, acc] : own)
       if (layer == r.layer) mine = format_percent(acc);

@@ -9,19 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "apps/run/clean_control_results.h"
 #include "apps/run/console.h"
 
 namespace mp::app {
-
-// One layer of clean_control.csv as the report reads it (named apart from apps/study's
-// CleanControlRow, the writer's row: the report does not link apps/study, and one name for two
-// layouts in one program would be an ODR violation).
-struct ControlLayerResult {
-  std::string layer;
-  int clean_epoch = 0;
-  double test_acc = 0;  // fraction
-  bool best = false;
-};
 
 struct RelabelSummary {
   std::string layer, stop_reason;
@@ -33,12 +24,12 @@ struct RelabelSummary {
 
 // Each reader returns nothing when its file is absent, and throws mp::Error naming the file when
 // it is there but unreadable (the caller turns that into a note on the run).
-std::optional<std::vector<ControlLayerResult>> read_clean_control(const std::filesystem::path& run);
+std::optional<std::vector<CleanControlRow>> read_clean_control(const std::filesystem::path& run);
 std::optional<RelabelSummary> read_relabel_summary(const std::filesystem::path& run);
 
 // layer | MASC on the p = 0 model (this run's labels) | this run's own MASC, from `own` (test
 // accuracies by layer, fractions; "-" where the run has none).
-Table clean_control_table(const std::vector<ControlLayerResult>& rows,
+Table clean_control_table(const std::vector<CleanControlRow>& rows,
                           const std::vector<std::pair<std::string, double>>& own);
 // One row: layer, best epoch, retrained / model / MASC on the evaluation part, corrected share.
 Table relabel_table(const RelabelSummary& s);

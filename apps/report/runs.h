@@ -49,7 +49,7 @@ struct RunData {
   // Every MASC row of probes.csv when it holds more than one rule (an ablation), else empty.
   std::vector<ProbeRow> masc_rules;
   // Paper 1's extra experiments, when their commands were run on this run (experiments.h).
-  std::optional<std::vector<ControlLayerResult>> clean_control;
+  std::optional<std::vector<CleanControlRow>> clean_control;
   std::optional<RelabelSummary> relabel;
   std::vector<TransferRow> transfer;
   std::vector<DynamicsRow> dynamics;

@@ -9,22 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "apps/run/file_format.h"
+#include "apps/run/clean_control_results.h"
 #include "apps/run/run_model.h"
 #include "probes/masc.h"
 #include "probes/metrics.h"
 
 namespace mp::app {
-
-// RUN/clean_control.csv of the noisy run.
-const FileFormat& clean_control_format();
-
-struct CleanControlRow {
-  std::string layer;
-  int clean_epoch = 0;
-  double test_acc = 0, train_acc_corrupted = 0, train_acc_true = 0;
-  bool best = false;
-};
 
 // Throws mp::Error with one line when the two runs do not share the training images, their true
 // labels, the test set or the architecture, or when `clean` was not trained at p = 0.
@@ -38,7 +28,5 @@ std::vector<CleanControlRow> run_clean_control(OpenedRun& clean, const StudyData
                                                const probes::MascOptions& masc,
                                                const std::filesystem::path& noisy_dir,
                                                std::ostream& log);
-
-std::vector<CleanControlRow> read_clean_control_csv(const std::filesystem::path& path);
 
 }  // namespace mp::app

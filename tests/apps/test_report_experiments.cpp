@@ -58,6 +58,7 @@ TEST_CASE("report experiments: the readers return the files' numbers, nothing wh
   CHECK((*cc)[2].test_acc == 0.655);
   CHECK((*cc)[2].best);
   CHECK_FALSE((*cc)[1].best);
+  CHECK((*cc)[2].train_acc_corrupted == 0.3);  // the writer's own row type: every column read
   const auto rl = read_relabel_summary(run);
   REQUIRE(rl.has_value());
   CHECK(rl->layer == "fc2");
@@ -106,4 +107,17 @@ TEST_CASE("report experiments: the run's section shows both tables, a broken fil
   CHECK(md.find("relabel/summary.json: unreadable, ignored") != std::string::npos);
   CHECK(md.find("Relabel and retrain (docs/method.md §15)") == std::string::npos);
   CHECK(md.find("Clean-model control (test accuracy") != std::string::npos);
+}
+
+TEST_CASE(
+    "report experiments: a clean_control.csv without a column of its format is an error "
+    "naming the file and the column",
+    "[apps][report]") {
+  TempDir tmp;
+  const fs::path run = mp::testing::write_fake_run(tmp / "r", noisy_run());
+  mp::testing::write_text(run / "clean_control.csv",
+                          "layer,clean_epoch,test_acc\n"
+                          "fc1,12,0.61\n");
+  CHECK_THROWS_WITH(read_clean_control(run),
+                    Catch::Contains("clean_control.csv") && Catch::Contains("best"));
 }
