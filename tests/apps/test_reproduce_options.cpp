@@ -83,7 +83,7 @@ TEST_CASE("reproduce: the dropout variant gets its own output folder and run nam
 
 TEST_CASE(
     "reproduce --dropout: refused for a preset whose model has no dropout variant, and "
-    "outside [0, 1), naming the flag",
+    "outside 0 to 1, naming the flag",
     "[apps][reproduce][options]") {
   ReproduceOptions o;
   o.preset = "cifar-cnn";
