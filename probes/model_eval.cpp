@@ -99,6 +99,35 @@ std::map<std::string, Matrix> collect_activations(nn::Model& model, const data::
   return out;
 }
 
+Matrix output_layer_logits(nn::Model& model, const Matrix& hidden, int64_t batch) {
+  nn::Linear& out = model.output_layer();
+  MP_CHECK(hidden.cols == out.in_features(), "output_layer_predictions: rows of width "
+                                                 << hidden.cols << ", but the output layer "
+                                                 << model.output_layer_name() << " takes "
+                                                 << out.in_features());
+  EvalScope scope(model);
+  ag::NoGradGuard no_grad;
+  Matrix logits;
+  logits.cols = out.out_features();
+  logits.data.reserve(static_cast<size_t>(hidden.rows * logits.cols));
+  for (int64_t b = 0; b < hidden.rows; b += batch) {
+    const int64_t n = std::min(batch, hidden.rows - b);
+    // A fresh tensor, like the activation the forward pass hands the output layer (same shape,
+    // same allocator alignment), not a view into `hidden`: the kernels then take the same path.
+    Tensor h = Tensor::empty({n, hidden.cols});
+    std::copy(hidden.row(b), hidden.row(b) + n * hidden.cols, h.data());
+    const Tensor y = out.forward(ag::Var(h)).data().contiguous();
+    logits.append_rows(y.data(), n, y.size(1));
+  }
+  return logits;
+}
+
+std::vector<int32_t> output_layer_predictions(nn::Model& model, const Matrix& hidden,
+                                              int64_t batch) {
+  const Matrix logits = output_layer_logits(model, hidden, batch);
+  return argmax_rows(logits.data.data(), logits.rows, logits.cols);
+}
+
 std::map<std::string, int64_t> layer_widths(nn::Model& model, const data::ImageSet& set) {
   MP_CHECK(set.n > 0, "layer_widths: empty image set");
   data::ImageSet one;

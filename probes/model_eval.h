@@ -36,6 +36,18 @@ std::map<std::string, Matrix> collect_activations(nn::Model& model, const data::
                                                   std::vector<int32_t>* predictions = nullptr,
                                                   int64_t batch = kInferenceBatch);
 
+// The model's predictions from rows of its last hidden layer (model.last_hidden_layer(), as
+// collect_activations returns them): its output layer applied to `batch` rows at a time. With
+// the rows collected at the same batch size, these are the predictions evaluate_model() gives,
+// bit for bit: the output layer receives the same values in a fresh [n, d] tensor of the same
+// shape, so it makes the same kernel calls (tests/probes/test_output_from_rows.cpp checks the
+// logits are identical for every model). Lets one activation pass serve the probes, the model's
+// accuracy and the edited model's (docs/method.md §12-13) instead of one pass each.
+Matrix output_layer_logits(nn::Model& model, const Matrix& hidden, int64_t batch = kInferenceBatch);
+// argmax of output_layer_logits' rows, ties -> lowest class (as evaluate_model).
+std::vector<int32_t> output_layer_predictions(nn::Model& model, const Matrix& hidden,
+                                              int64_t batch = kInferenceBatch);
+
 // Row width of every probe-able layer for this model and input (one forward of one image).
 std::map<std::string, int64_t> layer_widths(nn::Model& model, const data::ImageSet& set);
 

@@ -23,11 +23,19 @@ TransferResult edit_output_layer(nn::Model& model, const data::ImageSet& train,
                                  const std::vector<int32_t>& train_labels, bool zero_bias) {
   MP_CHECK(static_cast<int64_t>(train_labels.size()) == train.n,
            "transfer: " << train_labels.size() << " labels for " << train.n << " images");
+  const std::string layer = model.last_hidden_layer();
+  std::map<std::string, Matrix> acts = collect_activations(model, train, {}, {layer});
+  return edit_output_layer(model, acts.at(layer), train_labels, train.num_classes, zero_bias);
+}
+
+TransferResult edit_output_layer(nn::Model& model, const Matrix& X,
+                                 const std::vector<int32_t>& train_labels, int num_classes,
+                                 bool zero_bias) {
+  MP_CHECK(static_cast<int64_t>(train_labels.size()) == X.rows,
+           "transfer: " << train_labels.size() << " labels for " << X.rows << " rows");
   TransferResult r;
   r.layer = model.last_hidden_layer();
-  std::map<std::string, Matrix> acts = collect_activations(model, train, {}, {r.layer});
-  const Matrix& X = acts.at(r.layer);
-  r.probe = fit_linear_probe(X.data.data(), X.rows, X.cols, train_labels.data(), train.num_classes);
+  r.probe = fit_linear_probe(X.data.data(), X.rows, X.cols, train_labels.data(), num_classes);
   r.probe_train_pred = predict_linear(r.probe, X.data.data(), X.rows);
   write_probe_into_output(model, r.probe, zero_bias);
   return r;

@@ -9,6 +9,7 @@
 
 #include "data/image_set.h"
 #include "nn/models.h"
+#include "probes/activation_matrix.h"
 #include "probes/linear_probe.h"
 
 namespace mp::probes {
@@ -22,6 +23,12 @@ struct TransferResult {
 // Edits `model` in place.
 TransferResult edit_output_layer(nn::Model& model, const data::ImageSet& train,
                                  const std::vector<int32_t>& train_labels, bool zero_bias);
+
+// The same edit from the last hidden layer's training rows, already collected (collect_activations
+// at the default normalisation): no forward pass of its own.
+TransferResult edit_output_layer(nn::Model& model, const Matrix& hidden_train,
+                                 const std::vector<int32_t>& train_labels, int num_classes,
+                                 bool zero_bias);
 
 // Writes probe.W (double, K x d) into the output layer (float32). Used by edit_output_layer.
 void write_probe_into_output(nn::Model& model, const LinearProbe& probe, bool zero_bias);

@@ -62,15 +62,22 @@ std::vector<std::string> resolve_layers(const nn::Model& m, const std::string& s
 
 std::vector<probes::ProbeResult> run_probes(OpenedRun& r, const std::vector<std::string>& layers,
                                             const probes::ProbeSpec& spec, std::ostream& log,
-                                            bool write_csv, std::vector<PhaseTime>* times) {
+                                            bool write_csv, std::vector<PhaseTime>* times,
+                                            SharedPass* shared) {
   probes::check_probe_spec(spec);
   std::vector<probes::ProbeResult> results;
   std::vector<PhaseTime> timing;
   const data::Normalization norm;
+  bool first = true;
   for (const auto& group : layer_groups(*r.model, r.data, layers)) {
     Timer pass;
-    auto train = probes::collect_activations(*r.model, r.data.train, norm, group);
-    auto test = probes::collect_activations(*r.model, r.data.test, norm, group);
+    // The model's predictions come with the first pass (the logits are computed anyway).
+    const bool preds = shared && first;
+    first = false;
+    auto train = probes::collect_activations(*r.model, r.data.train, norm, group,
+                                             preds ? &shared->train_pred : nullptr);
+    auto test = probes::collect_activations(*r.model, r.data.test, norm, group,
+                                            preds ? &shared->test_pred : nullptr);
     std::string names;
     for (const std::string& l : group) names += (names.empty() ? "" : " ") + l;
     timing.push_back({"activations", r.epoch, names, "", pass.seconds()});
@@ -91,6 +98,10 @@ std::vector<probes::ProbeResult> run_probes(OpenedRun& r, const std::vector<std:
       log << "(" << format_duration(t.seconds()) << ")\n";
       for (const auto& p : res) timing.push_back({"probe", r.epoch, layer, name(p), p.seconds});
       results.insert(results.end(), res.begin(), res.end());
+      if (shared && layer == shared->keep_layer) {
+        shared->keep_train = std::move(train.at(layer));
+        shared->keep_test = std::move(test.at(layer));
+      }
       train.erase(layer);  // free the layer's rows as soon as it is done
       test.erase(layer);
     }
@@ -103,38 +114,62 @@ std::vector<probes::ProbeResult> run_probes(OpenedRun& r, const std::vector<std:
   return results;
 }
 
+namespace {
+
+// docs/method.md §12 from rows already collected: the last hidden layer's training and test
+// rows and the unedited model's test predictions. Edits r.model in place. The edited model's
+// predictions come from its output layer applied to those rows (output_layer_predictions), the
+// same values a forward pass of the edited model computes, so no pass of its own is needed.
+TransferOutcome transfer_from_rows(OpenedRun& r, bool zero_bias, const probes::Matrix& h_train,
+                                   const probes::Matrix& h_test,
+                                   const std::vector<int32_t>& model_test_pred, std::ostream& log) {
+  TransferOutcome o;
+  o.epoch = r.epoch;
+  o.bias = zero_bias ? "zero" : "keep";
+  o.model_test_acc = probes::accuracy(model_test_pred, r.data.test.labels);
+  probes::TransferResult t = probes::edit_output_layer(*r.model, h_train, r.data.train_corrupt,
+                                                       r.data.num_classes(), zero_bias);
+  o.layer = t.layer;
+  // The probe's own test predictions, to report its accuracy and check the invariant.
+  const std::vector<int32_t> probe_test =
+      probes::predict_linear(t.probe, h_test.data.data(), h_test.rows);
+  o.probe_test_acc = probes::accuracy(probe_test, r.data.test.labels);
+
+  const std::vector<int32_t> tr = probes::output_layer_predictions(*r.model, h_train);
+  const std::vector<int32_t> te = probes::output_layer_predictions(*r.model, h_test);
+  o.test_acc = probes::accuracy(te, r.data.test.labels);
+  o.train_acc_corrupted = probes::accuracy(tr, r.data.train_corrupt);
+  o.train_acc_true = probes::accuracy(tr, r.data.train_true);
+  if (zero_bias) {
+    o.prediction_mismatches = 0;
+    for (size_t i = 0; i < probe_test.size(); ++i)
+      o.prediction_mismatches += probe_test[i] != te[i];
+    for (size_t i = 0; i < t.probe_train_pred.size(); ++i)
+      o.prediction_mismatches += t.probe_train_pred[i] != tr[i];
+  }
+  log << "  transfer at epoch " << r.epoch << " (" << t.layer << ", bias " << o.bias
+      << "): model test " << format_percent(o.model_test_acc) << " -> edited "
+      << format_percent(o.test_acc) << " (linear probe " << format_percent(o.probe_test_acc)
+      << ")\n";
+  return o;
+}
+
+}  // namespace
+
 TransferOutcome run_transfer(OpenedRun& r, bool zero_bias, const std::string& out_file,
                              std::ostream& log, bool write_csv) {
   Timer clock;
   const data::Normalization norm;
-  TransferOutcome o;
-  o.epoch = r.epoch;
-  o.bias = zero_bias ? "zero" : "keep";
-  o.model_test_acc = probes::accuracy(
-      probes::evaluate_model(*r.model, r.data.test, norm).predictions, r.data.test.labels);
-  probes::TransferResult t =
-      probes::edit_output_layer(*r.model, r.data.train, r.data.train_corrupt, zero_bias);
-  o.layer = t.layer;
-  // The probe's own test predictions, to report its accuracy and check the invariant.
-  auto test_acts = probes::collect_activations(*r.model, r.data.test, norm, {t.layer});
-  const auto& T = test_acts.at(t.layer);
-  const std::vector<int32_t> probe_test = probes::predict_linear(t.probe, T.data.data(), T.rows);
-  o.probe_test_acc = probes::accuracy(probe_test, r.data.test.labels);
+  // One pass per set over the last hidden layer; the test pass also gives the unedited model's
+  // predictions.
+  const std::string layer = r.model->last_hidden_layer();
+  std::vector<int32_t> model_test_pred;
+  auto train = probes::collect_activations(*r.model, r.data.train, norm, {layer});
+  auto test = probes::collect_activations(*r.model, r.data.test, norm, {layer}, &model_test_pred);
+  TransferOutcome o =
+      transfer_from_rows(r, zero_bias, train.at(layer), test.at(layer), model_test_pred, log);
 
-  auto tr = probes::evaluate_model(*r.model, r.data.train, norm);
-  auto te = probes::evaluate_model(*r.model, r.data.test, norm);
-  o.test_acc = probes::accuracy(te.predictions, r.data.test.labels);
-  o.train_acc_corrupted = probes::accuracy(tr.predictions, r.data.train_corrupt);
-  o.train_acc_true = probes::accuracy(tr.predictions, r.data.train_true);
-  if (zero_bias) {
-    o.prediction_mismatches = 0;
-    for (size_t i = 0; i < probe_test.size(); ++i)
-      o.prediction_mismatches += probe_test[i] != te.predictions[i];
-    for (size_t i = 0; i < t.probe_train_pred.size(); ++i)
-      o.prediction_mismatches += t.probe_train_pred[i] != tr.predictions[i];
-  }
-
-  // "-" = do not save the edited model (dynamics only needs its accuracy).
+  // "-" = do not save the edited model.
   fs::path file = out_file == "-" ? fs::path() : fs::path(out_file);
   if (out_file.empty()) {
     char name[64];
@@ -147,13 +182,9 @@ TransferOutcome run_transfer(OpenedRun& r, bool zero_bias, const std::string& ou
                    {{"format", "pt"},
                     {"memprobe.arch", r.config.model},
                     {"memprobe.epoch", std::to_string(r.epoch)},
-                    {"memprobe.edited", "linear probe of " + t.layer + ", bias " + o.bias},
+                    {"memprobe.edited", "linear probe of " + o.layer + ", bias " + o.bias},
                     {"memprobe.source_sha256", r.manifest.checkpoints().at(r.epoch).sha256}});
   o.checkpoint = file.string();
-  log << "  transfer at epoch " << r.epoch << " (" << t.layer << ", bias " << o.bias
-      << "): model test " << format_percent(o.model_test_acc) << " -> edited "
-      << format_percent(o.test_acc) << " (linear probe " << format_percent(o.probe_test_acc)
-      << ")\n";
   if (write_csv) {
     std::error_code ec;
     fs::path rel = fs::relative(file, r.dir.root(), ec);
@@ -183,25 +214,39 @@ int run_dynamics(OpenedRun& r, const std::vector<std::string>& layers,
                           const std::string& metric, double v) {
       rows.push_back({e, layer, probe, metric, v});
     };
-    auto tr = probes::evaluate_model(*r.model, r.data.train, norm);
-    auto te = probes::evaluate_model(*r.model, r.data.test, norm);
-    add("output", "model", "test_acc", probes::accuracy(te.predictions, r.data.test.labels));
-    add("output", "model", "train_acc_corrupted",
-        probes::accuracy(tr.predictions, r.data.train_corrupt));
-    add("output", "model", "train_acc_true", probes::accuracy(tr.predictions, r.data.train_true));
-    timing.push_back({"dynamics:eval", e, "", "", step.seconds()});
+    timing.push_back({"dynamics:eval", e, "", "", step.seconds()});  // the checkpoint's load
+    // One activation pass per set serves the probes, the model's accuracies (its logits come
+    // out of the same forward) and the transfer (the last hidden layer's rows are kept).
+    SharedPass pass;
+    pass.keep_layer = r.model->last_hidden_layer();
     const std::string primary = probes::rule_name(probes::masc_rules(spec.masc).front());
-    for (const auto& p : run_probes(r, layers, spec, log, false, &timing)) {
+    std::vector<DynamicsRow> probe_rows;
+    for (const auto& p : run_probes(r, layers, spec, log, false, &timing, &pass)) {
       // dynamics.csv has one masc curve per subspace: the primary rule's (an ablation's other
       // rules are in probes.csv only).
       if (p.probe == "masc" && p.rule != primary) continue;
       const std::string name = p.probe == "masc" && p.subspace == "true" ? "masc_true" : p.probe;
-      add(p.layer, name, "test_acc", p.test_acc);
-      add(p.layer, name, "train_acc_corrupted", p.train_acc_corrupted);
-      add(p.layer, name, "train_acc_true", p.train_acc_true);
+      probe_rows.push_back({e, p.layer, name, "test_acc", p.test_acc});
+      probe_rows.push_back({e, p.layer, name, "train_acc_corrupted", p.train_acc_corrupted});
+      probe_rows.push_back({e, p.layer, name, "train_acc_true", p.train_acc_true});
     }
     Timer transfer;
-    TransferOutcome t = run_transfer(r, true, "-", log, false);
+    if (pass.keep_train.rows == 0 || pass.train_pred.empty()) {
+      // Not among the probed layers (--layers), or no layer probed: one pass for the transfer.
+      pass.keep_train = std::move(probes::collect_activations(*r.model, r.data.train, norm,
+                                                              {pass.keep_layer}, &pass.train_pred)
+                                      .at(pass.keep_layer));
+      pass.keep_test = std::move(probes::collect_activations(*r.model, r.data.test, norm,
+                                                             {pass.keep_layer}, &pass.test_pred)
+                                     .at(pass.keep_layer));
+    }
+    add("output", "model", "test_acc", probes::accuracy(pass.test_pred, r.data.test.labels));
+    add("output", "model", "train_acc_corrupted",
+        probes::accuracy(pass.train_pred, r.data.train_corrupt));
+    add("output", "model", "train_acc_true", probes::accuracy(pass.train_pred, r.data.train_true));
+    rows.insert(rows.end(), probe_rows.begin(), probe_rows.end());
+    TransferOutcome t =
+        transfer_from_rows(r, true, pass.keep_train, pass.keep_test, pass.test_pred, log);
     timing.push_back({"dynamics:transfer", e, t.layer, "zero", transfer.seconds()});
     add(t.layer, "edited", "test_acc", t.test_acc);
     add(t.layer, "edited", "train_acc_corrupted", t.train_acc_corrupted);

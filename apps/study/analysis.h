@@ -8,12 +8,22 @@
 
 #include "apps/run/phase_times.h"
 #include "apps/run/run_model.h"
+#include "probes/activation_matrix.h"
 #include "probes/layer_probes.h"
 
 namespace mp::app {
 
 // Layers to probe: "all" or a comma list, validated against the model's layer names.
 std::vector<std::string> resolve_layers(const nn::Model& m, const std::string& spec);
+
+// What the activation passes of run_probes give besides the probes, so a caller needs no pass
+// of its own: the unedited model's predictions (its logits come out of the same forward, at the
+// same batch size as evaluate_model's, hence the same predictions) and one layer's rows.
+struct SharedPass {
+  std::string keep_layer;                      // in: the layer whose rows to hand back, or ""
+  std::vector<int32_t> train_pred, test_pred;  // out: the model's predictions
+  probes::Matrix keep_train, keep_test;        // out: empty when keep_layer was not probed
+};
 
 // Probes `layers` of the run's current checkpoint. Activations are collected a few layers at a
 // time (at most ~1 GiB of floats per pass) so wide layers do not all sit in memory together.
@@ -23,7 +33,8 @@ std::vector<std::string> resolve_layers(const nn::Model& m, const std::string& s
 std::vector<probes::ProbeResult> run_probes(OpenedRun& r, const std::vector<std::string>& layers,
                                             const probes::ProbeSpec& spec, std::ostream& log,
                                             bool write_csv = true,
-                                            std::vector<PhaseTime>* times = nullptr);
+                                            std::vector<PhaseTime>* times = nullptr,
+                                            SharedPass* pass = nullptr);
 
 struct TransferOutcome {
   int epoch = 0;
