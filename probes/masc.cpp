@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "probes/masc_certified.h"
 #include "probes/projection.h"
 #include "tensor/check.h"
 
@@ -113,6 +114,10 @@ std::vector<double> masc_scores(const MascProbe& probe, const float* X, int64_t 
 }
 
 std::vector<int32_t> predict_masc(const MascProbe& probe, const float* X, int64_t N) {
+  return predict_masc_certified(probe, X, N, nullptr);
+}
+
+std::vector<int32_t> predict_masc_double(const MascProbe& probe, const float* X, int64_t N) {
   return argmax_rows(masc_scores(probe, X, N).data(), N, probe.num_classes);
 }
 

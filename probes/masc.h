@@ -2,7 +2,8 @@
 // MASC, the Minimum Angle Subspace Classifier (docs/method.md §8): per class, the span of the top
 // eigenvectors of the uncentred second moment S_c = X_c^T X_c; a row is assigned to the class
 // whose subspace it makes the smallest angle with, i.e. argmax_c ||V_c x||^2 / ||x||^2.
-// MASC is quadratic: score_c(x) = x^T (V_c^T V_c) x / x^T x. All arithmetic in double.
+// MASC is quadratic: score_c(x) = x^T (V_c^T V_c) x / x^T x. Results are those of double-precision
+// arithmetic (predict_masc reaches them through certified float32 scoring).
 //
 // Conventions (documented behaviour, not accidents):
 //  - A class with no rows (or only zero rows) gets an empty subspace: k_c = 0, score 0.
@@ -59,8 +60,13 @@ std::vector<MascProbe> fit_masc_rules(const float* X, int64_t N, int64_t d, cons
 // row block against the concatenated bases (double), then per-class sums of squares.
 std::vector<double> masc_scores(const MascProbe& probe, const float* X, int64_t N);
 
-// argmax of masc_scores; ties -> lowest class index.
+// argmax of masc_scores, row for row (ties -> lowest class index), at float32 speed: rows are
+// scored in float with a proven bound against masc_scores and only the rows that bound leaves
+// undecided are scored in double (masc_certified.h).
 std::vector<int32_t> predict_masc(const MascProbe& probe, const float* X, int64_t N);
+
+// argmax of masc_scores computed for every row in double: predict_masc's oracle.
+std::vector<int32_t> predict_masc_double(const MascProbe& probe, const float* X, int64_t N);
 
 // Plain twin (test oracle): the quadratic form x^T (V_c^T V_c) x / x^T x with P_c = V_c^T V_c
 // formed explicitly, by loops. O(N d^2 K): small inputs only.

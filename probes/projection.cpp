@@ -65,50 +65,42 @@ void project_block(const double* Xb, int64_t nb, int64_t d, const double* W, int
   }
 }
 
-void projection_blocks(const float* X, int64_t N, int64_t d, const double* W, int64_t R,
-                       const std::vector<int64_t>& offsets, const ProjectionBlockFn& fn,
-                       int64_t block_rows) {
-  MP_CHECK(N >= 0 && d > 0 && R >= 0,
-           "probes/projection: bad shapes N=" << N << " d=" << d << " R=" << R);
-  MP_CHECK(X != nullptr || N == 0, "probes/projection: X is null with N=" << N);
-  int64_t widest = 0;
-  for (size_t g = 0; g + 1 < offsets.size(); ++g) {
-    MP_CHECK(offsets[0] == 0 && offsets[g + 1] >= offsets[g],
-             "probes/projection: group offsets must start at 0 and not decrease");
-    widest = std::max(widest, offsets[g + 1] - offsets[g]);
-  }
-  if (N == 0) return;
-  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
-  // Big enough for a full-speed dgemm, small enough that every thread gets blocks.
-  const bool narrow = !offsets.empty() && widest < kNarrowGroup;
+// How a projection of N rows of width d onto R directions is cut into row blocks, and whether
+// the blocks run side by side.
+struct BlockPlan {
+  int64_t block = 0, nblocks = 0;
+  int threads = 1;
+  bool par = false;
+};
+
+BlockPlan plan_blocks(int64_t N, int64_t d, int64_t R, bool narrow, int64_t block_rows) {
+  BlockPlan p;
+  p.threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  // Big enough for a full-speed gemm, small enough that every thread gets blocks.
   int64_t block = std::max<int64_t>(64, narrow ? kCacheBlockDoubles / d : kBlockDoubles / (d + R));
-  if (threads > 1) block = std::min(block, std::max<int64_t>(64, (N + threads - 1) / threads));
-  block = std::min(N, block_rows > 0 ? block_rows : block);
-  const int64_t nblocks = (N + block - 1) / block;
+  if (p.threads > 1)
+    block = std::min(block, std::max<int64_t>(64, (N + p.threads - 1) / p.threads));
+  p.block = std::min(N, block_rows > 0 ? block_rows : block);
+  p.nblocks = (N + p.block - 1) / p.block;
   // Blocks run side by side, each with single-threaded BLAS (OpenBLAS's OpenMP build runs
-  // serially inside a parallel region): no barrier per dgemm, which on this shared 2-core
+  // serially inside a parallel region): no barrier per gemm, which on this shared 2-core
   // machine is what makes threaded BLAS collapse when another process holds a core. A single
   // block (small N) uses threaded BLAS instead. Each row's result does not depend on the split.
-  const bool par = threads > 1 && nblocks > 1 &&
-                   static_cast<double>(N) * static_cast<double>(d) * static_cast<double>(R + 1) >
-                       static_cast<double>(kParallelMinWork);
-  const int64_t bufs = par ? threads : 1;
-  std::vector<double> Xb(static_cast<size_t>(bufs * block * d));
-  std::vector<double> P(static_cast<size_t>(bufs * block * std::max<int64_t>(R, 1)));
-  std::vector<double> scratch(static_cast<size_t>(bufs * block * widest));
-  std::vector<double> sq(static_cast<size_t>(bufs * block));
+  p.par = p.threads > 1 && p.nblocks > 1 &&
+          static_cast<double>(N) * static_cast<double>(d) * static_cast<double>(R + 1) >
+              static_cast<double>(kParallelMinWork);
+  return p;
+}
+
+// body(block index, buffer slot) for every block, side by side when plan.par; the first
+// exception any block throws is rethrown here.
+template <typename Body>
+void run_blocks(const BlockPlan& plan, const Body& body) {
   std::exception_ptr error;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (par)
-  for (int64_t b = 0; b < nblocks; ++b) {
-    const int64_t t = par ? omp_get_thread_num() : 0;
-    const int64_t r0 = b * block, nb = std::min(block, N - r0);
-    double* xb = Xb.data() + t * block * d;
-    double* p = P.data() + t * block * std::max<int64_t>(R, 1);
-    double* s = sq.data() + t * block;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(plan.threads) if (plan.par)
+  for (int64_t b = 0; b < plan.nblocks; ++b) {
     try {
-      load_block(X, r0, nb, d, xb, s);
-      project_block(xb, nb, d, W, R, offsets, p, scratch.data() + t * block * widest);
-      fn(r0, nb, p, s);
+      body(b, plan.par ? omp_get_thread_num() : 0);
     } catch (...) {
 #pragma omp critical(mp_probes_projection_error)
       if (!error) error = std::current_exception();
@@ -116,12 +108,78 @@ void projection_blocks(const float* X, int64_t N, int64_t d, const double* W, in
   }
   if (error) std::rethrow_exception(error);
 }
+
+void check_projection_shapes(const float* X, int64_t N, int64_t d, int64_t R) {
+  MP_CHECK(N >= 0 && d > 0 && R >= 0,
+           "probes/projection: bad shapes N=" << N << " d=" << d << " R=" << R);
+  MP_CHECK(X != nullptr || N == 0, "probes/projection: X is null with N=" << N);
+}
+
+void projection_blocks(const float* X, int64_t N, int64_t d, const double* W, int64_t R,
+                       const std::vector<int64_t>& offsets, const ProjectionBlockFn& fn,
+                       int64_t block_rows) {
+  check_projection_shapes(X, N, d, R);
+  int64_t widest = 0;
+  for (size_t g = 0; g + 1 < offsets.size(); ++g) {
+    MP_CHECK(offsets[0] == 0 && offsets[g + 1] >= offsets[g],
+             "probes/projection: group offsets must start at 0 and not decrease");
+    widest = std::max(widest, offsets[g + 1] - offsets[g]);
+  }
+  if (N == 0) return;
+  const bool narrow = !offsets.empty() && widest < kNarrowGroup;
+  const BlockPlan plan = plan_blocks(N, d, R, narrow, block_rows);
+  const int64_t block = plan.block;
+  const int64_t bufs = plan.par ? plan.threads : 1;
+  std::vector<double> Xb(static_cast<size_t>(bufs * block * d));
+  std::vector<double> P(static_cast<size_t>(bufs * block * std::max<int64_t>(R, 1)));
+  std::vector<double> scratch(static_cast<size_t>(bufs * block * widest));
+  std::vector<double> sq(static_cast<size_t>(bufs * block));
+  run_blocks(plan, [&](int64_t b, int64_t t) {
+    const int64_t r0 = b * block, nb = std::min(block, N - r0);
+    double* xb = Xb.data() + t * block * d;
+    double* p = P.data() + t * block * std::max<int64_t>(R, 1);
+    double* s = sq.data() + t * block;
+    load_block(X, r0, nb, d, xb, s);
+    project_block(xb, nb, d, W, R, offsets, p, scratch.data() + t * block * widest);
+    fn(r0, nb, p, s);
+  });
+}
 }  // namespace
 
 // X is (N, d) float32, W is (R, d) double -> fn(blocks of P = X W^T (nb, R), ||x||^2 (nb)).
 void for_each_projection_block(const float* X, int64_t N, int64_t d, const double* W, int64_t R,
                                const ProjectionBlockFn& fn, int64_t block_rows) {
   projection_blocks(X, N, d, W, R, {}, fn, block_rows);
+}
+
+void for_each_float_projection_block(const float* X, int64_t N, int64_t d, const float* W,
+                                     int64_t R, const FloatProjectionBlockFn& fn,
+                                     int64_t block_rows) {
+  check_projection_shapes(X, N, d, R);
+  if (N == 0) return;
+  const BlockPlan plan = plan_blocks(N, d, R, false, block_rows);
+  const int64_t block = plan.block;
+  const int64_t bufs = plan.par ? plan.threads : 1;
+  std::vector<float> P(static_cast<size_t>(bufs * block * std::max<int64_t>(R, 1)));
+  std::vector<double> sq(static_cast<size_t>(bufs * block));
+  run_blocks(plan, [&](int64_t b, int64_t t) {
+    const int64_t r0 = b * block, nb = std::min(block, N - r0);
+    float* p = P.data() + t * block * std::max<int64_t>(R, 1);
+    double* s = sq.data() + t * block;
+    for (int64_t i = 0; i < nb; ++i) {
+      // A float squared is exact in double (48 significant bits), so only the sum rounds.
+      const float* x = X + (r0 + i) * d;
+      double acc = 0;
+      for (int64_t j = 0; j < d; ++j) acc += static_cast<double>(x[j]) * x[j];
+      s[i] = acc;
+    }
+    if (R > 0) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(nb),
+                  static_cast<int>(R), static_cast<int>(d), 1.0f, X + r0 * d, static_cast<int>(d),
+                  W, static_cast<int>(d), 0.0f, p, static_cast<int>(R));
+    }
+    fn(r0, nb, p, s);
+  });
 }
 
 void for_each_grouped_projection_block(const float* X, int64_t N, int64_t d, const double* W,

@@ -32,6 +32,16 @@ void for_each_grouped_projection_block(const float* X, int64_t N, int64_t d, con
                                        const std::vector<int64_t>& offsets,
                                        const ProjectionBlockFn& fn, int64_t block_rows = 0);
 
+// The float32 twin, for paths that certify their results against the double ones (masc.h's
+// predict_masc): P = X W^T by one sgemm per row block over all R rows of W (no groups, so columns
+// with identical rows of W need not come out identical: a caller must treat near-equal columns
+// as undecided). sq_norm is ||x||^2 in double, from exact squares. Same blocks and threading.
+using FloatProjectionBlockFn =
+    std::function<void(int64_t r0, int64_t nb, const float* P, const double* sq_norm)>;
+void for_each_float_projection_block(const float* X, int64_t N, int64_t d, const float* W,
+                                     int64_t R, const FloatProjectionBlockFn& fn,
+                                     int64_t block_rows = 0);
+
 // Offsets 0, 1, ..., R: every row of W its own group (a probe with one direction per class).
 std::vector<int64_t> one_row_groups(int64_t R);
 

@@ -1,0 +1,188 @@
+#include "probes/masc_certified.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "probes/projection.h"
+#include "tensor/check.h"
+
+namespace mp::probes {
+
+// Why the bound holds (u = 2^-24 float, U = 2^-53 double unit roundoff; gamma_n(u) = n u /
+// (1 - n u), Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., §3.1). Row x is
+// float32, so exact; class c has k orthonormal-up-to-rounding double rows v_j, n_c = max ||v_j||.
+// The exact score is s* = sum_j t_j^2 / ||x||^2 with t_j = v_j . x.
+//
+// Float path. v'_j = fl32(v_j) has |v'_j - v_j| <= u |v_j| elementwise. The sgemm returns y_j with
+// |y_j - v'_j . x| <= gamma_d(u) |v'_j| . |x| for ANY order of the d products and sums, with or
+// without FMA (the bound counts at most d roundings along any path of the summation tree). With
+// |v'| <= (1 + u)|v| and Cauchy-Schwarz, |v_j| . |x| <= n_c ||x||:
+//   |y_j - t_j| <= e := ((1 + u) gamma_d(u) + u) n_c ||x|| + eta,
+// eta covering gradual underflow (an absolute 2^-150 per operation, d products, d sums, and the
+// rounding of tiny basis entries). y_j^2 is exact in double (48 significant bits), so the double
+// sums a = sum y_j^2 and b = sum |y_j| carry only gamma_k(U) relative error, and
+//   |sum y_j^2 - sum t_j^2| <= sum e (2 |y_j| + e) = e (2 sum |y_j| + k e).
+// ||x||^2 is summed in double from exact squares, within gamma_d(U); dividing adds U.
+//
+// Double path (masc_scores). Its dgemm gives p_j within e_D := gamma_d(U) n_c ||x|| of t_j, its
+// sum of fl(p_j^2) is within gamma_(k+1)(U) relatively, and sum |p_j| <= sum |y_j| + k (e + e_D);
+// the same algebra bounds |masc_scores - s*|.
+//
+// The two bounds add to one B_c with |score_c - masc_scores_c| <= B_c. If for the float argmax
+// `best` every other class has score_c + B_c < score_best - B_best, then masc_scores_best >
+// masc_scores_c strictly for every c, so argmax(masc_scores) with ties to the lowest index is
+// `best`. Any other row is rescored by masc_scores itself (the projection's rows do not depend on
+// how rows are split into blocks, projection.h), which is also where exact ties (classes with
+// identical bases) and x = 0 keep their documented conventions.
+namespace {
+
+constexpr double kU32 = 0x1p-24;
+constexpr double kU64 = 0x1p-53;
+
+double gamma(double n, double u) {
+  return n * u / (1 - n * u);
+}
+
+void check_fitted(const MascProbe& p, const char* who) {
+  MP_CHECK(p.num_classes >= 1 && static_cast<int>(p.basis.size()) == p.num_classes &&
+               static_cast<int>(p.k.size()) == p.num_classes,
+           who << ": probe is not fitted or inconsistent (num_classes=" << p.num_classes << ")");
+  for (int c = 0; c < p.num_classes; ++c) {
+    MP_CHECK(static_cast<int64_t>(p.basis[c].size()) == p.k[c] * p.dim,
+             who << ": class " << c << " basis holds " << p.basis[c].size() << " values, expected "
+                 << p.k[c] << " x " << p.dim);
+  }
+}
+
+}  // namespace
+
+BoundedMascScores masc_scores_float(const MascProbe& probe, const float* X, int64_t N) {
+  check_fitted(probe, "probes/masc_scores_float");
+  const int K = probe.num_classes;
+  const int64_t d = probe.dim;
+  std::vector<int64_t> offset(static_cast<size_t>(K) + 1, 0);
+  for (int c = 0; c < K; ++c) offset[c + 1] = offset[c] + probe.k[c];
+  const int64_t R = offset[K];
+  // The bases rounded to float, side by side, and each class's largest row norm (rounded up:
+  // its double sum of d squares is within gamma_d(U), far below the 2^-30 added).
+  std::vector<float> W(static_cast<size_t>(R * d));
+  std::vector<double> norm(static_cast<size_t>(K), 0.0);
+  for (int c = 0; c < K; ++c) {
+    const std::vector<double>& V = probe.basis[c];
+    for (int64_t j = 0; j < probe.k[c]; ++j) {
+      double s = 0;
+      for (int64_t t = 0; t < d; ++t) {
+        const double v = V[static_cast<size_t>(j * d + t)];
+        W[static_cast<size_t>((offset[c] + j) * d + t)] = static_cast<float>(v);
+        s += v * v;
+      }
+      norm[c] = std::max(norm[c], std::sqrt(s) * (1 + 0x1p-30));
+    }
+  }
+  const double dd = static_cast<double>(d);
+  const bool usable = dd * kU32 < 0.5;  // else the bound is meaningless: every row rescored
+  const double g32 = usable ? gamma(dd, kU32) : 0.0;
+  const double g64 = gamma(dd, kU64);
+  const double rho_d = gamma(dd + 1, kU64);  // ||x||^2 summed from exact squares, then divided
+  BoundedMascScores out;
+  out.score.assign(static_cast<size_t>(N * K), 0.0);
+  out.bound.assign(static_cast<size_t>(N * K), 0.0);
+  const double inf = std::numeric_limits<double>::infinity();
+  for_each_float_projection_block(
+      X, N, d, W.data(), R, [&](int64_t r0, int64_t nb, const float* P, const double* sq) {
+        for (int64_t i = 0; i < nb; ++i) {
+          double* s = out.score.data() + (r0 + i) * K;
+          double* B = out.bound.data() + (r0 + i) * K;
+          const double q = sq[i];
+          if (!(q > 0)) continue;  // x = 0: scores 0 with bound 0 on both paths (or NaN below)
+          if (!usable || !std::isfinite(q)) {
+            std::fill(B, B + K, inf);
+            continue;
+          }
+          const double xnorm = std::sqrt(q * (1 + rho_d)) * (1 + 2 * kU64);  // >= ||x||
+          const float* p = P + i * R;
+          for (int c = 0; c < K; ++c) {
+            const double k = static_cast<double>(probe.k[c]);
+            if (probe.k[c] == 0) continue;  // empty subspace: exactly 0 on both paths
+            double a = 0, b = 0;
+            for (int64_t j = offset[c]; j < offset[c + 1]; ++j) {
+              const double y = p[j];
+              a += y * y;
+              b += std::fabs(y);
+            }
+            if (!std::isfinite(a) || !std::isfinite(b)) {
+              s[c] = std::isfinite(a) ? a / q : 0.0;
+              B[c] = inf;
+              continue;
+            }
+            const double rho_k = gamma(k + 1, kU64);
+            const double eta = 4 * dd * 0x1p-150 + std::sqrt(dd) * xnorm * 0x1p-149;
+            const double e = ((1 + kU32) * g32 + kU32) * norm[c] * xnorm + eta;
+            const double b_up = b * (1 + rho_k);
+            const double a_err = e * (2 * b_up + k * e) + rho_k * a;  // |a - sum t^2|
+            const double t2_up = a + a_err;                           // >= sum t_j^2
+            const double eD = g64 * norm[c] * xnorm + dd * 0x1p-1070;
+            const double d_err = eD * (2 * (b_up + k * (e + eD)) + k * eD) + rho_k * t2_up;
+            // Both scores divide by a computed ||x||^2 (relative rho_d) and round the quotient.
+            const double s_up = t2_up / q * (1 + 2 * rho_d);
+            const double bound_f = a_err / q * (1 + 2 * rho_d) + 2 * rho_d * s_up + 2 * kU64 * s_up;
+            const double bound_d =
+                d_err / q * (1 + 2 * rho_d) + 2 * rho_d * s_up + 2 * kU64 * (s_up + d_err / q);
+            s[c] = a / q;
+            // The bound's own arithmetic rounds (some twenty operations on positive terms).
+            B[c] = (bound_f + bound_d) * (1 + 0x1p-40);
+          }
+        }
+      });
+  return out;
+}
+
+std::vector<int32_t> predict_masc_certified(const MascProbe& probe, const float* X, int64_t N,
+                                            MascPredictStats* stats, double bound_scale) {
+  check_fitted(probe, "probes/predict_masc");
+  const int K = probe.num_classes;
+  const int64_t d = probe.dim;
+  const BoundedMascScores f = masc_scores_float(probe, X, N);
+  std::vector<int32_t> out(static_cast<size_t>(N), 0);
+  std::vector<int64_t> undecided;
+  for (int64_t i = 0; i < N; ++i) {
+    const double* s = f.score.data() + i * K;
+    const double* B = f.bound.data() + i * K;
+    int best = 0;
+    for (int c = 1; c < K; ++c) {
+      if (s[c] > s[best]) best = c;
+    }
+    const double lo = s[best] - bound_scale * B[best];
+    bool decided = std::isfinite(lo);
+    for (int c = 0; c < K && decided; ++c) {
+      if (c == best) continue;
+      const double hi = s[c] + bound_scale * B[c];
+      // The comparison itself rounds: leave a few ulps of the values compared.
+      decided = hi + 0x1p-50 * (std::fabs(lo) + std::fabs(hi)) < lo;
+    }
+    // x = 0 (all scores and bounds 0) is not decided here: masc_scores gives it class 0.
+    if (decided) {
+      out[static_cast<size_t>(i)] = best;
+    } else {
+      undecided.push_back(i);
+    }
+  }
+  if (!undecided.empty()) {
+    std::vector<float> rows(static_cast<size_t>(static_cast<int64_t>(undecided.size()) * d));
+    for (size_t r = 0; r < undecided.size(); ++r) {
+      std::copy(X + undecided[r] * d, X + (undecided[r] + 1) * d,
+                rows.begin() + static_cast<int64_t>(r) * d);
+    }
+    const int64_t n = static_cast<int64_t>(undecided.size());
+    const std::vector<int32_t> again = argmax_rows(masc_scores(probe, rows.data(), n).data(), n, K);
+    for (size_t r = 0; r < undecided.size(); ++r) out[static_cast<size_t>(undecided[r])] = again[r];
+  }
+  if (stats) {
+    stats->rows += N;
+    stats->rescored += static_cast<int64_t>(undecided.size());
+  }
+  return out;
+}
+
+}  // namespace mp::probes
