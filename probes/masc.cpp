@@ -79,6 +79,14 @@ void check_probe(const MascProbe& p, const char* who) {
                  << p.k[c] << " x " << p.dim);
   }
 }
+
+// ||V_c x||^2 / ||x||^2 from the k projections p of one row: masc_scores and masc_class_scores
+// share it so that both round alike.
+double score_of(const double* p, int64_t k, double sq) {
+  double acc = 0;
+  for (int64_t j = 0; j < k; ++j) acc += p[j] * p[j];
+  return acc / sq;
+}
 }  // namespace
 
 // X is (N, d) float32 -> scores (N, K) double.
@@ -102,14 +110,28 @@ std::vector<double> masc_scores(const MascProbe& probe, const float* X, int64_t 
       double* s = scores.data() + (r0 + i) * K;
       if (!(sq[i] > 0)) continue;  // x = 0: every score 0, class 0
       const double* p = P + i * R;
-      for (int c = 0; c < K; ++c) {
-        double acc = 0;
-        for (int64_t j = offset[c]; j < offset[c + 1]; ++j) acc += p[j] * p[j];
-        s[c] = acc / sq[i];
-      }
+      for (int c = 0; c < K; ++c) s[c] = score_of(p + offset[c], probe.k[c], sq[i]);
     }
   };
   for_each_grouped_projection_block(X, N, d, W.data(), offset, score_rows);
+  return scores;
+}
+
+std::vector<double> masc_class_scores(const MascProbe& probe, int c, const float* X, int64_t N) {
+  check_probe(probe, "probes/masc_class_scores");
+  MP_CHECK(c >= 0 && c < probe.num_classes,
+           "probes/masc_class_scores: class " << c << " of " << probe.num_classes);
+  const int64_t k = probe.k[c];
+  std::vector<double> scores(static_cast<size_t>(N), 0.0);
+  // The same grouped call shape as masc_scores' group c (its own dgemm into a k-wide scratch).
+  for_each_grouped_projection_block(X, N, probe.dim, probe.basis[c].data(), {0, k},
+                                    [&](int64_t r0, int64_t nb, const double* P, const double* sq) {
+                                      for (int64_t i = 0; i < nb; ++i) {
+                                        if (sq[i] > 0)
+                                          scores[static_cast<size_t>(r0 + i)] =
+                                              score_of(P + i * k, k, sq[i]);
+                                      }
+                                    });
   return scores;
 }
 

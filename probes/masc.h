@@ -60,6 +60,10 @@ std::vector<MascProbe> fit_masc_rules(const float* X, int64_t N, int64_t d, cons
 // row block against the concatenated bases (double), then per-class sums of squares.
 std::vector<double> masc_scores(const MascProbe& probe, const float* X, int64_t N);
 
+// Column c of masc_scores, computed for class c alone with the same calls and rounding (rows
+// are scored independently of each other, projection.h): what predict_masc rescores.
+std::vector<double> masc_class_scores(const MascProbe& probe, int c, const float* X, int64_t N);
+
 // argmax of masc_scores, row for row (ties -> lowest class index), at float32 speed: rows are
 // scored in float with a proven bound against masc_scores and only the rows that bound leaves
 // undecided are scored in double (masc_certified.h).

@@ -32,9 +32,10 @@ namespace mp::probes {
 // The two bounds add to one B_c with |score_c - masc_scores_c| <= B_c. If for the float argmax
 // `best` every other class has score_c + B_c < score_best - B_best, then masc_scores_best >
 // masc_scores_c strictly for every c, so argmax(masc_scores) with ties to the lowest index is
-// `best`. Any other row is rescored by masc_scores itself (the projection's rows do not depend on
-// how rows are split into blocks, projection.h), which is also where exact ties (classes with
-// identical bases) and x = 0 keep their documented conventions.
+// `best`. Any other row is rescored in double by masc_class_scores (masc_scores' own calls and
+// rounding; the projection's rows do not depend on how rows are split into blocks, projection.h)
+// for the classes that can still win, which is also where exact ties (classes with identical
+// bases) and x = 0 keep their documented conventions.
 namespace {
 
 constexpr double kU32 = 0x1p-24;
@@ -145,7 +146,14 @@ std::vector<int32_t> predict_masc_certified(const MascProbe& probe, const float*
   const int64_t d = probe.dim;
   const BoundedMascScores f = masc_scores_float(probe, X, N);
   std::vector<int32_t> out(static_cast<size_t>(N), 0);
+  // An undecided row is rescored in double for its candidate classes only: those whose upper end
+  // reaches the float winner's lower end. Any other class c has masc_scores_c <= score_c + B_c <
+  // score_best - B_best <= masc_scores_best, so it cannot be the double argmax, and the argmax
+  // over the candidates in index order (ties to the lowest) is argmax(masc_scores). A row whose
+  // bounds are not finite, and x = 0, is a candidate row for every class.
+  std::vector<std::vector<int64_t>> rows_of(static_cast<size_t>(K));
   std::vector<int64_t> undecided;
+  std::vector<char> candidate;  // undecided.size() x K
   for (int64_t i = 0; i < N; ++i) {
     const double* s = f.score.data() + i * K;
     const double* B = f.bound.data() + i * K;
@@ -164,19 +172,39 @@ std::vector<int32_t> predict_masc_certified(const MascProbe& probe, const float*
     // x = 0 (all scores and bounds 0) is not decided here: masc_scores gives it class 0.
     if (decided) {
       out[static_cast<size_t>(i)] = best;
-    } else {
-      undecided.push_back(i);
+      continue;
+    }
+    undecided.push_back(i);
+    for (int c = 0; c < K; ++c) {
+      const double hi = s[c] + bound_scale * B[c];
+      const bool cand = c == best || !std::isfinite(lo) || !(hi < lo) ||
+                        !(hi + 0x1p-50 * (std::fabs(lo) + std::fabs(hi)) < lo);
+      candidate.push_back(cand ? 1 : 0);
+      if (cand) rows_of[static_cast<size_t>(c)].push_back(i);
     }
   }
-  if (!undecided.empty()) {
-    std::vector<float> rows(static_cast<size_t>(static_cast<int64_t>(undecided.size()) * d));
-    for (size_t r = 0; r < undecided.size(); ++r) {
-      std::copy(X + undecided[r] * d, X + (undecided[r] + 1) * d,
-                rows.begin() + static_cast<int64_t>(r) * d);
+  const size_t U = undecided.size();
+  std::vector<double> again(U * static_cast<size_t>(K), 0.0);
+  std::vector<size_t> slot(static_cast<size_t>(N), 0);  // row -> its index in `undecided`
+  for (size_t r = 0; r < U; ++r) slot[static_cast<size_t>(undecided[r])] = r;
+  std::vector<float> rows;
+  for (int c = 0; c < K; ++c) {
+    const std::vector<int64_t>& idx = rows_of[static_cast<size_t>(c)];
+    if (idx.empty()) continue;
+    const int64_t n = static_cast<int64_t>(idx.size());
+    rows.resize(static_cast<size_t>(n * d));
+    for (int64_t r = 0; r < n; ++r)
+      std::copy(X + idx[r] * d, X + (idx[r] + 1) * d, rows.begin() + r * d);
+    const std::vector<double> sc = masc_class_scores(probe, c, rows.data(), n);
+    for (int64_t r = 0; r < n; ++r) again[slot[static_cast<size_t>(idx[r])] * K + c] = sc[r];
+  }
+  for (size_t r = 0; r < U; ++r) {
+    int best = -1;
+    for (int c = 0; c < K; ++c) {
+      if (!candidate[r * K + c]) continue;
+      if (best < 0 || again[r * K + c] > again[r * K + best]) best = c;
     }
-    const int64_t n = static_cast<int64_t>(undecided.size());
-    const std::vector<int32_t> again = argmax_rows(masc_scores(probe, rows.data(), n).data(), n, K);
-    for (size_t r = 0; r < undecided.size(); ++r) out[static_cast<size_t>(undecided[r])] = again[r];
+    out[static_cast<size_t>(undecided[r])] = best;
   }
   if (stats) {
     stats->rows += N;
