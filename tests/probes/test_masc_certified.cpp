@@ -177,3 +177,27 @@ TEST_CASE("certified MASC keeps the conventions: x = 0, identical classes, empty
   // The rows of class 0 (= class 2) tie exactly, so they, x = 0 and NaN are all rescored.
   CHECK(stats.rescored >= 4 + 4 + 2);
 }
+
+TEST_CASE("masc_class_scores is masc_scores' column bit for bit, on any subset of the rows",
+          "[probes][masc]") {
+  const Blobs tr = blobs(600, 96, 5, 31), te = blobs(257, 96, 5, 32);
+  const MascProbe p = fit_masc(tr.X.data(), tr.n, tr.d, tr.y.data(), tr.K, {});
+  const std::vector<double> all = masc_scores(p, te.X.data(), te.n);
+  // Every third row, as the rescoring gathers them: other neighbours, other block positions.
+  std::vector<float> sub;
+  std::vector<int64_t> idx;
+  for (int64_t i = 1; i < te.n; i += 3) {
+    idx.push_back(i);
+    sub.insert(sub.end(), te.X.begin() + i * te.d, te.X.begin() + (i + 1) * te.d);
+  }
+  for (int c = 0; c < te.K; ++c) {
+    const std::vector<double> col = masc_class_scores(p, c, te.X.data(), te.n);
+    const std::vector<double> part =
+        masc_class_scores(p, c, sub.data(), static_cast<int64_t>(idx.size()));
+    int64_t differ = 0;
+    for (int64_t i = 0; i < te.n; ++i) differ += col[i] != all[i * te.K + c];
+    for (size_t r = 0; r < idx.size(); ++r) differ += part[r] != all[idx[r] * te.K + c];
+    INFO("class " << c);
+    CHECK(differ == 0);
+  }
+}
