@@ -52,6 +52,25 @@ std::vector<uint8_t> read_file(const fs::path& p) {
                               std::istreambuf_iterator<char>());
 }
 
+std::vector<std::string> formats_doc_columns(const std::string& heading) {
+  const std::vector<uint8_t> bytes = read_file(fs::path(MEMPROBE_SOURCE_DIR) / "docs/formats.md");
+  const std::string doc(bytes.begin(), bytes.end());
+  std::vector<std::string> names;
+  const size_t at = doc.find("\n### " + heading + "\n");
+  if (at == std::string::npos) return names;
+  size_t pos = doc.find("\n|", at);
+  for (int line = 0; pos != std::string::npos && doc.compare(pos, 2, "\n|") == 0; ++line) {
+    const size_t end = doc.find('\n', pos + 1);
+    const std::string row = doc.substr(pos + 1, end - pos - 1);
+    pos = end;
+    if (line < 2) continue;
+    const size_t a = row.find('`'), b = row.find('`', a + 1);
+    if (a == std::string::npos || b == std::string::npos) break;
+    names.push_back(row.substr(a + 1, b - a - 1));
+  }
+  return names;
+}
+
 std::string real_data_dir(const std::string& name) {
   fs::path root;
   if (const char* e = std::getenv("MEMPROBE_DATA"); e && *e) {

@@ -35,6 +35,10 @@ class TempDir {
 void write_file(const std::filesystem::path& p, const std::vector<uint8_t>& bytes);
 std::vector<uint8_t> read_file(const std::filesystem::path& p);
 
+// The column names of docs/formats.md's first table after the heading "### <heading>", in order
+// ("| `name` | meaning |" rows; header and rule skipped). Empty when the heading is missing.
+std::vector<std::string> formats_doc_columns(const std::string& heading);
+
 // The dataset directory the project's set-up step fetches into ($MEMPROBE_DATA, else the XDG
 // cache default). Returns "" when `name` (mnist, fashion-mnist, cifar10) is not there.
 std::string real_data_dir(const std::string& name);

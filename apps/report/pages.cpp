@@ -402,7 +402,7 @@ void published_section(Doc& d, const PublishedComparison& c) {
        "5), so their final numbers can be a few epochs before the stop. Their own runs differ "
        "by 1-2 points: a larger difference is to be explained, not tuned away.");
   table(d, comparison_table(c));
-  const std::vector<std::string> large = large_differences(c, 2.0);
+  const std::vector<std::string> large = large_differences(c, kLargeDifference);
   if (!large.empty()) {
     para(d, "Differences beyond 2 points (" + std::to_string(large.size()) + " of " +
                 std::to_string(c.rows.size()) + "):");

@@ -252,14 +252,43 @@ std::string not_comparable_sentence(const PublishedComparison& c) {
   return "Left out as not comparable to the published numbers: " + items + ".";
 }
 
+namespace {
+bool is_large(const ComparedValue& v, double points) {
+  return !std::isnan(v.difference) && std::abs(v.difference) > points;
+}
+
+bool note_matches(const DifferenceNote& n, const ComparedValue& v) {
+  return n.dataset == v.dataset && n.model == v.model && std::abs(n.level - v.level) < 1e-9 &&
+         n.metric == v.metric && n.subspace == v.subspace;
+}
+}  // namespace
+
 std::vector<std::string> large_differences(const PublishedComparison& c, double points) {
   std::vector<std::string> out;
-  for (const auto& v : c.rows)
-    if (!std::isnan(v.difference) && std::abs(v.difference) > points)
-      out.push_back(where(v.dataset, v.model, v.level) + ", " + v.measure + ": " +
-                    signed_points(v.difference) + " (memprobe " + stat_display(v.ours, v.n_seeds) +
-                    ", published " + v.published->display() + ", " + v.published->aggregation +
-                    "; memprobe epoch " + v.epochs + ")");
+  for (const auto& v : c.rows) {
+    if (!is_large(v, points)) continue;
+    std::string said = "open: no note in differences.csv";
+    for (const DifferenceNote& n : c.notes)
+      if (note_matches(n, v)) said = n.status + ": " + n.note;
+    out.push_back(where(v.dataset, v.model, v.level) + ", " + v.measure + ": " +
+                  signed_points(v.difference) + " (memprobe " + stat_display(v.ours, v.n_seeds) +
+                  ", published " + v.published->display() + ", " + v.published->aggregation +
+                  "; memprobe epoch " + v.epochs + "). " + said);
+  }
+  return out;
+}
+
+std::vector<std::string> unmatched_notes(const PublishedComparison& c, double points) {
+  std::vector<std::string> out;
+  for (const DifferenceNote& n : c.notes) {
+    bool used = false;
+    for (const auto& v : c.rows) used = used || (is_large(v, points) && note_matches(n, v));
+    if (!used)
+      out.push_back(n.source + ": the note on " + where(n.dataset, n.model, n.level) + " " +
+                    n.metric + (n.subspace.empty() ? "" : " (" + n.subspace + ")") +
+                    " matches no difference beyond " + format_fixed(points, 0) +
+                    " points in this report");
+  }
   return out;
 }
 

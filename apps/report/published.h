@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/report/difference_notes.h"
 #include "apps/report/reference_results.h"
 #include "apps/report/runs.h"
 #include "apps/report/summary.h"
@@ -22,6 +23,10 @@ namespace mp::app {
 // and dataset (optimizer, lr, momentum, batch size, target training accuracy), random
 // corruption, a fixed data order and the stop on the running training accuracy.
 std::vector<std::string> paper_setting_deviations(const Manifest& m);
+
+// Beyond this many points a difference from a published value is listed, with its note: the
+// authors' own runs differ by 1-2 points.
+constexpr double kLargeDifference = 2.0;
 
 struct ComparedValue {
   std::string dataset, model;
@@ -41,6 +46,8 @@ struct PublishedComparison {
   std::vector<ComparedValue> rows;  // summary order, then measure order
   // Summary rows left out, grouped: "mnist/mlp at p = 0, 0.4 (a 1000-image training subset)".
   std::vector<std::string> not_comparable;
+  // What the bundle's differences.csv says about its differences (report fills it in).
+  std::vector<DifferenceNote> notes;
   // The published value (a fraction) of a compared row, NaN when the row was not compared.
   double published_fraction(const std::string& dataset, const std::string& model, double level,
                             const std::string& metric, const std::string& subspace) const;
@@ -55,7 +62,11 @@ PublishedComparison compare_with_published(
 Table comparison_table(const PublishedComparison& c);
 // One sentence naming the summary rows left out and why ("" when none was).
 std::string not_comparable_sentence(const PublishedComparison& c);
-// The compared values more than `points` away from the published ones, one phrase each.
+// The compared values more than `points` away from the published ones, one phrase each, ending
+// with what c.notes say of it ("explained: ...", "open: ...", or "open: no note in
+// differences.csv").
 std::vector<std::string> large_differences(const PublishedComparison& c, double points);
+// The notes of c.notes that match no compared value more than `points` away, one phrase each.
+std::vector<std::string> unmatched_notes(const PublishedComparison& c, double points);
 
 }  // namespace mp::app

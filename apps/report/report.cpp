@@ -47,6 +47,11 @@ ReportResult write_report(const ReportOptions& opt, std::ostream& log) {
 
   res.summary = summarize(res.loaded.runs);
   res.published = compare_with_published(res.loaded.runs, res.summary);
+  res.published.notes = find_difference_notes(opt.runs);
+  for (const std::string& w : unmatched_notes(res.published, kLargeDifference)) {
+    log << "warning: " << w << '\n';
+    res.loaded.warnings.push_back(w);
+  }
 
   std::error_code ec;
   fs::create_directories(opt.out, ec);

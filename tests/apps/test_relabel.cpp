@@ -297,7 +297,6 @@ TEST_CASE("clean-control: MASC with the noisy labels on the clean model, and bad
 
 TEST_CASE("relabel: docs/formats.md lists the columns of its files in file order",
           "[apps][relabel]") {
-  const std::string doc = read_file_text(std::string(MEMPROBE_SOURCE_DIR) + "/docs/formats.md");
   const std::vector<std::pair<std::string, const FileFormat*>> files = {
       {"relabel/metrics.csv", &relabel_metrics_format()},
       {"relabel/layers.csv", &relabel_layers_format()},
@@ -306,20 +305,8 @@ TEST_CASE("relabel: docs/formats.md lists the columns of its files in file order
   for (const auto& [heading, fmt] : files) {
     INFO(heading);
     CHECK(heading.substr(heading.rfind('/') + 1) == fmt->file);
-    const size_t at = doc.find("\n### " + heading + "\n");
-    REQUIRE(at != std::string::npos);
-    // The rows of the first table after the heading: "| `name` | ..." (header and rule skipped).
-    std::vector<std::string> names;
-    size_t pos = doc.find("\n|", at);
-    for (int line = 0; pos != std::string::npos && doc.compare(pos, 2, "\n|") == 0; ++line) {
-      const size_t end = doc.find('\n', pos + 1);
-      const std::string row = doc.substr(pos + 1, end - pos - 1);
-      pos = end;
-      if (line < 2) continue;
-      const size_t a = row.find('`'), b = row.find('`', a + 1);
-      REQUIRE(b != std::string::npos);
-      names.push_back(row.substr(a + 1, b - a - 1));
-    }
+    const std::vector<std::string> names = mp::testing::formats_doc_columns(heading);
+    REQUIRE(!names.empty());
     CHECK(names == fmt->header());
   }
 }

@@ -256,3 +256,58 @@ TEST_CASE(
   REQUIRE(r.published.not_comparable.size() == 1);
   CHECK(r.published.not_comparable[0].find("mlp-dropout0.5 at p = 0.2") != std::string::npos);
 }
+
+TEST_CASE("published comparison: differences.csv notes stand beside the differences beyond 2",
+          "[apps][report]") {
+  TempDir tmp;
+  fs::create_directories(tmp.path() / "runs");
+  mp::write_file_atomic(
+      (tmp.path() / "runs" / "differences.csv").string(),
+      "dataset,model,level,metric,subspace,status,note\n"
+      "mnist,mlp,0.8,model,,explained,the fixture's model is made 38.84 points off\n"
+      "mnist,mlp,0.8,masc,corrupted,open,not yet measured against the twin\n"
+      "mnist,mlp,0.4,logreg,corrupted,explained,a note for a run this report does not hold\n");
+  const ReportResult res = report_of(tmp.path(), {paper_run(0.8)});
+  const std::vector<std::string> large = large_differences(res.published, kLargeDifference);
+  REQUIRE(large.size() == 7);
+  int explained = 0, open_noted = 0, open_bare = 0;
+  for (const std::string& l : large) {
+    explained += l.find("explained: the fixture's model is made") != std::string::npos;
+    open_noted += l.find("open: not yet measured against the twin") != std::string::npos;
+    open_bare += l.find("open: no note in differences.csv") != std::string::npos;
+  }
+  CHECK(explained == 1);
+  CHECK(open_noted == 1);
+  CHECK(open_bare == 5);  // every difference beyond 2 points says something
+  const std::string md = mp::read_file_text((tmp.path() / "out" / "report.md").string());
+  CHECK(md.find("model test accuracy: +38.84") != std::string::npos);
+  CHECK(md.find("explained: the fixture's model is made 38.84 points off") != std::string::npos);
+  // The note on p = 0.4 matches nothing here: a warning says so, naming the file.
+  REQUIRE(res.loaded.warnings.size() == 1);
+  CHECK(res.loaded.warnings[0].find("differences.csv") != std::string::npos);
+  CHECK(res.loaded.warnings[0].find("matches no difference beyond 2 points") != std::string::npos);
+  CHECK(md.find("## Warnings") != std::string::npos);
+}
+
+TEST_CASE("differences.csv: a bad status or an empty note is refused naming the file and line",
+          "[apps][report]") {
+  TempDir tmp;
+  const fs::path p = tmp.path() / "differences.csv";
+  mp::write_file_atomic(p.string(),
+                        "dataset,model,level,metric,subspace,status,note\n"
+                        "mnist,mlp,0.8,model,,fixed,tuned until it matched\n");
+  const std::string err = mp::testing::error_of([&] { read_difference_notes(p); });
+  CHECK(err.find(p.string() + " line 2") != std::string::npos);
+  CHECK(err.find("'explained' or 'open'") != std::string::npos);
+  mp::write_file_atomic(p.string(),
+                        "dataset,model,level,metric,subspace,status,note\n"
+                        "mnist,mlp,0.8,model,,open,\n");
+  CHECK(mp::testing::error_of([&] { read_difference_notes(p); }).find("empty note") !=
+        std::string::npos);
+  mp::write_file_atomic(p.string(),
+                        "dataset,model,level,metric,status,note\nmnist,mlp,0.8,model,open,x\n");
+  CHECK(mp::testing::error_of([&] { read_difference_notes(p); }).find("subspace") !=
+        std::string::npos);
+  // docs/formats.md lists the same columns in the same order.
+  CHECK(mp::testing::formats_doc_columns("differences.csv") == difference_notes_format().header());
+}
