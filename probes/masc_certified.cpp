@@ -139,9 +139,10 @@ BoundedMascScores masc_scores_float(const MascProbe& probe, const float* X, int6
   return out;
 }
 
-std::vector<int32_t> predict_masc_certified(const MascProbe& probe, const float* X, int64_t N,
-                                            MascPredictStats* stats, double bound_scale) {
-  check_fitted(probe, "probes/predict_masc");
+namespace {
+
+std::vector<int32_t> certify_rows(const MascProbe& probe, const float* X, int64_t N,
+                                  MascPredictStats* stats, double bound_scale) {
   const int K = probe.num_classes;
   const int64_t d = probe.dim;
   const BoundedMascScores f = masc_scores_float(probe, X, N);
@@ -209,6 +210,39 @@ std::vector<int32_t> predict_masc_certified(const MascProbe& probe, const float*
   if (stats) {
     stats->rows += N;
     stats->rescored += static_cast<int64_t>(undecided.size());
+  }
+  return out;
+}
+
+// Rows tried in float before committing the rest to it. On a memorising layer (k_c near d, every
+// class subspace holding most of each row) the worst-case bound decides almost no row: measured
+// on the paper MLP's fc3 at p = 0.8, k_c ~ 1,700 of 2,048, 9,776 of 10,000 test rows rescored.
+// There the float pass only adds to the double one, so when the first rows show it, the rest go
+// straight to masc_scores. Either way each row gets argmax(masc_scores).
+constexpr int64_t kTrialRows = 1024;
+
+}  // namespace
+
+std::vector<int32_t> predict_masc_certified(const MascProbe& probe, const float* X, int64_t N,
+                                            MascPredictStats* stats, double bound_scale) {
+  check_fitted(probe, "probes/predict_masc");
+  if (N <= 2 * kTrialRows) return certify_rows(probe, X, N, stats, bound_scale);
+  MascPredictStats trial;
+  std::vector<int32_t> out = certify_rows(probe, X, kTrialRows, &trial, bound_scale);
+  const float* rest = X + kTrialRows * probe.dim;
+  const int64_t n = N - kTrialRows;
+  std::vector<int32_t> tail;
+  if (2 * trial.rescored > kTrialRows) {
+    tail = argmax_rows(masc_scores(probe, rest, n).data(), n, probe.num_classes);
+    trial.rows += n;
+    trial.rescored += n;
+  } else {
+    tail = certify_rows(probe, rest, n, &trial, bound_scale);
+  }
+  out.insert(out.end(), tail.begin(), tail.end());
+  if (stats) {
+    stats->rows += trial.rows;
+    stats->rescored += trial.rescored;
   }
   return out;
 }

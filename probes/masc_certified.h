@@ -23,10 +23,12 @@ BoundedMascScores masc_scores_float(const MascProbe& probe, const float* X, int6
 
 struct MascPredictStats {
   int64_t rows = 0;
-  int64_t rescored = 0;  // rows the float scores could not decide, scored by masc_scores
+  int64_t rescored = 0;  // rows scored in double: undecided in float, or after a failed trial
 };
 
-// predict_masc with its statistics, and `bound_scale` multiplying every bound. Only tests pass a
+// predict_masc with its statistics, and `bound_scale` multiplying every bound. Of more than 2,048
+// rows the first 1,024 are a trial: when the bound leaves over half of them undecided (memorising
+// layers), the rest are scored by masc_scores directly instead of in float first. Only tests pass a
 // scale other than 1: with 0 (trusting the float scores) the adversarial near-tie rows of
 // tests/probes/test_masc_certified.cpp must come out wrong, which shows those rows test the bound.
 std::vector<int32_t> predict_masc_certified(const MascProbe& probe, const float* X, int64_t N,

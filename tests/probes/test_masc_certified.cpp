@@ -201,3 +201,25 @@ TEST_CASE("masc_class_scores is masc_scores' column bit for bit, on any subset o
     CHECK(differ == 0);
   }
 }
+
+TEST_CASE("certified MASC: when the trial rows are mostly undecided the rest go straight to double",
+          "[probes][masc]") {
+  const Blobs tr = blobs(1200, 384, 4, 21), te = blobs(200, 384, 4, 22),
+              more = blobs(2500, 384, 4, 23);
+  const MascProbe p = fit_masc(tr.X.data(), tr.n, tr.d, tr.y.data(), tr.K, {});
+  // Near-tie rows first (most of the 1,024 trial rows undecided), then ordinary rows.
+  std::vector<float> T = near_tie_rows(p, te.X, te.n, 12);
+  const int64_t ties = static_cast<int64_t>(T.size()) / p.dim;
+  REQUIRE(ties >= 900);
+  T.insert(T.end(), more.X.begin(), more.X.end());
+  const int64_t m = static_cast<int64_t>(T.size()) / p.dim;
+  MascPredictStats stats;
+  CHECK(predict_masc_certified(p, T.data(), m, &stats) == predict_masc_double(p, T.data(), m));
+  CHECK(stats.rows == m);
+  CHECK(stats.rescored >= m - 1024 + 512);  // everything after the trial, in double
+  // The ordinary rows alone (more than 2,048: a trial runs, passes, and float decides most).
+  MascPredictStats alone;
+  CHECK(predict_masc_certified(p, more.X.data(), more.n, &alone) ==
+        predict_masc_double(p, more.X.data(), more.n));
+  CHECK(alone.rescored < more.n / 2);
+}
