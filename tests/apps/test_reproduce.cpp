@@ -118,6 +118,25 @@ TEST_CASE("reproduce writes a summary consistent with every run's own files",
     std::set<std::string> epochs;
     for (size_t i = 0; i < dyn.rows.size(); ++i) epochs.insert(dyn.at(i, "epoch"));
     CHECK(epochs == std::set<std::string>({"0", "1", "2"}));
+    // The input layer (the images themselves) is probed once and its rows copied to every
+    // checkpoint: they must be what probing that layer gives, at every epoch.
+    int input_rows = 0;
+    for (size_t i = 0; i < dyn.rows.size(); ++i) {
+      if (dyn.at(i, "layer") != "input" || dyn.at(i, "metric") != "test_acc") continue;
+      const std::string probe = dyn.at(i, "probe");
+      if (probe != "masc" && probe != "linear") continue;
+      ++input_rows;
+      bool matched = false;
+      for (size_t j = 0; j < probes.rows.size(); ++j)
+        if (probes.at(j, "layer") == "input" && probes.at(j, "probe") == probe &&
+            probes.at(j, "subspace") == "corrupted") {
+          INFO("epoch " << dyn.at(i, "epoch") << " " << probe);
+          CHECK(dyn.number(i, "value") == probes.number(j, "test_acc"));
+          matched = true;
+        }
+      CHECK(matched);
+    }
+    CHECK(input_rows == 2 * 3);  // masc and linear at each of the three checkpoints
   }
   // The printed table and the Markdown summary name both levels.
   CHECK(printed.find("0.6") != std::string::npos);
