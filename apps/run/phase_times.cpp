@@ -1,5 +1,6 @@
 #include "apps/run/phase_times.h"
 
+#include "memprobe_version.h"
 #include "tensor/io/csv.h"
 
 namespace mp::app {
@@ -12,14 +13,16 @@ const FileFormat& timing_format() {
        {"epoch", "the checkpoint analysed"},
        {"layer", "the layer (activations: the layers of the pass; empty when not per layer)"},
        {"probe", "masc/corrupted | masc/true | linear | ncm | logreg (transfer: the bias)"},
-       {"seconds", "wall time (s)"}}};
+       {"seconds", "wall time (s)"},
+       {"commit", "the memprobe commit that computed the step (memprobe --version)", true}}};
   return f;
 }
 
 void record_phase_times(const std::filesystem::path& csv, const std::vector<PhaseTime>& rows) {
   std::vector<std::vector<std::string>> cells;
   for (const PhaseTime& p : rows)
-    cells.push_back({p.phase, std::to_string(p.epoch), p.layer, p.probe, csv_number(p.seconds)});
+    cells.push_back({p.phase, std::to_string(p.epoch), p.layer, p.probe, csv_number(p.seconds),
+                     MEMPROBE_GIT_COMMIT});
   upsert_format(csv, timing_format(), 4, cells);
 }
 
@@ -35,6 +38,7 @@ std::vector<PhaseTime> read_phase_times(const std::filesystem::path& csv) {
     p.layer = t.at(r, "layer");
     p.probe = t.at(r, "probe");
     p.seconds = t.number(r, "seconds");
+    p.commit = text_cell(t, r, "commit");
     out.push_back(p);
   }
   return out;

@@ -25,9 +25,12 @@ struct PhaseTime {
   std::string layer;  // "" when the phase is not per layer; activations: the layers of one pass
   std::string probe;  // probe rows: masc/corrupted, masc/true, linear, ncm, logreg
   double seconds = 0;
+  // Read back: the memprobe commit that computed the step ("" in files older than the column).
+  // Written: always this binary's commit, whatever the field holds.
+  std::string commit = "";
 };
 
-// Adds (or replaces, by key) rows of RUN/timing.csv.
+// Adds (or replaces, by key) rows of RUN/timing.csv, each naming this binary's commit.
 void record_phase_times(const std::filesystem::path& csv, const std::vector<PhaseTime>& rows);
 // Every row; an absent file is no rows. Throws mp::Error naming the file on a bad one.
 std::vector<PhaseTime> read_phase_times(const std::filesystem::path& csv);

@@ -5,6 +5,8 @@
 // docs/formats.md lists exactly the owner's columns in the same order.
 #include <catch2/catch.hpp>
 
+#include "memprobe_version.h"
+
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -232,7 +234,7 @@ TEST_CASE("run files: timing.csv and labels.csv rows round-trip", "[apps][runfil
                                         {"probe", 3, "fc1", "masc/corrupted", 1.0 / 3},
                                         {"dynamics", 0, "", "", 12.25}};
   record_phase_times(tmp / "timing.csv", times);
-  CHECK(first_line(tmp / "timing.csv") == "phase,epoch,layer,probe,seconds");
+  CHECK(first_line(tmp / "timing.csv") == "phase,epoch,layer,probe,seconds,commit");
   const std::vector<PhaseTime> back = read_phase_times(tmp / "timing.csv");
   REQUIRE(back.size() == times.size());
   for (size_t i = 0; i < times.size(); ++i) {
@@ -241,7 +243,19 @@ TEST_CASE("run files: timing.csv and labels.csv rows round-trip", "[apps][runfil
     CHECK(back[i].layer == times[i].layer);
     CHECK(back[i].probe == times[i].probe);
     CHECK(back[i].seconds == times[i].seconds);
+    CHECK(back[i].commit == MEMPROBE_GIT_COMMIT);  // every step names the code that computed it
   }
+  // A timing.csv from before the commit column reads (commit ""), and a new row brings the file
+  // to the current header without touching the old rows.
+  mp::write_file_atomic((tmp / "old_timing.csv").string(),
+                        "phase,epoch,layer,probe,seconds\nprobe,3,fc1,linear,0.5\n");
+  REQUIRE(read_phase_times(tmp / "old_timing.csv").size() == 1);
+  CHECK(read_phase_times(tmp / "old_timing.csv")[0].commit.empty());
+  record_phase_times(tmp / "old_timing.csv", {{"transfer", 3, "fc4", "zero", 2.0}});
+  const std::vector<PhaseTime> mixed = read_phase_times(tmp / "old_timing.csv");
+  REQUIRE(mixed.size() == 2);
+  CHECK(mixed[0].commit.empty());
+  CHECK(mixed[1].commit == MEMPROBE_GIT_COMMIT);
 
   const std::vector<LabelRow> labels = {{0, 5, 5}, {3, 1, 7}, {59999, 9, 0}};
   const std::string text = labels_csv_text(labels);
