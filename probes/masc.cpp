@@ -68,8 +68,7 @@ MascProbe fit_masc(const float* X, int64_t N, int64_t d, const int32_t* labels, 
       all_class_eigen(X, N, d, labels, num_classes, rule, opts.path, opts.parallel_classes), d);
 }
 
-namespace {
-void check_probe(const MascProbe& p, const char* who) {
+void check_masc_probe(const MascProbe& p, const char* who) {
   MP_CHECK(p.num_classes >= 1 && static_cast<int>(p.basis.size()) == p.num_classes &&
                static_cast<int>(p.k.size()) == p.num_classes,
            who << ": probe is not fitted or inconsistent (num_classes=" << p.num_classes << ")");
@@ -80,6 +79,7 @@ void check_probe(const MascProbe& p, const char* who) {
   }
 }
 
+namespace {
 // ||V_c x||^2 / ||x||^2 from the k projections p of one row: masc_scores and masc_class_scores
 // share it so that both round alike.
 double score_of(const double* p, int64_t k, double sq) {
@@ -91,7 +91,7 @@ double score_of(const double* p, int64_t k, double sq) {
 
 // X is (N, d) float32 -> scores (N, K) double.
 std::vector<double> masc_scores(const MascProbe& probe, const float* X, int64_t N) {
-  check_probe(probe, "probes/masc_scores");
+  check_masc_probe(probe, "probes/masc_scores");
   const int K = probe.num_classes;
   const int64_t d = probe.dim;
   // The bases side by side, each class a group of rows: a row block is converted to double
@@ -118,7 +118,7 @@ std::vector<double> masc_scores(const MascProbe& probe, const float* X, int64_t 
 }
 
 std::vector<double> masc_class_scores(const MascProbe& probe, int c, const float* X, int64_t N) {
-  check_probe(probe, "probes/masc_class_scores");
+  check_masc_probe(probe, "probes/masc_class_scores");
   MP_CHECK(c >= 0 && c < probe.num_classes,
            "probes/masc_class_scores: class " << c << " of " << probe.num_classes);
   const int64_t k = probe.k[c];
@@ -144,7 +144,7 @@ std::vector<int32_t> predict_masc_double(const MascProbe& probe, const float* X,
 }
 
 std::vector<double> masc_scores_reference(const MascProbe& probe, const float* X, int64_t N) {
-  check_probe(probe, "probes/masc_scores_reference");
+  check_masc_probe(probe, "probes/masc_scores_reference");
   const int K = probe.num_classes;
   const int64_t d = probe.dim;
   std::vector<double> scores(static_cast<size_t>(N * K), 0.0);

@@ -56,6 +56,9 @@ MascProbe masc_for_rule(const std::vector<ClassEigen>& eig, int64_t d, const Com
 std::vector<MascProbe> fit_masc_rules(const float* X, int64_t N, int64_t d, const int32_t* labels,
                                       int num_classes, const MascOptions& opts);
 
+// Throws, naming `who`, unless the probe is fitted and each basis holds k_c x dim values.
+void check_masc_probe(const MascProbe& p, const char* who);
+
 // N x K row-major scores ||V_c x||^2 / ||x||^2 (0 for x = 0 or an empty class). One dgemm per
 // row block against the concatenated bases (double), then per-class sums of squares.
 std::vector<double> masc_scores(const MascProbe& probe, const float* X, int64_t N);

@@ -45,21 +45,10 @@ double gamma(double n, double u) {
   return n * u / (1 - n * u);
 }
 
-void check_fitted(const MascProbe& p, const char* who) {
-  MP_CHECK(p.num_classes >= 1 && static_cast<int>(p.basis.size()) == p.num_classes &&
-               static_cast<int>(p.k.size()) == p.num_classes,
-           who << ": probe is not fitted or inconsistent (num_classes=" << p.num_classes << ")");
-  for (int c = 0; c < p.num_classes; ++c) {
-    MP_CHECK(static_cast<int64_t>(p.basis[c].size()) == p.k[c] * p.dim,
-             who << ": class " << c << " basis holds " << p.basis[c].size() << " values, expected "
-                 << p.k[c] << " x " << p.dim);
-  }
-}
-
 }  // namespace
 
 BoundedMascScores masc_scores_float(const MascProbe& probe, const float* X, int64_t N) {
-  check_fitted(probe, "probes/masc_scores_float");
+  check_masc_probe(probe, "probes/masc_scores_float");
   const int K = probe.num_classes;
   const int64_t d = probe.dim;
   std::vector<int64_t> offset(static_cast<size_t>(K) + 1, 0);
@@ -178,8 +167,8 @@ std::vector<int32_t> certify_rows(const MascProbe& probe, const float* X, int64_
     undecided.push_back(i);
     for (int c = 0; c < K; ++c) {
       const double hi = s[c] + bound_scale * B[c];
-      const bool cand = c == best || !std::isfinite(lo) || !(hi < lo) ||
-                        !(hi + 0x1p-50 * (std::fabs(lo) + std::fabs(hi)) < lo);
+      const bool cand =
+          c == best || !std::isfinite(lo) || !(hi + 0x1p-50 * (std::fabs(lo) + std::fabs(hi)) < lo);
       candidate.push_back(cand ? 1 : 0);
       if (cand) rows_of[static_cast<size_t>(c)].push_back(i);
     }
@@ -225,7 +214,7 @@ constexpr int64_t kTrialRows = 1024;
 
 std::vector<int32_t> predict_masc_certified(const MascProbe& probe, const float* X, int64_t N,
                                             MascPredictStats* stats, double bound_scale) {
-  check_fitted(probe, "probes/predict_masc");
+  check_masc_probe(probe, "probes/predict_masc");
   if (N <= 2 * kTrialRows) return certify_rows(probe, X, N, stats, bound_scale);
   MascPredictStats trial;
   std::vector<int32_t> out = certify_rows(probe, X, kTrialRows, &trial, bound_scale);

@@ -56,7 +56,6 @@ std::vector<double> row_scores(const MascProbe& p, const std::vector<float>& x) 
 std::vector<float> near_tie_rows(const MascProbe& p, const std::vector<float>& X, int64_t n,
                                  int pairs) {
   const int64_t d = p.dim;
-  const int K = p.num_classes;
   const std::vector<int32_t> cls = predict_masc_double(p, X.data(), n);
   std::vector<float> out;
   int made = 0;
@@ -86,7 +85,6 @@ std::vector<float> near_tie_rows(const MascProbe& p, const std::vector<float>& X
       out.insert(out.end(), x.begin(), x.end());
     }
     ++made;
-    (void)K;
   }
   return out;
 }
