@@ -215,10 +215,10 @@ int main(int argc, char** argv) {
              "bench_probes: certified MASC predictions differ from the double "
              "path's (a bug in probes/masc_certified.cpp)");
     std::printf(
-        "masc_scoring: certified_float_s=%.2f all_double_s=%.2f rescored_rows=%lld of %lld "
+        "masc_scoring: certified_s=%.2f (%s) all_double_s=%.2f rescored_rows=%lld of %lld "
         "identical_to_double=yes\n",
-        score_s, score_double_s, static_cast<long long>(mstats.rescored),
-        static_cast<long long>(mstats.rows));
+        score_s, mstats.complement ? "complement" : "float", score_double_s,
+        static_cast<long long>(mstats.rescored), static_cast<long long>(mstats.rows));
     c0 = cpu_seconds();
     t0 = Clock::now();
     std::vector<int32_t> pl = mp::probes::predict_linear(fit.linear, xte, n_test);

@@ -32,9 +32,10 @@ double threshold_rank(int64_t rows, int64_t d) {
 // Z gets n x k column-major, ascending eigenvalue order. Many vectors (MASC keeps ~40 % of a
 // noisy layer's spectrum): divide and conquer for all n, keep the last k columns (measured at
 // n = 2048, k = 850: 0.29 s vs 0.44 s for MRRR). Few vectors (the linear probe's one, or a
-// large Gram matrix): MRRR for just those, O(n k).
+// large Gram matrix): MRRR for just those, O(n k). `bottom`, when given (only with 4k > n), gets
+// the other n - k columns of the same divide-and-conquer solve, n x (n - k) column-major.
 void tridiagonal_top_vectors(const std::vector<double>& D, const std::vector<double>& E, int n,
-                             int k, std::vector<double>& Z) {
+                             int k, std::vector<double>& Z, std::vector<double>* bottom) {
   std::vector<double> Dw(D), Ew(E);
   int info = 0, lwork = -1, liwork = -1, iwq = 0;
   double wq = 0;
@@ -51,8 +52,11 @@ void tridiagonal_top_vectors(const std::vector<double>& D, const std::vector<dou
             &liwork, &info, 1);
     MP_CHECK(info == 0, "probes/class_eigen: dstedc failed, info=" << info);
     Z.assign(Zall.begin() + static_cast<size_t>(n - k) * n, Zall.end());
+    if (bottom) bottom->assign(Zall.begin(), Zall.begin() + static_cast<size_t>(n - k) * n);
     return;
   }
+  MP_CHECK(bottom == nullptr,
+           "probes/class_eigen: bottom vectors need the divide-and-conquer path");
   const char jobz = 'V', range = 'I';
   const int il = n - k + 1, iu = n;
   const double vl = 0, vu = 0;
@@ -81,9 +85,10 @@ void tridiagonal_top_vectors(const std::vector<double>& D, const std::vector<dou
 // contiguous columns.
 void top_eigen(std::vector<double>& A, int n, int64_t rows_for_rank, int64_t d,
                const std::vector<ComponentRule>& rules, std::vector<double>& desc, int& rank,
-               int& k, std::vector<double>& vecs) {
+               int& k, std::vector<double>& vecs, std::vector<double>* complement = nullptr) {
   desc.clear();
   vecs.clear();
+  if (complement) complement->clear();
   rank = 0;
   k = 0;
   if (n == 0) return;
@@ -112,25 +117,33 @@ void top_eigen(std::vector<double>& A, int n, int64_t rows_for_rank, int64_t d,
 
   // Eigenvectors of the tridiagonal for the top k only, then back-transform just those k
   // columns: O(n^2 k) instead of the O(n^3) a full eigh spends on vectors nobody uses.
-  std::vector<double> Z;
-  tridiagonal_top_vectors(D, E, n, k, Z);
-  const char side = 'L', trans = 'N';
-  lwork = -1;
-  dormtr_(&side, &uplo, &trans, &n, &k, A.data(), &n, tau.data(), Z.data(), &n, &wq, &lwork, &info,
-          1, 1, 1);
-  lwork = std::max(1, static_cast<int>(wq));
-  work.assign(static_cast<size_t>(lwork), 0.0);
-  dormtr_(&side, &uplo, &trans, &n, &k, A.data(), &n, tau.data(), Z.data(), &n, work.data(), &lwork,
-          &info, 1, 1, 1);
-  MP_CHECK(info == 0, "probes/class_eigen: dormtr failed, info=" << info);
-
-  // Z is column-major n x k with ascending eigenvalues: column j is contiguous, so it is
-  // already row j of a k x n row-major matrix. Reverse to descending order.
-  vecs.resize(static_cast<size_t>(k) * n);
-  for (int j = 0; j < k; ++j) {
-    std::copy_n(Z.data() + static_cast<size_t>(k - 1 - j) * n, n,
-                vecs.data() + static_cast<size_t>(j) * n);
-  }
+  // The complement only where it is at most half as wide as the kept set (3k >= 2n), which is
+  // also where divide and conquer has computed every vector anyway.
+  const bool with_complement = complement != nullptr && 3 * static_cast<int64_t>(k) >= 2 * n;
+  std::vector<double> Z, Zbottom;
+  tridiagonal_top_vectors(D, E, n, k, Z, with_complement ? &Zbottom : nullptr);
+  // Back-transform the columns of Zc (n x m column-major, ascending) and store them as m x n
+  // row-major rows in descending order: column j is contiguous, so it is already a row.
+  const auto back_transform = [&](std::vector<double>& Zc, int m, std::vector<double>& rows) {
+    const char side = 'L', trans = 'N';
+    int lw = -1;
+    dormtr_(&side, &uplo, &trans, &n, &m, A.data(), &n, tau.data(), Zc.data(), &n, &wq, &lw, &info,
+            1, 1, 1);
+    lw = std::max(1, static_cast<int>(wq));
+    work.assign(static_cast<size_t>(lw), 0.0);
+    dormtr_(&side, &uplo, &trans, &n, &m, A.data(), &n, tau.data(), Zc.data(), &n, work.data(), &lw,
+            &info, 1, 1, 1);
+    MP_CHECK(info == 0, "probes/class_eigen: dormtr failed, info=" << info);
+    rows.resize(static_cast<size_t>(m) * n);
+    for (int j = 0; j < m; ++j) {
+      std::copy_n(Zc.data() + static_cast<size_t>(m - 1 - j) * n, n,
+                  rows.data() + static_cast<size_t>(j) * n);
+    }
+  };
+  // Kept vectors by a call of their own, exactly as without a complement (same shapes, same
+  // values), so computing the complement never changes them.
+  back_transform(Z, k, vecs);
+  if (with_complement && n > k) back_transform(Zbottom, n - k, *complement);
 }
 
 // S = X_c^T X_c (d x d, upper triangle in row-major terms), rows converted in blocks.
@@ -175,7 +188,12 @@ ClassEigen eigen_direct(const float* X, int64_t d, const std::vector<int64_t>& r
   ce.dim = d;
   ce.gram = false;
   std::vector<double> S = second_moment(X, d, rows);
-  top_eigen(S, static_cast<int>(d), ce.rows, d, rule, ce.eigenvalues, ce.rank, ce.k, ce.vectors);
+  top_eigen(S, static_cast<int>(d), ce.rows, d, rule, ce.eigenvalues, ce.rank, ce.k, ce.vectors,
+            &ce.complement);
+  if (ce.k > 0 && static_cast<int64_t>(ce.vectors.size() + ce.complement.size()) == d * d) {
+    ce.orth_defect = orthogonality_defect(ce.vectors, ce.complement, static_cast<int>(d));
+  }
+  if (ce.orth_defect < 0) ce.complement.clear();
   return ce;
 }
 
@@ -398,6 +416,36 @@ std::vector<ClassEigen> all_class_eigen(const float* X, int64_t N, int64_t d, co
     if (e) std::rethrow_exception(e);
   }
   return out;
+}
+
+// A rigorous upper bound on ||Q Q^T - I||_2 for the n x n row-major Q = [top; bottom]:
+// ||.||_2 <= ||.||_F, and the computed C = fl(Q Q^T) has |c_ij - q_i . q_j| <= gamma_n ||q_i||
+// ||q_j|| for any summation order (Higham §3.1), so the Frobenius norm of its error is at most
+// gamma_n sum_i ||q_i||^2. Costs one n^3 dsyrk: small next to the scoring it enables.
+double orthogonality_defect(const std::vector<double>& top, const std::vector<double>& bottom,
+                            int64_t n64) {
+  const int n = static_cast<int>(n64);
+  const size_t nn = static_cast<size_t>(n) * n;
+  MP_CHECK(top.size() + bottom.size() == nn, "probes/class_eigen: complement does not fill Q");
+  std::vector<double> Q(top);
+  Q.insert(Q.end(), bottom.begin(), bottom.end());
+  std::vector<double> C(nn, 0.0);
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, n, n, 1.0, Q.data(), n, 0.0, C.data(), n);
+  double off = 0, trace = 0;
+  for (int i = 0; i < n; ++i) {
+    const double* row = C.data() + static_cast<size_t>(i) * n;
+    const double dii = row[i] - 1;  // exact (Sterbenz) for row[i] in [0.5, 2]; else rounds by U
+    off += dii * dii;
+    trace += row[i];
+    for (int j = i + 1; j < n; ++j) off += 2 * row[j] * row[j];
+  }
+  const double U = 0x1p-53, m = static_cast<double>(n) * n + 4;
+  const double g_sum = m * U / (1 - m * U);                // the sum of n^2 non-negative terms
+  const double g_n = (n + 1.0) * U / (1 - (n + 1.0) * U);  // the dsyrk entries
+  const double fro = std::sqrt(off * (1 + g_sum)) * (1 + 4 * U);
+  const double sum_norms = trace * (1 + g_n) * (1 + g_sum);  // >= sum_i ||q_i||^2
+  if (!std::isfinite(fro) || !std::isfinite(sum_norms)) return -1;
+  return (fro + g_n * sum_norms) * (1 + 0x1p-40);
 }
 
 std::vector<double> eigh_reference(std::vector<double> A, int64_t n64,

@@ -45,6 +45,16 @@ struct ClassEigen {
   int k = 0;     // eigenvectors kept (0 only if the class is empty or all its rows are zero); with
                  // several rules, the most any of them keeps (each rule keeps a prefix)
   std::vector<double> vectors;  // k x d row-major, orthonormal rows, eigenvalue descending
+  // The other d - k eigenvectors, computed only on the direct path when k >= 2d/3 (so that
+  // there are at most half as many of them as kept vectors: masc_complement.h scores with them
+  // instead). (d - k) x d row-major, eigenvalue descending, continuing `vectors`; from the same
+  // tridiagonal solve, back-transformed by a call of their own, so `vectors` are bit-identical
+  // to a fit that does not compute them.
+  std::vector<double> complement;
+  // >= 0 when `complement` was computed: a rigorous upper bound on ||Q Q^T - I||_2 for the
+  // d x d matrix Q whose rows are `vectors` then `complement` (measured, not assumed: Q Q^T by
+  // dsyrk plus that product's own worst-case rounding). < 0: no complement.
+  double orth_defect = -1;
 };
 
 // The numpy peer's component count for a descending spectrum, reproducing its floating-point
@@ -90,6 +100,11 @@ void check_labels(const int32_t* labels, int64_t N, int num_classes, const char*
 
 // Indices of the rows of class c, ascending.
 std::vector<int64_t> class_row_indices(const int32_t* labels, int64_t N, int c);
+
+// A rigorous upper bound on ||Q Q^T - I||_2 for the n x n row-major Q whose rows are `top` then
+// `bottom` (ClassEigen::orth_defect); < 0 if it is not finite. One n^3 dsyrk.
+double orthogonality_defect(const std::vector<double>& top, const std::vector<double>& bottom,
+                            int64_t n);
 
 // Reference twin (test oracle): full symmetric eigendecomposition by LAPACK dsyevd of an
 // n x n symmetric matrix (row-major; only the lower triangle in row-major terms is read).

@@ -19,8 +19,15 @@ MascProbe masc_from_eigen(std::vector<ClassEigen> eig, int64_t d) {
     p.gram.push_back(e.gram ? 1 : 0);
     p.basis.push_back(std::move(e.vectors));
     p.eigenvalues.push_back(std::move(e.eigenvalues));
+    p.complement.push_back(std::move(e.complement));
+    p.orth_defect.push_back(e.orth_defect);
   }
   return p;
+}
+
+bool has_complement(const MascProbe& p, int c) {
+  return c >= 0 && static_cast<size_t>(c) < p.orth_defect.size() &&
+         p.orth_defect[static_cast<size_t>(c)] >= 0;
 }
 
 std::vector<ComponentRule> masc_rules(const MascOptions& opts) {
@@ -47,6 +54,17 @@ MascProbe masc_for_rule(const std::vector<ClassEigen>& eig, int64_t d, const Com
     p.gram.push_back(e.gram ? 1 : 0);
     p.basis.emplace_back(e.vectors.begin(), e.vectors.begin() + static_cast<int64_t>(k) * d);
     p.eigenvalues.push_back(e.eigenvalues);
+    // A rule keeping fewer vectors than were computed: its complement is the rest of the kept
+    // vectors followed by the computed complement (the same Q, so the same orth_defect).
+    // Only where it is at most half as wide as the basis, as class_eigen decides for its own k.
+    std::vector<double> comp;
+    const bool keep = e.orth_defect >= 0 && 3 * static_cast<int64_t>(k) >= 2 * d;
+    if (keep) {
+      comp.assign(e.vectors.begin() + static_cast<int64_t>(k) * d, e.vectors.end());
+      comp.insert(comp.end(), e.complement.begin(), e.complement.end());
+    }
+    p.complement.push_back(std::move(comp));
+    p.orth_defect.push_back(keep ? e.orth_defect : -1.0);
   }
   return p;
 }
@@ -76,6 +94,16 @@ void check_masc_probe(const MascProbe& p, const char* who) {
     MP_CHECK(static_cast<int64_t>(p.basis[c].size()) == p.k[c] * p.dim,
              who << ": class " << c << " basis holds " << p.basis[c].size() << " values, expected "
                  << p.k[c] << " x " << p.dim);
+  }
+  MP_CHECK(p.orth_defect.empty() || (static_cast<int>(p.orth_defect.size()) == p.num_classes &&
+                                     static_cast<int>(p.complement.size()) == p.num_classes),
+           who << ": complement given for " << p.complement.size() << " and orth_defect for "
+               << p.orth_defect.size() << " of " << p.num_classes << " classes");
+  for (int c = 0; c < p.num_classes; ++c) {
+    if (!has_complement(p, c)) continue;
+    MP_CHECK(static_cast<int64_t>(p.complement[c].size()) == (p.dim - p.k[c]) * p.dim,
+             who << ": class " << c << " complement holds " << p.complement[c].size()
+                 << " values, expected " << (p.dim - p.k[c]) << " x " << p.dim);
   }
 }
 

@@ -3,7 +3,7 @@
 // eigenvectors of the uncentred second moment S_c = X_c^T X_c; a row is assigned to the class
 // whose subspace it makes the smallest angle with, i.e. argmax_c ||V_c x||^2 / ||x||^2.
 // MASC is quadratic: score_c(x) = x^T (V_c^T V_c) x / x^T x. Results are those of double-precision
-// arithmetic (predict_masc reaches them through certified float32 scoring).
+// arithmetic (predict_masc reaches them through certified complement or float32 scoring).
 //
 // Conventions (documented behaviour, not accidents):
 //  - A class with no rows (or only zero rows) gets an empty subspace: k_c = 0, score 0.
@@ -35,7 +35,16 @@ struct MascProbe {
   std::vector<std::vector<double>> eigenvalues;  // per class, descending (see ClassEigen)
   std::vector<int64_t> class_rows;               // N_c used for the fit
   std::vector<char> gram;                        // 1 if class c used the Gram path
+  // Where the fit computed them (ClassEigen::complement; never saved to probe files, which do not
+  // need them): per class the d - k_c eigenvectors not in `basis`, (d - k_c) x d, and a bound on
+  // how far [basis; complement] is from orthonormal; orth_defect[c] < 0 (or an empty vector)
+  // means class c has none. masc_complement.h scores with them.
+  std::vector<std::vector<double>> complement;
+  std::vector<double> orth_defect;
 };
+
+// True when class c of the probe carries its complement (see MascProbe::complement).
+bool has_complement(const MascProbe& p, int c);
 
 MascProbe fit_masc(const float* X, int64_t N, int64_t d, const int32_t* labels, int num_classes,
                    const MascOptions& opts = {});
@@ -67,9 +76,11 @@ std::vector<double> masc_scores(const MascProbe& probe, const float* X, int64_t 
 // are scored independently of each other, projection.h): what predict_masc rescores.
 std::vector<double> masc_class_scores(const MascProbe& probe, int c, const float* X, int64_t N);
 
-// argmax of masc_scores, row for row (ties -> lowest class index), at float32 speed: rows are
-// scored in float with a proven bound against masc_scores and only the rows that bound leaves
-// undecided are scored in double (masc_certified.h).
+// argmax of masc_scores, row for row (ties -> lowest class index), faster: rows are scored with
+// a proven bound against masc_scores, either through the complement of each wide subspace
+// (masc_complement.h, when the fit computed it and it saves work) or in float32
+// (masc_certified.h), and only the rows that bound leaves undecided are scored by masc_scores'
+// own arithmetic.
 std::vector<int32_t> predict_masc(const MascProbe& probe, const float* X, int64_t N);
 
 // argmax of masc_scores computed for every row in double: predict_masc's oracle.

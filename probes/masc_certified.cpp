@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "probes/masc_complement.h"
 #include "probes/projection.h"
 #include "tensor/check.h"
 
@@ -130,11 +131,13 @@ BoundedMascScores masc_scores_float(const MascProbe& probe, const float* X, int6
 
 namespace {
 
+// argmax(masc_scores) for rows [0, N) of X from bounded scores `f` of those rows (float32 or
+// complement: any scores with |f.score - masc_scores| <= f.bound).
 std::vector<int32_t> certify_rows(const MascProbe& probe, const float* X, int64_t N,
-                                  MascPredictStats* stats, double bound_scale) {
+                                  const BoundedMascScores& f, MascPredictStats* stats,
+                                  double bound_scale) {
   const int K = probe.num_classes;
   const int64_t d = probe.dim;
-  const BoundedMascScores f = masc_scores_float(probe, X, N);
   std::vector<int32_t> out(static_cast<size_t>(N), 0);
   // An undecided row is rescored in double for its candidate classes only: those whose upper end
   // reaches the float winner's lower end. Any other class c has masc_scores_c <= score_c + B_c <
@@ -215,9 +218,18 @@ constexpr int64_t kTrialRows = 1024;
 std::vector<int32_t> predict_masc_certified(const MascProbe& probe, const float* X, int64_t N,
                                             MascPredictStats* stats, double bound_scale) {
   check_masc_probe(probe, "probes/predict_masc");
-  if (N <= 2 * kTrialRows) return certify_rows(probe, X, N, stats, bound_scale);
+  // Wide subspaces with their complements: scored through those, whose bound (rounding plus the
+  // measured orthogonality defect, ~1e-9 relative) leaves only near-exact ties undecided.
+  if (complement_pays(probe)) {
+    if (stats) stats->complement = true;
+    return certify_rows(probe, X, N, masc_scores_complement(probe, X, N), stats, bound_scale);
+  }
+  const auto in_float = [&](const float* A, int64_t n, MascPredictStats* st) {
+    return certify_rows(probe, A, n, masc_scores_float(probe, A, n), st, bound_scale);
+  };
+  if (N <= 2 * kTrialRows) return in_float(X, N, stats);
   MascPredictStats trial;
-  std::vector<int32_t> out = certify_rows(probe, X, kTrialRows, &trial, bound_scale);
+  std::vector<int32_t> out = in_float(X, kTrialRows, &trial);
   const float* rest = X + kTrialRows * probe.dim;
   const int64_t n = N - kTrialRows;
   std::vector<int32_t> tail;
@@ -226,7 +238,7 @@ std::vector<int32_t> predict_masc_certified(const MascProbe& probe, const float*
     trial.rows += n;
     trial.rescored += n;
   } else {
-    tail = certify_rows(probe, rest, n, &trial, bound_scale);
+    tail = in_float(rest, n, &trial);
   }
   out.insert(out.end(), tail.begin(), tail.end());
   if (stats) {

@@ -23,10 +23,14 @@ BoundedMascScores masc_scores_float(const MascProbe& probe, const float* X, int6
 
 struct MascPredictStats {
   int64_t rows = 0;
-  int64_t rescored = 0;  // rows scored in double: undecided in float, or after a failed trial
+  int64_t rescored = 0;     // rows scored by masc_scores' arithmetic: undecided, or after a failed
+                            // float trial
+  bool complement = false;  // scored through the complements (masc_complement.h)
 };
 
-// predict_masc with its statistics, and `bound_scale` multiplying every bound. Of more than 2,048
+// predict_masc with its statistics, and `bound_scale` multiplying every bound. When
+// complement_pays(probe), every row is scored through the complements (masc_complement.h).
+// Otherwise, in float32: of more than 2,048
 // rows the first 1,024 are a trial: when the bound leaves over half of them undecided (memorising
 // layers), the rest are scored by masc_scores directly instead of in float first. Only tests pass a
 // scale other than 1: with 0 (trusting the float scores) the adversarial near-tie rows of

@@ -25,4 +25,15 @@ std::string runtime_info();
 // Prints a one-line warning to stderr if the pthread build of OpenBLAS got loaded instead.
 void warn_if_blas_not_openmp();
 
+// OpenBLAS picks its kernels from the CPU's model number; a CPU it does not know (seen on a
+// virtual machine reporting a generic "Intel Xeon Processor") gets its oldest SSE3 kernels
+// (core=Prescott): measured there, sgemm at 44 against 215 GFLOP/s and MLP training 1.7x slower
+// than with the AVX-512 kernels the CPU can run. Returns the advice to print (set
+// OPENBLAS_CORETYPE) when `core` predates AVX2 on a CPU that has it, "" otherwise or when the
+// kernel was forced (`forced`: OPENBLAS_CORETYPE is set, e.g. to resume a run bit-identically).
+std::string blas_core_advice(const std::string& core, bool cpu_avx2_fma, bool cpu_avx512,
+                             bool forced);
+// The same for this process and CPU.
+std::string blas_core_advice();
+
 }  // namespace mp

@@ -32,6 +32,11 @@ void add_info_command(CLI::App& app) {
                                  : "NO - BLAS threads will compete with OpenMP threads (several "
                                    "times slower); see cmake/Dependencies.cmake")
             << '\n'
+            << "BLAS kernel: "
+            << (blas_core_advice().empty()
+                    ? std::string("fits this CPU (or OPENBLAS_CORETYPE chose it)")
+                    : "SLOW - " + blas_core_advice())
+            << '\n'
             << "data dir: " << data_dir << '\n';
     Table t({"dataset", "status"});
     for (const auto& [name, status] : dataset_presence(data_dir)) t.add_row({name, status});

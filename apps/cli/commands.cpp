@@ -76,7 +76,11 @@ std::string version_string() {
 }
 
 std::string header_line() {
-  return version_string() + " | " + runtime_info();
+  // A slow BLAS kernel is said on the header line itself: one line, so logs and the error
+  // contract (header, then one error line) keep their shape.
+  const std::string advice = blas_core_advice();
+  return version_string() + " | " + runtime_info() +
+         (advice.empty() ? std::string() : " | warning: " + advice);
 }
 
 void print_header(CommandContext& ctx) {

@@ -6,6 +6,7 @@
 
 #include "apps/cli/commands.h"
 #include "memprobe_version.h"
+#include "tensor/threads.h"
 #include "test_train_fixture.h"
 #include "test_util.h"
 
@@ -118,6 +119,9 @@ TEST_CASE("cli: runtime errors exit 1 with one error line after the header", "[a
   CHECK(line.rfind("memprobe report: error: no runs found under ", 0) == 0);
   CHECK(r.err.rfind("memprobe ", 0) == 0);  // header first
   CHECK(count_lines(r.err) == 2);           // header + error, nothing else
+  // A BLAS kernel older than the CPU is named on the header line itself, nowhere else.
+  CHECK((r.err.find("| warning: OpenBLAS did not recognise this CPU") != std::string::npos) ==
+        !mp::blas_core_advice().empty());
 
   // A data command on an empty data dir: the error names the fetch command to run.
   const Result d = run({"data", "labels", "--dataset", "mnist", "--corrupt", "0.4", "--data-dir",

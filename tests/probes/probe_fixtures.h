@@ -110,4 +110,32 @@ inline double min_top2_margin(const std::vector<double>& s, int64_t N, int K) {
   return margin;
 }
 
+// K overlapping Gaussian classes in d dimensions (class means on random directions, shared
+// isotropic noise), so MASC keeps many components per class and its margins spread from large to
+// nearly zero: the regime of real activations, where float scoring has something to lose.
+struct Blobs {
+  int64_t n = 0, d = 0;
+  int K = 0;
+  std::vector<float> X;
+  std::vector<int32_t> y;
+};
+
+inline Blobs blobs(int64_t n, int64_t d, int K, uint32_t seed) {
+  mp::Rng rng(seed);
+  Blobs b{n, d, K, std::vector<float>(static_cast<size_t>(n * d)),
+          std::vector<int32_t>(static_cast<size_t>(n))};
+  std::vector<double> mean(static_cast<size_t>(K * d));
+  for (auto& v : mean) v = 0.6 * rng.normal();
+  for (int64_t i = 0; i < n; ++i) {
+    const int c = static_cast<int>(i % K);
+    b.y[static_cast<size_t>(i)] = c;
+    for (int64_t t = 0; t < d; ++t) {
+      // Nonnegative with a spread of magnitudes, like ReLU activations.
+      const double v = mean[static_cast<size_t>(c * d + t)] + rng.normal();
+      b.X[static_cast<size_t>(i * d + t)] = static_cast<float>(v > 0 ? v : 0.05 * v);
+    }
+  }
+  return b;
+}
+
 }  // namespace mp::probes::testing

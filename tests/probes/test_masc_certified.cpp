@@ -12,39 +12,13 @@
 #include "probes/masc.h"
 #include "probes/masc_certified.h"
 #include "probes/projection.h"
-#include "tensor/rng.h"
+#include "tensor/threads.h"
 
 using namespace mp::probes;
+using testing::Blobs;
+using testing::blobs;
 
 namespace {
-
-// K overlapping Gaussian classes in d dimensions (class means on random directions, shared
-// isotropic noise), so MASC keeps many components per class and its margins spread from large to
-// nearly zero: the regime of real activations, where float scoring has something to lose.
-struct Blobs {
-  int64_t n = 0, d = 0;
-  int K = 0;
-  std::vector<float> X;
-  std::vector<int32_t> y;
-};
-
-Blobs blobs(int64_t n, int64_t d, int K, uint32_t seed) {
-  mp::Rng rng(seed);
-  Blobs b{n, d, K, std::vector<float>(static_cast<size_t>(n * d)),
-          std::vector<int32_t>(static_cast<size_t>(n))};
-  std::vector<double> mean(static_cast<size_t>(K * d));
-  for (auto& v : mean) v = 0.6 * rng.normal();
-  for (int64_t i = 0; i < n; ++i) {
-    const int c = static_cast<int>(i % K);
-    b.y[static_cast<size_t>(i)] = c;
-    for (int64_t t = 0; t < d; ++t) {
-      // Nonnegative with a spread of magnitudes, like ReLU activations.
-      const double v = mean[static_cast<size_t>(c * d + t)] + rng.normal();
-      b.X[static_cast<size_t>(i * d + t)] = static_cast<float>(v > 0 ? v : 0.05 * v);
-    }
-  }
-  return b;
-}
 
 std::vector<double> row_scores(const MascProbe& p, const std::vector<float>& x) {
   return masc_scores(p, x.data(), 1);
@@ -180,24 +154,32 @@ TEST_CASE("masc_class_scores is masc_scores' column bit for bit, on any subset o
           "[probes][masc]") {
   const Blobs tr = blobs(600, 96, 5, 31), te = blobs(257, 96, 5, 32);
   const MascProbe p = fit_masc(tr.X.data(), tr.n, tr.d, tr.y.data(), tr.K, {});
-  const std::vector<double> all = masc_scores(p, te.X.data(), te.n);
-  // Every third row, as the rescoring gathers them: other neighbours, other block positions.
-  std::vector<float> sub;
-  std::vector<int64_t> idx;
-  for (int64_t i = 1; i < te.n; i += 3) {
-    idx.push_back(i);
-    sub.insert(sub.end(), te.X.begin() + i * te.d, te.X.begin() + (i + 1) * te.d);
+  // One thread projects all 257 rows in one dgemm, two threads in halves: the subset's rows sit
+  // at other positions of the kernel's row tiles either way (before rows were padded to full
+  // tiles, Haswell's and Prescott's dgemm failed this at one thread).
+  const int before = mp::num_threads();
+  for (int threads : {1, 2}) {
+    mp::set_num_threads(threads);
+    const std::vector<double> all = masc_scores(p, te.X.data(), te.n);
+    // Every third row, as the rescoring gathers them: other neighbours, other block positions.
+    std::vector<float> sub;
+    std::vector<int64_t> idx;
+    for (int64_t i = 1; i < te.n; i += 3) {
+      idx.push_back(i);
+      sub.insert(sub.end(), te.X.begin() + i * te.d, te.X.begin() + (i + 1) * te.d);
+    }
+    for (int c = 0; c < te.K; ++c) {
+      const std::vector<double> col = masc_class_scores(p, c, te.X.data(), te.n);
+      const std::vector<double> part =
+          masc_class_scores(p, c, sub.data(), static_cast<int64_t>(idx.size()));
+      int64_t differ = 0;
+      for (int64_t i = 0; i < te.n; ++i) differ += col[i] != all[i * te.K + c];
+      for (size_t r = 0; r < idx.size(); ++r) differ += part[r] != all[idx[r] * te.K + c];
+      INFO("class " << c << ", " << threads << " thread(s)");
+      CHECK(differ == 0);
+    }
   }
-  for (int c = 0; c < te.K; ++c) {
-    const std::vector<double> col = masc_class_scores(p, c, te.X.data(), te.n);
-    const std::vector<double> part =
-        masc_class_scores(p, c, sub.data(), static_cast<int64_t>(idx.size()));
-    int64_t differ = 0;
-    for (int64_t i = 0; i < te.n; ++i) differ += col[i] != all[i * te.K + c];
-    for (size_t r = 0; r < idx.size(); ++r) differ += part[r] != all[idx[r] * te.K + c];
-    INFO("class " << c);
-    CHECK(differ == 0);
-  }
+  mp::set_num_threads(before);
 }
 
 TEST_CASE("certified MASC: when the trial rows are mostly undecided the rest go straight to double",

@@ -75,3 +75,20 @@ TEST_CASE("the OpenMP build of OpenBLAS is loaded and thread counts are shared",
   REQUIRE(info.find("omp_threads=" + std::to_string(before)) != std::string::npos);
   REQUIRE_THROWS_AS(mp::set_num_threads(0), mp::Error);
 }
+
+TEST_CASE("an OpenBLAS kernel older than the CPU gets advice naming the kernel to force",
+          "[tensor][threads]") {
+  // The fallback OpenBLAS picks for a CPU model it does not know, on an AVX-512 machine.
+  const std::string a = mp::blas_core_advice("Prescott", true, true, false);
+  CHECK(a.find("Prescott") != std::string::npos);
+  CHECK(a.find("OPENBLAS_CORETYPE=SkylakeX") != std::string::npos);
+  // AVX2 without AVX-512: Haswell's kernels; the name's case does not matter.
+  CHECK(mp::blas_core_advice("NEHALEM", true, false, false).find("OPENBLAS_CORETYPE=Haswell") !=
+        std::string::npos);
+  // No advice: a modern kernel, a CPU without AVX2 (the old kernel is right), or a kernel the
+  // user forced (for instance to resume a run bit-identically).
+  CHECK(mp::blas_core_advice("Haswell", true, true, false).empty());
+  CHECK(mp::blas_core_advice("Cooperlake", true, true, false).empty());
+  CHECK(mp::blas_core_advice("Prescott", false, false, false).empty());
+  CHECK(mp::blas_core_advice("Prescott", true, true, true).empty());
+}

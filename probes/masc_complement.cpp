@@ -1,0 +1,167 @@
+#include "probes/masc_complement.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "probes/projection.h"
+#include "tensor/check.h"
+
+namespace mp::probes {
+
+// Why the bound holds (U = 2^-53, gamma_n = n U / (1 - n U), Higham, Accuracy and Stability of
+// Numerical Algorithms, 2nd ed., §3.1; masc_certified.cpp uses the same steps for float32).
+// Row x is float32, exact in double; X2 = ||x||^2 exactly, q its computed value (a sum of exact
+// squares: |q - X2| <= rho_d X2, rho_d = gamma_(d+1)). A group of rows r_j (a class's basis V or
+// complement W) with n >= max ||r_j|| is projected by dgemm: p_j = fl(r_j . x) has
+// |p_j - t_j| <= eD := gamma_d n ||x|| (+ an underflow allowance) for t_j = r_j . x in exact
+// arithmetic, whatever the kernel's summation order and FMA use.
+//  - Sum of squares. a = fl(sum fl(p_j^2)) over k rows, b = fl(sum |p_j|): with
+//    S1 = b (1 + rho_k) + k eD >= sum |t_j|, |a - sum t_j^2| <= eD (2 S1 + k eD) + rho_k a.
+//  - Quotient. |fl(a / q) - sum t_j^2 / X2| <= a_err / q (1 + 2 rho_d) + 2 (rho_d + U) s_up,
+//    with s_up >= sum t_j^2 / X2.
+//  - Complement. With s* = ||V x||^2 / X2 (exact, computed V) and Q = [V; W] (the d x d matrix of
+//    computed eigenvectors), ||V x||^2 + ||W x||^2 = x^T Q^T Q x, so
+//    |(1 - ||W x||^2 / X2) - s*| <= ||Q^T Q - I||_2 <= orth_defect (class_eigen.cpp measures it;
+//    Q is square, so Q^T Q and Q Q^T have the same spectrum). fl(1 - z) adds U |1 - z|.
+//  - masc_scores' own error against s* needs its projections, which this path does not compute:
+//    it is bounded from T_up >= ||V x||^2 and S1 = sqrt(k T_up) >= sum |t_j| (Cauchy-Schwarz).
+// Each score's bound is |mine - s*| + |masc_scores - s*| >= |mine - masc_scores|. A class scored
+// directly (no complement, or a narrow basis) adds both halves the same way, without assuming
+// that this call and masc_scores round alike.
+namespace {
+
+constexpr double kU = 0x1p-53;
+
+double gamma(double n) {
+  return n * kU / (1 - n * kU);
+}
+
+// >= |a - sum t_j^2| for a = fl(sum p_j^2), b = fl(sum |p_j|) over k projections within eD.
+double square_sum_error(double a, double b, double k, double eD) {
+  const double rho_k = gamma(k + 1);
+  const double S1 = b * (1 + rho_k) + k * eD;
+  return eD * (2 * S1 + k * eD) + rho_k * a;
+}
+
+// >= |fl(a / q) - T / X2| given |a - T| <= a_err and T <= t_up.
+double quotient_error(double a_err, double t_up, double q, double rho_d) {
+  const double s_up = t_up / q * (1 + 2 * rho_d);
+  return a_err / q * (1 + 2 * rho_d) + 2 * (rho_d + kU) * s_up;
+}
+
+// >= |masc_scores_c - s*| from T_up >= ||V_c x||^2 and S1 >= sum_j |v_j . x| (k basis rows).
+double masc_scores_error(double T_up, double S1, double k, double eD, double q, double rho_d) {
+  const double rho_k = gamma(k + 1);
+  const double sq = eD * (2 * S1 + k * eD);
+  const double a_err = sq + rho_k * (T_up + sq);
+  return quotient_error(a_err, T_up + a_err, q, rho_d);
+}
+
+// max_j ||r_j|| over the k x d rows, rounded up past its own double rounding.
+double max_row_norm(const std::vector<double>& rows, int64_t k, int64_t d) {
+  double out = 0;
+  for (int64_t j = 0; j < k; ++j) {
+    double s = 0;
+    for (int64_t t = 0; t < d; ++t) s += rows[static_cast<size_t>(j * d + t)] * rows[j * d + t];
+    out = std::max(out, std::sqrt(s) * (1 + 0x1p-30));
+  }
+  return out;
+}
+
+}  // namespace
+
+bool scores_through_complement(const MascProbe& probe, int c) {
+  return has_complement(probe, c) && probe.dim - probe.k[c] < probe.k[c];
+}
+
+bool complement_pays(const MascProbe& probe) {
+  int64_t direct = 0, mixed = 0;
+  for (int c = 0; c < probe.num_classes; ++c) {
+    direct += probe.k[c];
+    mixed += scores_through_complement(probe, c) ? probe.dim - probe.k[c] : probe.k[c];
+  }
+  return direct > 0 && 4 * mixed <= 3 * direct;
+}
+
+BoundedMascScores masc_scores_complement(const MascProbe& probe, const float* X, int64_t N) {
+  check_masc_probe(probe, "probes/masc_scores_complement");
+  const int K = probe.num_classes;
+  const int64_t d = probe.dim;
+  // Per class the rows projected onto: the complement or the basis, side by side, one dgemm
+  // group per class (as masc_scores, so that identical classes score identically).
+  std::vector<char> comp(static_cast<size_t>(K), 0);
+  std::vector<int64_t> offset(static_cast<size_t>(K) + 1, 0);
+  std::vector<double> norm_basis(static_cast<size_t>(K), 0.0), norm_rows(norm_basis);
+  for (int c = 0; c < K; ++c) {
+    comp[c] = scores_through_complement(probe, c) ? 1 : 0;
+    offset[c + 1] = offset[c] + (comp[c] ? d - probe.k[c] : probe.k[c]);
+    norm_basis[c] = max_row_norm(probe.basis[c], probe.k[c], d);
+    norm_rows[c] = comp[c] ? max_row_norm(probe.complement[c], d - probe.k[c], d) : norm_basis[c];
+  }
+  const int64_t R = offset[K];
+  std::vector<double> W(static_cast<size_t>(R * d));
+  for (int c = 0; c < K; ++c) {
+    const std::vector<double>& rows = comp[c] ? probe.complement[c] : probe.basis[c];
+    std::copy(rows.begin(), rows.end(), W.begin() + offset[c] * d);
+  }
+  const double dd = static_cast<double>(d);
+  const double g_d = gamma(dd);
+  const double rho_d = gamma(dd + 1);
+  const double inf = std::numeric_limits<double>::infinity();
+  BoundedMascScores out;
+  out.score.assign(static_cast<size_t>(N * K), 0.0);
+  out.bound.assign(static_cast<size_t>(N * K), 0.0);
+  auto score_rows = [&](int64_t r0, int64_t nb, const double* P, const double* sq) {
+    for (int64_t i = 0; i < nb; ++i) {
+      double* s = out.score.data() + (r0 + i) * K;
+      double* B = out.bound.data() + (r0 + i) * K;
+      const double q = sq[i];
+      if (!(q > 0)) continue;  // x = 0: 0 with bound 0, as masc_scores (NaN: undecided anyway)
+      if (!std::isfinite(q)) {
+        std::fill(B, B + K, inf);
+        continue;
+      }
+      const double xnorm = std::sqrt(q * (1 + rho_d)) * (1 + 2 * kU);  // >= ||x||
+      const double* p = P + i * R;
+      for (int c = 0; c < K; ++c) {
+        const double k = static_cast<double>(probe.k[c]);
+        if (probe.k[c] == 0) continue;  // empty subspace: exactly 0 on both paths
+        const int64_t width = offset[c + 1] - offset[c];
+        double a = 0, b = 0;
+        for (int64_t j = offset[c]; j < offset[c + 1]; ++j) {
+          a += p[j] * p[j];
+          b += std::fabs(p[j]);
+        }
+        const double eD_rows = g_d * norm_rows[c] * xnorm + dd * 0x1p-1070;
+        const double eD_basis = g_d * norm_basis[c] * xnorm + dd * 0x1p-1070;
+        const double a_err = square_sum_error(a, b, static_cast<double>(width), eD_rows);
+        double score = 0, mine = 0, T_up = 0, S1 = 0;
+        if (comp[c]) {
+          const double z = a / q;
+          const double z_err = quotient_error(a_err, a + a_err, q, rho_d);
+          const double z_up = z + z_err;
+          score = 1 - z;
+          mine = z_err + kU * (1 + z_up) + probe.orth_defect[c];
+          T_up = std::max(0.0, score + mine) * q * (1 + 2 * rho_d);
+          S1 = std::sqrt(k * T_up) * (1 + 4 * kU);
+        } else {
+          // masc_scores' own arithmetic: score_of in masc.cpp sums the squares in this order.
+          score = a / q;
+          mine = quotient_error(a_err, a + a_err, q, rho_d);
+          T_up = a + a_err;
+          S1 = b * (1 + gamma(k + 1)) + k * eD_basis;
+        }
+        const double bound = mine + masc_scores_error(T_up, S1, k, eD_basis, q, rho_d);
+        s[c] = score;
+        // The bound's own arithmetic rounds (a few dozen operations on positive terms).
+        B[c] = std::isfinite(score) && std::isfinite(bound) ? bound * (1 + 0x1p-40) : inf;
+      }
+    }
+  };
+  for_each_grouped_projection_block(X, N, d, W.data(), offset, score_rows);
+  return out;
+}
+
+}  // namespace mp::probes
