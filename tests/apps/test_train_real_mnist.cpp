@@ -66,7 +66,12 @@ TEST_CASE("train: random labels on 100 real MNIST images are memorised (100 % vs
   const TrainOutcome o = train_run(c, tmp / "run", {}, log);
   INFO(log.str());
   CHECK(o.stop_reason == "target reached");
-  CHECK(o.last.train_acc_corrupted == 1.0);
+  // The stop rule reads the running count (docs/method.md, "When training stops"): it is what
+  // reached 100 %. The evaluation pass after that epoch sees the weights after its last steps, so
+  // it may miss a row or two: under OpenBLAS's Prescott kernels this run stopped at epoch 35 with
+  // running 100 % and the after-epoch pass 99 % (under Cooperlake's, 100 % both).
+  CHECK(o.last.train_acc_running == 1.0);
+  CHECK(o.last.train_acc_corrupted >= 0.97);
   CHECK(o.final_epoch < 100);
   // p = 1 redraws every label uniformly: about 1 in 10 still equals the true label, and the
   // memorised model knows nothing about the digits.
