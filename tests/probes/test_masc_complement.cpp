@@ -117,10 +117,8 @@ TEST_CASE("masc_for_rule gives a narrower rule the rest of the kept vectors as i
   CHECK_FALSE(complement_pays(narrow));
 }
 
-TEST_CASE(
-    "complement scores stay within their bound of masc_scores; predictions are the double "
-    "path's",
-    "[probes][masc]") {
+TEST_CASE("complement scores stay within their bound of masc_scores and predict as the double path",
+          "[probes][masc]") {
   const Blobs tr = blobs(1500, 96, 5, 51), te = blobs(700, 96, 5, 52);
   MascOptions opts;
   opts.fixed_k = 80;
@@ -148,8 +146,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "ties between a class and its mirror image are rescored; with a perturbed complement, "
-    "trusting its scores gets rows wrong and the bound does not",
+    "mirror-image ties are rescored and a perturbed complement misleads trust but not the bound",
     "[probes][masc]") {
   Blobs tr = blobs(900, 48, 3, 61);
   mirror_class(tr, 0, 1);
