@@ -13,6 +13,7 @@
 #include <omp.h>
 
 #include "probes/lapack.h"
+#include "probes/rounding_bound.h"
 #include "tensor/check.h"
 
 namespace mp::probes {
@@ -439,9 +440,9 @@ double orthogonality_defect(const std::vector<double>& top, const std::vector<do
     trace += row[i];
     for (int j = i + 1; j < n; ++j) off += 2 * row[j] * row[j];
   }
-  const double U = 0x1p-53, m = static_cast<double>(n) * n + 4;
-  const double g_sum = m * U / (1 - m * U);                // the sum of n^2 non-negative terms
-  const double g_n = (n + 1.0) * U / (1 - (n + 1.0) * U);  // the dsyrk entries
+  const double U = kUnitRoundoffDouble, m = static_cast<double>(n) * n + 4;
+  const double g_sum = rounding_gamma(m, U);      // the sum of n^2 non-negative terms
+  const double g_n = rounding_gamma(n + 1.0, U);  // the dsyrk entries
   const double fro = std::sqrt(off * (1 + g_sum)) * (1 + 4 * U);
   const double sum_norms = trace * (1 + g_n) * (1 + g_sum);  // >= sum_i ||q_i||^2
   if (!std::isfinite(fro) || !std::isfinite(sum_norms)) return -1;

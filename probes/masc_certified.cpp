@@ -6,6 +6,7 @@
 
 #include "probes/masc_complement.h"
 #include "probes/projection.h"
+#include "probes/rounding_bound.h"
 #include "tensor/check.h"
 
 namespace mp::probes {
@@ -39,12 +40,8 @@ namespace mp::probes {
 // bases) and x = 0 keep their documented conventions.
 namespace {
 
-constexpr double kU32 = 0x1p-24;
-constexpr double kU64 = 0x1p-53;
-
-double gamma(double n, double u) {
-  return n * u / (1 - n * u);
-}
+constexpr double kU32 = kUnitRoundoffFloat;
+constexpr double kU64 = kUnitRoundoffDouble;
 
 }  // namespace
 
@@ -55,27 +52,21 @@ BoundedMascScores masc_scores_float(const MascProbe& probe, const float* X, int6
   std::vector<int64_t> offset(static_cast<size_t>(K) + 1, 0);
   for (int c = 0; c < K; ++c) offset[c + 1] = offset[c] + probe.k[c];
   const int64_t R = offset[K];
-  // The bases rounded to float, side by side, and each class's largest row norm (rounded up:
-  // its double sum of d squares is within gamma_d(U), far below the 2^-30 added).
+  // The bases rounded to float, side by side, and each class's largest row norm, rounded up.
   std::vector<float> W(static_cast<size_t>(R * d));
   std::vector<double> norm(static_cast<size_t>(K), 0.0);
   for (int c = 0; c < K; ++c) {
     const std::vector<double>& V = probe.basis[c];
-    for (int64_t j = 0; j < probe.k[c]; ++j) {
-      double s = 0;
-      for (int64_t t = 0; t < d; ++t) {
-        const double v = V[static_cast<size_t>(j * d + t)];
-        W[static_cast<size_t>((offset[c] + j) * d + t)] = static_cast<float>(v);
-        s += v * v;
-      }
-      norm[c] = std::max(norm[c], std::sqrt(s) * (1 + 0x1p-30));
-    }
+    std::transform(V.begin(), V.begin() + probe.k[c] * d, W.begin() + offset[c] * d,
+                   [](double v) { return static_cast<float>(v); });
+    norm[c] = max_row_norm_up(V, probe.k[c], d);
   }
   const double dd = static_cast<double>(d);
   const bool usable = dd * kU32 < 0.5;  // else the bound is meaningless: every row rescored
-  const double g32 = usable ? gamma(dd, kU32) : 0.0;
-  const double g64 = gamma(dd, kU64);
-  const double rho_d = gamma(dd + 1, kU64);  // ||x||^2 summed from exact squares, then divided
+  const double g32 = usable ? rounding_gamma(dd, kU32) : 0.0;
+  const double g64 = rounding_gamma(dd, kU64);
+  const double rho_d =
+      rounding_gamma(dd + 1, kU64);  // ||x||^2 summed from exact squares, then divided
   BoundedMascScores out;
   out.score.assign(static_cast<size_t>(N * K), 0.0);
   out.bound.assign(static_cast<size_t>(N * K), 0.0);
@@ -107,7 +98,7 @@ BoundedMascScores masc_scores_float(const MascProbe& probe, const float* X, int6
               B[c] = inf;
               continue;
             }
-            const double rho_k = gamma(k + 1, kU64);
+            const double rho_k = rounding_gamma(k + 1, kU64);
             const double eta = 4 * dd * 0x1p-150 + std::sqrt(dd) * xnorm * 0x1p-149;
             const double e = ((1 + kU32) * g32 + kU32) * norm[c] * xnorm + eta;
             const double b_up = b * (1 + rho_k);

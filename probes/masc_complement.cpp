@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "probes/projection.h"
+#include "probes/rounding_bound.h"
 #include "tensor/check.h"
 
 namespace mp::probes {
@@ -32,10 +33,10 @@ namespace mp::probes {
 // that this call and masc_scores round alike.
 namespace {
 
-constexpr double kU = 0x1p-53;
+constexpr double kU = kUnitRoundoffDouble;
 
 double gamma(double n) {
-  return n * kU / (1 - n * kU);
+  return rounding_gamma(n, kU);
 }
 
 // >= |a - sum t_j^2| for a = fl(sum p_j^2), b = fl(sum |p_j|) over k projections within eD.
@@ -57,17 +58,6 @@ double masc_scores_error(double T_up, double S1, double k, double eD, double q, 
   const double sq = eD * (2 * S1 + k * eD);
   const double a_err = sq + rho_k * (T_up + sq);
   return quotient_error(a_err, T_up + a_err, q, rho_d);
-}
-
-// max_j ||r_j|| over the k x d rows, rounded up past its own double rounding.
-double max_row_norm(const std::vector<double>& rows, int64_t k, int64_t d) {
-  double out = 0;
-  for (int64_t j = 0; j < k; ++j) {
-    double s = 0;
-    for (int64_t t = 0; t < d; ++t) s += rows[static_cast<size_t>(j * d + t)] * rows[j * d + t];
-    out = std::max(out, std::sqrt(s) * (1 + 0x1p-30));
-  }
-  return out;
 }
 
 }  // namespace
@@ -97,8 +87,9 @@ BoundedMascScores masc_scores_complement(const MascProbe& probe, const float* X,
   for (int c = 0; c < K; ++c) {
     comp[c] = scores_through_complement(probe, c) ? 1 : 0;
     offset[c + 1] = offset[c] + (comp[c] ? d - probe.k[c] : probe.k[c]);
-    norm_basis[c] = max_row_norm(probe.basis[c], probe.k[c], d);
-    norm_rows[c] = comp[c] ? max_row_norm(probe.complement[c], d - probe.k[c], d) : norm_basis[c];
+    norm_basis[c] = max_row_norm_up(probe.basis[c], probe.k[c], d);
+    norm_rows[c] =
+        comp[c] ? max_row_norm_up(probe.complement[c], d - probe.k[c], d) : norm_basis[c];
   }
   const int64_t R = offset[K];
   std::vector<double> W(static_cast<size_t>(R * d));
