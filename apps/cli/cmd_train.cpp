@@ -55,7 +55,9 @@ void add_training_options(CLI::App* cmd, TrainConfig& c) {
          "Batch size (default: the paper's: 32, CNN on (Fashion-)MNIST 128, AlexNet 128 or 500 on "
          "a 200-class folder: (Tiny ImageNet))")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--max-epochs", c.max_epochs, "Epoch cap");
+  cmd->add_option("--max-epochs", c.max_epochs,
+                  "Epoch cap (default 500). With --resume it may be raised: a run that stopped "
+                  "at its cap trains on to the new one, bit-identical to a run started with it");
   cmd->add_option(
          "--target-train-acc", c.target_train_acc,
          "Stop when training accuracy on the corrupted labels reaches this fraction "
@@ -110,7 +112,10 @@ void add_train(CLI::App& app) {
   add_training_options(cmd, *cfg);
   cmd->add_option("--out", *out,
                   "Run directory (default: runs/<dataset>-<model>-p<level>-s<seed>)");
-  cmd->add_flag("--resume", opt->resume, "Continue an interrupted run from its last checkpoint");
+  cmd->add_flag(
+      "--resume", opt->resume,
+      "Continue an interrupted run from its last checkpoint (or one that stopped at its epoch "
+      "cap, given a higher --max-epochs)");
   cmd->add_flag("--force", opt->force, "Discard an existing run in --out and train again");
   set_action(cmd, [cfg, out, opt](CommandContext& ctx) {
     print_header(ctx);

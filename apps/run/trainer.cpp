@@ -84,12 +84,17 @@ std::map<std::string, std::string> checkpoint_meta_with_dropout(const TrainConfi
 // The config keys that must match for --resume. Threads may differ but break bit-identity (as a
 // different BLAS kernel or build ISA does): warned about, not refused. keep_optim changes no
 // result. A key the stored config lacks (written by an older memprobe) is compared with the
-// value that older memprobe behaved as (TrainConfig::from_json's fallbacks).
+// value that older memprobe behaved as (TrainConfig::from_json's fallbacks). With
+// `raised_cap_ok`, max_epochs may be higher than the stored one (never lower): the cap only
+// decides where training stops, so the epochs trained so far are the ones the higher cap trains.
 void check_same_config(const nlohmann::json& stored_json, const nlohmann::json& now,
-                       std::ostream& log, const std::string& run_dir_hint, bool resuming) {
+                       const std::string& run_dir_hint, bool raised_cap_ok) {
   const nlohmann::json stored = TrainConfig::from_json(stored_json).to_json();
   for (auto it = now.begin(); it != now.end(); ++it) {
     if (it.key() == "threads" || it.key() == "data_dir" || it.key() == "keep_optim") continue;
+    if (raised_cap_ok && it.key() == "max_epochs" && stored.contains("max_epochs") &&
+        it.value().get<int>() >= stored.at("max_epochs").get<int>())
+      continue;
     MP_CHECK(stored.contains(it.key()) && stored.at(it.key()) == it.value(),
              run_dir_hint << ": the run there was started with " << it.key() << " = "
                           << (stored.contains(it.key()) ? stored.at(it.key()).dump() : "(unset)")
@@ -104,7 +109,10 @@ void check_same_config(const nlohmann::json& stored_json, const nlohmann::json& 
                           << it.value().dump()
                           << ", this command does not set it; use the original settings, or "
                              "--force to start over");
-  (void)resuming;
+}
+
+int stored_max_epochs(const Manifest& m) {
+  return TrainConfig::from_json(m.json().value("config", nlohmann::json::object())).max_epochs;
 }
 
 // Resuming elsewhere (another thread count, BLAS kernel or build ISA) continues the run, but not
@@ -168,6 +176,8 @@ class Trainer {
   void apply_edit(int epoch);
   void record_edited_model(int epoch, const probes::TransferResult& t);
   bool finished(const EpochMetrics& m, std::string& reason) const;
+  bool continue_from_last_checkpoint(const Manifest& old);
+  void record_raised_cap();
   void adopt_checkpoint(int epoch);
   void log_epoch(const EpochMetrics& m);
 
@@ -376,6 +386,42 @@ void Trainer::record_edited_model(int epoch, const probes::TransferResult& t) {
        << format_percent(row.train_acc_true) << "\n";
 }
 
+// Picks the checkpoint a resume starts from: the newest with its optimizer state (a kill between
+// writing a model file and its optimizer file leaves a model file that cannot be resumed from).
+// Warns when this process would not continue bit-identically (threads, BLAS kernel, build ISA).
+bool Trainer::continue_from_last_checkpoint(const Manifest& old) {
+  warn_runtime_differences(old, log_);
+  for (int e : run_.checkpoint_epochs()) {
+    std::error_code ec;
+    if (fs::exists(run_.optim_path(e), ec)) resume_epoch_ = e;
+  }
+  return resume_epoch_ >= 0;
+}
+
+// A resume under a higher --max-epochs than the run was started with: the manifest's config
+// takes the new cap (it is what the run now trains to), "max_epochs_raised" keeps each raise
+// (from, to, the epoch it continued from), and a run that had finished at its old cap is marked
+// running again before any epoch is trained, so a kill leaves no false "finished".
+void Trainer::record_raised_cap() {
+  nlohmann::json& j = manifest_.json();
+  const int before = stored_max_epochs(manifest_);
+  if (cfg_.reference_edit() || cfg_.max_epochs <= before) return;
+  j["config"]["max_epochs"] = cfg_.max_epochs;
+  if (!j.contains("max_epochs_raised") || !j["max_epochs_raised"].is_array())
+    j["max_epochs_raised"] = nlohmann::json::array();
+  j["max_epochs_raised"].push_back(
+      {{"from", before}, {"to", cfg_.max_epochs}, {"at_epoch", resume_epoch_}});
+  if (j.value("status", "") == "finished") {
+    j["status"] = "running";
+    j["finished"] = nullptr;
+    j.erase("final_epoch");
+    j.erase("stop_reason");
+  }
+  run_.write_manifest(manifest_);
+  log_ << "epoch cap raised from " << before << " to " << cfg_.max_epochs
+       << ": continuing from the checkpoint of epoch " << resume_epoch_ << "\n";
+}
+
 // The stop rule: the accuracy target or the epoch cap; with --edit-mode reference only the end
 // epoch (the reference trains the edited model a fixed number of epochs).
 bool Trainer::finished(const EpochMetrics& m, std::string& reason) const {
@@ -421,11 +467,28 @@ TrainOutcome Trainer::run() {
         fs::remove(p, ec);
       fs::create_directories(run_.checkpoints_dir(), ec);
       MP_CHECK(!ec, "cannot create '" << run_.checkpoints_dir().string() << "': " << ec.message());
+    } else if (old.status() == "finished" && old.str("stop_reason") == "epoch cap" &&
+               !cfg_.reference_edit() && cfg_.max_epochs > stored_max_epochs(old)) {
+      // Stopped at its cap, asked for a higher one: the run continues from its last checkpoint
+      // (whose optimizer state keep_optim always keeps) exactly as a run started with the
+      // higher cap would have gone on, so the result is bit-identical to that run.
+      MP_CHECK(opt_.resume, run_.root().string()
+                                << " holds a run that stopped at its epoch cap ("
+                                << stored_max_epochs(old) << "); pass --resume to train it on to "
+                                << cfg_.max_epochs << " epochs, or --force to start over");
+      check_same_config(old.json().value("config", nlohmann::json::object()), cfg_json,
+                        run_.root().string(), true);
+      manifest_ = old;
+      resuming = continue_from_last_checkpoint(old);
+      MP_CHECK(resuming, run_.root().string()
+                             << ": the run stopped at its epoch cap but no checkpoint with "
+                                "optimizer state is left to continue from; use --force");
     } else if (old.status() == "finished") {
       // Reuse only a run of the same settings: a finished run with another config in this
-      // directory is refused, never silently passed off as the requested one.
-      check_same_config(old.json().value("config", nlohmann::json::object()), cfg_json, log_,
-                        run_.root().string(), false);
+      // directory is refused, never silently passed off as the requested one. A run that reached
+      // its target is also the run any higher cap asks for (it stops at the same epoch).
+      check_same_config(old.json().value("config", nlohmann::json::object()), cfg_json,
+                        run_.root().string(), old.str("stop_reason") == "target reached");
       metrics_ = read_metrics_csv(run_.metrics_csv());
       out.reused = true;
       out.stop_reason = "already finished";
@@ -442,17 +505,10 @@ TrainOutcome Trainer::run() {
                    << (ckpts.empty() ? ", no checkpoint"
                                      : ", last checkpoint epoch " + std::to_string(ckpts.back()))
                    << "): pass --resume to continue it or --force to start over");
-      check_same_config(old.json().value("config", nlohmann::json::object()), cfg_json, log_,
+      check_same_config(old.json().value("config", nlohmann::json::object()), cfg_json,
                         run_.root().string(), true);
       manifest_ = old;
-      warn_runtime_differences(old, log_);
-      // A kill between writing a model file and its optimizer file leaves a model file that
-      // cannot be resumed from: start from the last epoch that has both.
-      for (int e : ckpts) {
-        std::error_code ec;
-        if (fs::exists(run_.optim_path(e), ec)) resume_epoch_ = e;
-      }
-      resuming = resume_epoch_ >= 0;
+      resuming = continue_from_last_checkpoint(old);
     }
   }
 
@@ -464,6 +520,7 @@ TrainOutcome Trainer::run() {
              "--resume: the training labels re-derived from the config differ from the ones the "
              "run started with (labels.csv sha256 "
                  << manifest_.str("labels_sha256") << " vs " << labels_sha << ")");
+    record_raised_cap();
   } else {
     manifest_ = Manifest();
     manifest_.start(opt_.command, cfg_json, runtime_info(), num_threads());

@@ -87,7 +87,9 @@ void add_reproduce_options(CLI::App* cmd, ReproduceOptions& o) {
                   "Seed of the label corruption (default 42, as in every run of the reference)")
       ->check(CLI::Range(int64_t{0}, int64_t{4294967295}));
   cmd->add_option("--data-dir", o.data_dir, "Dataset directory");
-  cmd->add_option("--max-epochs", o.max_epochs, "Override the preset's epoch cap");
+  cmd->add_option("--max-epochs", o.max_epochs,
+                  "Override the preset's epoch cap (a higher cap continues the runs that "
+                  "stopped at the old one)");
   cmd->add_option("--train-subset", o.train_subset,
                   "Override the preset's training subset (0 = all)");
   cmd->add_option("--test-subset", o.test_subset, "Evaluate on the first N test images (0 = all)");
