@@ -201,8 +201,17 @@ std::vector<int32_t> certify_rows(const MascProbe& probe, const float* X, int64_
 // class subspace holding most of each row) the worst-case bound decides almost no row: measured
 // on the paper MLP's fc3 at p = 0.8, k_c ~ 1,700 of 2,048, 9,776 of 10,000 test rows rescored.
 // There the float pass only adds to the double one, so when the first rows show it, the rest go
-// straight to masc_scores. Either way each row gets argmax(masc_scores).
+// another way. Either way each row gets argmax(masc_scores).
 constexpr int64_t kTrialRows = 1024;
+
+// What a row costs each scorer, in units of one double projection onto all sum_c k_c basis
+// vectors (the double direct path's cost, 1): float32 projects onto as many at about twice the
+// rate (sgemm against dgemm: twice the lanes per vector register), plus the rows its bound leaves
+// undecided (at most one double projection each); the complement projects onto
+// complement_work_ratio() of them in double. Measured on the paper MLP's fc3 at p = 0.2 (ratio
+// 0.67, float deciding most rows): preferring the complement whenever it paid against double
+// made the probe slower (21.1 s against 17.1 s), which this comparison avoids.
+constexpr double kFloatCost = 0.5;
 
 }  // namespace
 
@@ -211,31 +220,42 @@ std::vector<int32_t> predict_masc_certified(const MascProbe& probe, const float*
   check_masc_probe(probe, "probes/predict_masc");
   // Wide subspaces with their complements: scored through those, whose bound (rounding plus the
   // measured orthogonality defect, ~1e-9 relative) leaves only near-exact ties undecided.
-  if (complement_pays(probe)) {
-    if (stats) stats->complement = true;
-    return certify_rows(probe, X, N, masc_scores_complement(probe, X, N), stats, bound_scale);
-  }
+  const double complement_cost = complement_pays(probe) ? complement_work_ratio(probe) : 1.0;
+  const bool has_complement_path = complement_cost < 1.0;
+  const auto in_complement = [&](const float* A, int64_t n, MascPredictStats* st) {
+    st->complement = true;
+    return certify_rows(probe, A, n, masc_scores_complement(probe, A, n), st, bound_scale);
+  };
   const auto in_float = [&](const float* A, int64_t n, MascPredictStats* st) {
     return certify_rows(probe, A, n, masc_scores_float(probe, A, n), st, bound_scale);
   };
-  if (N <= 2 * kTrialRows) return in_float(X, N, stats);
+  MascPredictStats own;
+  MascPredictStats* st = stats ? stats : &own;
+  // Cheaper than even a float pass that decides every row: no trial needed. Few rows: not worth
+  // one either.
+  if (has_complement_path && (complement_cost <= kFloatCost || N <= 2 * kTrialRows))
+    return in_complement(X, N, st);
+  if (N <= 2 * kTrialRows) return in_float(X, N, st);
   MascPredictStats trial;
   std::vector<int32_t> out = in_float(X, kTrialRows, &trial);
   const float* rest = X + kTrialRows * probe.dim;
   const int64_t n = N - kTrialRows;
+  const double float_cost =
+      kFloatCost + static_cast<double>(trial.rescored) / static_cast<double>(kTrialRows);
   std::vector<int32_t> tail;
-  if (2 * trial.rescored > kTrialRows) {
+  if (float_cost <= complement_cost) {
+    tail = in_float(rest, n, &trial);
+  } else if (has_complement_path) {
+    tail = in_complement(rest, n, &trial);
+  } else {
     tail = argmax_rows(masc_scores(probe, rest, n).data(), n, probe.num_classes);
     trial.rows += n;
     trial.rescored += n;
-  } else {
-    tail = in_float(rest, n, &trial);
   }
   out.insert(out.end(), tail.begin(), tail.end());
-  if (stats) {
-    stats->rows += trial.rows;
-    stats->rescored += trial.rescored;
-  }
+  st->rows += trial.rows;
+  st->rescored += trial.rescored;
+  st->complement = st->complement || trial.complement;
   return out;
 }
 

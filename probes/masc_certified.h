@@ -28,11 +28,12 @@ struct MascPredictStats {
   bool complement = false;  // scored through the complements (masc_complement.h)
 };
 
-// predict_masc with its statistics, and `bound_scale` multiplying every bound. When
-// complement_pays(probe), every row is scored through the complements (masc_complement.h).
-// Otherwise, in float32: of more than 2,048
-// rows the first 1,024 are a trial: when the bound leaves over half of them undecided (memorising
-// layers), the rest are scored by masc_scores directly instead of in float first. Only tests pass a
+// predict_masc with its statistics, and `bound_scale` multiplying every bound. The scorer is
+// chosen by its cost per row (masc_certified.cpp): through the complements (masc_complement.h)
+// when complement_pays(probe) and they project onto at most half of sum_c k_c (cheaper than any
+// float pass), or for 2,048 rows or fewer; else in float32, where of more than 2,048 rows the
+// first 1,024 are a trial whose undecided share prices the float pass against the complement
+// (or, without one, the double path) for the rest. Only tests pass a
 // scale other than 1: with 0 (trusting the float scores) the adversarial near-tie rows of
 // tests/probes/test_masc_certified.cpp must come out wrong, which shows those rows test the bound.
 std::vector<int32_t> predict_masc_certified(const MascProbe& probe, const float* X, int64_t N,

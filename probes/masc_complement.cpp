@@ -66,13 +66,17 @@ bool scores_through_complement(const MascProbe& probe, int c) {
   return has_complement(probe, c) && probe.dim - probe.k[c] < probe.k[c];
 }
 
-bool complement_pays(const MascProbe& probe) {
+double complement_work_ratio(const MascProbe& probe) {
   int64_t direct = 0, mixed = 0;
   for (int c = 0; c < probe.num_classes; ++c) {
     direct += probe.k[c];
     mixed += scores_through_complement(probe, c) ? probe.dim - probe.k[c] : probe.k[c];
   }
-  return direct > 0 && 4 * mixed <= 3 * direct;
+  return direct > 0 ? static_cast<double>(mixed) / static_cast<double>(direct) : 1.0;
+}
+
+bool complement_pays(const MascProbe& probe) {
+  return complement_work_ratio(probe) <= 0.75;
 }
 
 BoundedMascScores masc_scores_complement(const MascProbe& probe, const float* X, int64_t N) {

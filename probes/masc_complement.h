@@ -20,8 +20,12 @@ namespace mp::probes {
 // its basis.
 bool scores_through_complement(const MascProbe& probe, int c);
 
-// Whether scoring through the complements saves enough work to be worth it: the directions
-// projected onto fall to at most 3/4 of sum_c k_c.
+// The directions a row is projected onto when every class that can goes through its complement,
+// as a fraction of sum_c k_c (the direct path's): 1 when none can.
+double complement_work_ratio(const MascProbe& probe);
+
+// Whether scoring through the complements saves enough work over the double direct path to be
+// worth it: complement_work_ratio(probe) <= 3/4 (the fit's and the bound's own costs on top).
 bool complement_pays(const MascProbe& probe);
 
 // N x K scores, class c through its complement when scores_through_complement(probe, c), else

@@ -213,3 +213,43 @@ TEST_CASE("check_masc_probe refuses a complement of the wrong size", "[probes][m
   p.orth_defect.pop_back();
   CHECK_THROWS_WITH(predict_masc(p, b.X.data(), b.n), Catch::Contains("orth_defect for 1 of 2"));
 }
+
+TEST_CASE("predict_masc scores through the complement only where that beats the float pass",
+          "[probes][masc]") {
+  const Blobs tr = blobs(1500, 96, 5, 81), te = blobs(3000, 96, 5, 82);
+  MascOptions opts;
+  opts.fixed_k = 70;
+  MascProbe p = fit_masc(tr.X.data(), tr.n, tr.d, tr.y.data(), tr.K, opts);
+  for (int c = 0; c < p.num_classes; ++c) REQUIRE(has_complement(p, c));
+  // Every class through its complement: 26 of 70 directions each, cheaper than a float pass
+  // that decides every row (half the cost of double), so taken without a float trial.
+  REQUIRE(complement_work_ratio(p) <= 0.5);
+  const std::vector<int32_t> want = predict_masc_double(p, te.X.data(), te.n);
+  MascPredictStats all;
+  CHECK(predict_masc_certified(p, te.X.data(), te.n, &all) == want);
+  CHECK(all.complement);
+  CHECK(all.rows == te.n);
+
+  // Three classes without one (as where k_c < 2d/3): 262 of 350 directions, which pays against
+  // double (<= 3/4) but not against a float pass that decides these well-separated rows.
+  for (int c : {0, 2, 4}) {
+    p.complement[c].clear();
+    p.orth_defect[c] = -1;
+  }
+  const double ratio = complement_work_ratio(p);
+  REQUIRE(ratio > 0.5);
+  REQUIRE(complement_pays(p));
+  MascPredictStats mixed;
+  CHECK(predict_masc_certified(p, te.X.data(), te.n, &mixed) == want);
+  INFO("float rescored " << mixed.rescored << " of " << mixed.rows);
+  CHECK_FALSE(mixed.complement);
+  CHECK(mixed.rows == te.n);
+  CHECK(static_cast<double>(mixed.rescored) < (ratio - 0.5) * static_cast<double>(te.n));
+
+  // Bounds scaled up until the float trial decides nothing: the rest goes through the
+  // complement, not the double path, and every row still gets the double argmax.
+  MascPredictStats loose;
+  CHECK(predict_masc_certified(p, te.X.data(), te.n, &loose, 1e9) == want);
+  CHECK(loose.complement);
+  CHECK(loose.rows == te.n);
+}
