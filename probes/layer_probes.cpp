@@ -64,13 +64,13 @@ void check_probe_spec(const ProbeSpec& spec) {
 }
 
 std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerInputs& in,
-                                     const ProbeSpec& spec) {
+                                     const ProbeSpec& spec, FittedProbes* fitted) {
   in.train->validate("probe_layer (train)");
   in.test->validate("probe_layer (test)");
   return probe_layer(layer,
                      LayerViews{view_of(*in.train), view_of(*in.test), in.train_corrupt,
                                 in.train_true, in.test_true, in.num_classes},
-                     spec);
+                     spec, fitted);
 }
 
 std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerViews& in,

@@ -71,7 +71,7 @@ std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerViews&
                                      const ProbeSpec& spec, FittedProbes* fitted = nullptr);
 // The same on owned matrices (the run-directory path).
 std::vector<ProbeResult> probe_layer(const std::string& layer, const LayerInputs& in,
-                                     const ProbeSpec& spec);
+                                     const ProbeSpec& spec, FittedProbes* fitted = nullptr);
 
 // The raw input is the study's fixed baseline (docs/method.md §1: a probe on the pixels does not
 // depend on the model), so "best layer" means best *hidden* layer: the input competes only when

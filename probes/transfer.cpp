@@ -1,5 +1,7 @@
 #include "probes/transfer.h"
 
+#include <utility>
+
 #include "autograd/grad_mode.h"
 #include "probes/model_eval.h"
 
@@ -33,9 +35,18 @@ TransferResult edit_output_layer(nn::Model& model, const Matrix& X,
                                  bool zero_bias) {
   MP_CHECK(static_cast<int64_t>(train_labels.size()) == X.rows,
            "transfer: " << train_labels.size() << " labels for " << X.rows << " rows");
+  return edit_output_layer(
+      model, X, fit_linear_probe(X.data.data(), X.rows, X.cols, train_labels.data(), num_classes),
+      zero_bias);
+}
+
+TransferResult edit_output_layer(nn::Model& model, const Matrix& X, LinearProbe probe,
+                                 bool zero_bias) {
+  MP_CHECK(probe.dim == X.cols,
+           "transfer: the linear probe is " << probe.dim << " wide, the rows " << X.cols);
   TransferResult r;
   r.layer = model.last_hidden_layer();
-  r.probe = fit_linear_probe(X.data.data(), X.rows, X.cols, train_labels.data(), num_classes);
+  r.probe = std::move(probe);
   r.probe_train_pred = predict_linear(r.probe, X.data.data(), X.rows);
   write_probe_into_output(model, r.probe, zero_bias);
   return r;

@@ -30,6 +30,13 @@ TransferResult edit_output_layer(nn::Model& model, const Matrix& hidden_train,
                                  const std::vector<int32_t>& train_labels, int num_classes,
                                  bool zero_bias);
 
+// The same edit with the linear probe already fitted on those rows and labels (probe_layer's, so
+// the edited model is exactly the probe reported beside it; refitting would repeat its class
+// eigenproblems: 4 s per checkpoint on the paper MLP's fc4). Its class count and width must match
+// the output layer and the rows.
+TransferResult edit_output_layer(nn::Model& model, const Matrix& hidden_train, LinearProbe probe,
+                                 bool zero_bias);
+
 // Writes probe.W (double, K x d) into the output layer (float32). Used by edit_output_layer.
 void write_probe_into_output(nn::Model& model, const LinearProbe& probe, bool zero_bias);
 

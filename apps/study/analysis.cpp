@@ -90,7 +90,10 @@ std::vector<probes::ProbeResult> run_probes(OpenedRun& r, const std::vector<std:
       Timer t;
       probes::LayerInputs in{&train.at(layer),   &test.at(layer),     &r.data.train_corrupt,
                              &r.data.train_true, &r.data.test.labels, r.data.num_classes()};
-      auto res = probes::probe_layer(layer, in, spec);
+      const bool keep = shared && layer == shared->keep_layer;
+      probes::FittedProbes fitted;
+      auto res = probes::probe_layer(layer, in, spec, keep ? &fitted : nullptr);
+      if (keep) shared->keep_linear = std::move(fitted.linear);
       log << "  epoch " << r.epoch << " layer " << layer << " (d = " << train.at(layer).cols
           << "): ";
       // An ablation rule is named beside its masc rows; the primary rule's name stays as before.
@@ -127,13 +130,16 @@ namespace {
 // same values a forward pass of the edited model computes, so no pass of its own is needed.
 TransferOutcome transfer_from_rows(OpenedRun& r, bool zero_bias, const probes::Matrix& h_train,
                                    const probes::Matrix& h_test,
-                                   const std::vector<int32_t>& model_test_pred, std::ostream& log) {
+                                   const std::vector<int32_t>& model_test_pred, std::ostream& log,
+                                   std::optional<probes::LinearProbe> fitted = std::nullopt) {
   TransferOutcome o;
   o.epoch = r.epoch;
   o.bias = zero_bias ? "zero" : "keep";
   o.model_test_acc = probes::accuracy(model_test_pred, r.data.test.labels);
-  probes::TransferResult t = probes::edit_output_layer(*r.model, h_train, r.data.train_corrupt,
-                                                       r.data.num_classes(), zero_bias);
+  probes::TransferResult t =
+      fitted ? probes::edit_output_layer(*r.model, h_train, std::move(*fitted), zero_bias)
+             : probes::edit_output_layer(*r.model, h_train, r.data.train_corrupt,
+                                         r.data.num_classes(), zero_bias);
   o.layer = t.layer;
   // The probe's own test predictions, to report its accuracy and check the invariant.
   const std::vector<int32_t> probe_test =
@@ -270,8 +276,8 @@ int run_dynamics(OpenedRun& r, const std::vector<std::string>& layers,
         probes::accuracy(pass.train_pred, r.data.train_corrupt));
     add("output", "model", "train_acc_true", probes::accuracy(pass.train_pred, r.data.train_true));
     rows.insert(rows.end(), probe_rows.begin(), probe_rows.end());
-    TransferOutcome t =
-        transfer_from_rows(r, true, pass.keep_train, pass.keep_test, pass.test_pred, log);
+    TransferOutcome t = transfer_from_rows(r, true, pass.keep_train, pass.keep_test, pass.test_pred,
+                                           log, std::move(pass.keep_linear));
     timing.push_back({"dynamics:transfer", e, t.layer, "zero", transfer.seconds()});
     add(t.layer, "edited", "test_acc", t.test_acc);
     add(t.layer, "edited", "train_acc_corrupted", t.train_acc_corrupted);

@@ -2,6 +2,7 @@
 // The analysis steps of the study on an opened run, shared by the individual commands
 // (probe, transfer, dynamics) and by `reproduce`: each writes its CSV in the run directory
 // (docs/formats.md) and returns what it computed.
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -23,6 +24,9 @@ struct SharedPass {
   std::string keep_layer;                      // in: the layer whose rows to hand back, or ""
   std::vector<int32_t> train_pred, test_pred;  // out: the model's predictions
   probes::Matrix keep_train, keep_test;        // out: empty when keep_layer was not probed
+  // out: the linear probe fitted at keep_layer on the corrupted labels, when "linear" was probed
+  // there (the transfer writes this very probe into the output layer instead of refitting it)
+  std::optional<probes::LinearProbe> keep_linear;
 };
 
 // Probes `layers` of the run's current checkpoint. Activations are collected a few layers at a

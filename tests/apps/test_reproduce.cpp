@@ -137,6 +137,26 @@ TEST_CASE("reproduce writes a summary consistent with every run's own files",
       CHECK(matched);
     }
     CHECK(input_rows == 2 * 3);  // masc and linear at each of the three checkpoints
+    // At every checkpoint the edited model is the linear probe reported beside it at the last
+    // hidden layer (the transfer writes that very probe into the output layer, zero bias): the
+    // same three accuracies.
+    int edited_rows = 0;
+    for (size_t i = 0; i < dyn.rows.size(); ++i) {
+      if (dyn.at(i, "probe") != "edited") continue;
+      ++edited_rows;
+      CHECK(dyn.at(i, "layer") == "fc4");
+      bool matched = false;
+      for (size_t j = 0; j < dyn.rows.size(); ++j)
+        if (dyn.at(j, "probe") == "linear" && dyn.at(j, "layer") == "fc4" &&
+            dyn.at(j, "epoch") == dyn.at(i, "epoch") &&
+            dyn.at(j, "metric") == dyn.at(i, "metric")) {
+          INFO("epoch " << dyn.at(i, "epoch") << " " << dyn.at(i, "metric"));
+          CHECK(dyn.number(i, "value") == dyn.number(j, "value"));
+          matched = true;
+        }
+      CHECK(matched);
+    }
+    CHECK(edited_rows == 3 * 3);
   }
   // The printed table and the Markdown summary name both levels.
   CHECK(printed.find("0.6") != std::string::npos);

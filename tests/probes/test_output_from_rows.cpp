@@ -101,3 +101,29 @@ TEST_CASE("output layer on collected rows: rows of the wrong width are one error
   CHECK_THROWS_WITH(probes::output_layer_logits(*model, wrong),
                     Catch::Contains("width 7") && Catch::Contains("out"));
 }
+
+TEST_CASE("transfer with the linear probe already fitted: the edit fitting it there makes",
+          "[probes][transfer]") {
+  const int K = 10;
+  const data::ImageSet set = random_set(37, 1, 28, K, 13);
+  auto fitted_here = nn::make_model("mlp", 1, 28, 28, K, 7);
+  auto given = nn::make_model("mlp", 1, 28, 28, K, 7);
+  const std::string layer = fitted_here->last_hidden_layer();
+  const probes::Matrix h = probes::collect_activations(*fitted_here, set, {}, {layer}).at(layer);
+  const probes::TransferResult a = probes::edit_output_layer(*fitted_here, h, set.labels, K, true);
+  const probes::LinearProbe probe =
+      probes::fit_linear_probe(h.data.data(), h.rows, h.cols, set.labels.data(), K);
+  const probes::TransferResult b = probes::edit_output_layer(*given, h, probe, true);
+  CHECK(b.probe.W == a.probe.W);
+  CHECK(b.probe_train_pred == a.probe_train_pred);
+  CHECK(same_bits(probes::output_layer_logits(*given, h),
+                  probes::output_layer_logits(*fitted_here, h)));
+  // A probe of another width is refused before the model is touched.
+  probes::LinearProbe narrow = probe;
+  narrow.dim = h.cols - 1;
+  narrow.W.resize(static_cast<size_t>(K * narrow.dim));
+  const probes::Matrix before = probes::output_layer_logits(*given, h);
+  CHECK_THROWS_WITH(probes::edit_output_layer(*given, h, narrow, true),
+                    Catch::Contains("probe is " + std::to_string(h.cols - 1) + " wide"));
+  CHECK(same_bits(probes::output_layer_logits(*given, h), before));
+}
