@@ -217,8 +217,8 @@ int main(int argc, char** argv) {
     std::printf(
         "masc_scoring: certified_s=%.2f (%s) all_double_s=%.2f rescored_rows=%lld of %lld "
         "identical_to_double=yes\n",
-        score_s, mstats.complement ? "complement" : "float", score_double_s,
-        static_cast<long long>(mstats.rescored), static_cast<long long>(mstats.rows));
+        score_s, mstats.scorer.c_str(), score_double_s, static_cast<long long>(mstats.rescored),
+        static_cast<long long>(mstats.rows));
     c0 = cpu_seconds();
     t0 = Clock::now();
     std::vector<int32_t> pl = mp::probes::predict_linear(fit.linear, xte, n_test);

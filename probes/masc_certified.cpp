@@ -205,12 +205,12 @@ std::vector<int32_t> certify_rows(const MascProbe& probe, const float* X, int64_
 constexpr int64_t kTrialRows = 1024;
 
 // What a row costs each scorer, in units of one double projection onto all sum_c k_c basis
-// vectors (the double direct path's cost, 1): float32 projects onto as many at about twice the
-// rate (sgemm against dgemm: twice the lanes per vector register), plus the rows its bound leaves
-// undecided (at most one double projection each); the complement projects onto
-// complement_work_ratio() of them in double. Measured on the paper MLP's fc3 at p = 0.2 (ratio
-// 0.67, float deciding most rows): preferring the complement whenever it paid against double
-// made the probe slower (21.1 s against 17.1 s), which this comparison avoids.
+// vectors (the double direct path's cost, 1): the complement path projects onto
+// complement_work_ratio() of them, float32 at about twice double's rate (sgemm against dgemm:
+// twice the lanes per vector register), and a float pass adds the rows its bound leaves undecided
+// (at most one double projection each). Measured on the paper MLP's fc3 at p = 0.2 (ratio 0.67):
+// the double complement path made the probe slower than the float direct one (21.1 s against
+// 17.1 s); the float complement path costs a third of either there.
 constexpr double kFloatCost = 0.5;
 
 }  // namespace
@@ -218,36 +218,39 @@ constexpr double kFloatCost = 0.5;
 std::vector<int32_t> predict_masc_certified(const MascProbe& probe, const float* X, int64_t N,
                                             MascPredictStats* stats, double bound_scale) {
   check_masc_probe(probe, "probes/predict_masc");
-  // Wide subspaces with their complements: scored through those, whose bound (rounding plus the
-  // measured orthogonality defect, ~1e-9 relative) leaves only near-exact ties undecided.
-  const double complement_cost = complement_pays(probe) ? complement_work_ratio(probe) : 1.0;
-  const bool has_complement_path = complement_cost < 1.0;
-  const auto in_complement = [&](const float* A, int64_t n, MascPredictStats* st) {
-    st->complement = true;
-    return certify_rows(probe, A, n, masc_scores_complement(probe, A, n), st, bound_scale);
-  };
-  const auto in_float = [&](const float* A, int64_t n, MascPredictStats* st) {
-    return certify_rows(probe, A, n, masc_scores_float(probe, A, n), st, bound_scale);
+  using Scorer = BoundedMascScores (*)(const MascProbe&, const float*, int64_t);
+  const auto certified = [&](Scorer scorer, const float* A, int64_t n, MascPredictStats* st) {
+    return certify_rows(probe, A, n, scorer(probe, A, n), st, bound_scale);
   };
   MascPredictStats own;
   MascPredictStats* st = stats ? stats : &own;
-  // Cheaper than even a float pass that decides every row: no trial needed. Few rows: not worth
-  // one either.
-  if (has_complement_path && (complement_cost <= kFloatCost || N <= 2 * kTrialRows))
-    return in_complement(X, N, st);
-  if (N <= 2 * kTrialRows) return in_float(X, N, st);
+  // Wide subspaces with their complements: scored through those, whose bound (rounding plus the
+  // measured orthogonality defect) scales with ||W_c x|| and so decides rows that the basis's
+  // float bound cannot. Else directly; the float pass is the cheaper one whenever its bound
+  // decides most rows, which the trial measures.
+  const bool through_complement = complement_pays(probe);
+  const double cost = through_complement ? complement_work_ratio(probe) : 1.0;
+  const Scorer in_float = through_complement ? masc_scores_complement_float : masc_scores_float;
+  st->complement = through_complement;
+  if (N <= 2 * kTrialRows) {
+    st->scorer = through_complement ? "complement-float" : "float";
+    return certified(in_float, X, N, st);
+  }
   MascPredictStats trial;
-  std::vector<int32_t> out = in_float(X, kTrialRows, &trial);
+  std::vector<int32_t> out = certified(in_float, X, kTrialRows, &trial);
   const float* rest = X + kTrialRows * probe.dim;
   const int64_t n = N - kTrialRows;
   const double float_cost =
-      kFloatCost + static_cast<double>(trial.rescored) / static_cast<double>(kTrialRows);
+      kFloatCost * cost + static_cast<double>(trial.rescored) / static_cast<double>(kTrialRows);
   std::vector<int32_t> tail;
-  if (float_cost <= complement_cost) {
-    tail = in_float(rest, n, &trial);
-  } else if (has_complement_path) {
-    tail = in_complement(rest, n, &trial);
+  if (float_cost <= cost) {
+    st->scorer = through_complement ? "complement-float" : "float";
+    tail = certified(in_float, rest, n, &trial);
+  } else if (through_complement) {
+    st->scorer = "complement";
+    tail = certified(masc_scores_complement, rest, n, &trial);
   } else {
+    st->scorer = "double";
     tail = argmax_rows(masc_scores(probe, rest, n).data(), n, probe.num_classes);
     trial.rows += n;
     trial.rescored += n;
@@ -255,7 +258,6 @@ std::vector<int32_t> predict_masc_certified(const MascProbe& probe, const float*
   out.insert(out.end(), tail.begin(), tail.end());
   st->rows += trial.rows;
   st->rescored += trial.rescored;
-  st->complement = st->complement || trial.complement;
   return out;
 }
 

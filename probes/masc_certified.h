@@ -7,6 +7,7 @@
 // again by masc_scores itself. So predict_masc returns argmax(masc_scores) row for row: the bound
 // makes that a theorem, not an observation (masc_certified.cpp gives the argument).
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "probes/masc.h"
@@ -26,16 +27,19 @@ struct MascPredictStats {
   int64_t rescored = 0;     // rows scored by masc_scores' arithmetic: undecided, or after a failed
                             // float trial
   bool complement = false;  // scored through the complements (masc_complement.h)
+  // The scorer of the rows after the trial (all rows when there is none): "float", "double",
+  // "complement" or "complement-float".
+  std::string scorer;
 };
 
 // predict_masc with its statistics, and `bound_scale` multiplying every bound. The scorer is
-// chosen by its cost per row (masc_certified.cpp): through the complements (masc_complement.h)
-// when complement_pays(probe) and they project onto at most half of sum_c k_c (cheaper than any
-// float pass), or for 2,048 rows or fewer; else in float32, where of more than 2,048 rows the
-// first 1,024 are a trial whose undecided share prices the float pass against the complement
-// (or, without one, the double path) for the rest. Only tests pass a
-// scale other than 1: with 0 (trusting the float scores) the adversarial near-tie rows of
-// tests/probes/test_masc_certified.cpp must come out wrong, which shows those rows test the bound.
+// chosen by its cost per row (masc_certified.cpp). When complement_pays(probe), through the
+// complements (masc_complement.h): in float32, and of more than 2,048 rows the first 1,024 are a
+// trial whose undecided share prices the float pass against the double one for the rest.
+// Otherwise directly, in float32 with the same kind of trial against masc_scores itself. Only
+// tests pass a scale other than 1: with 0 (trusting the float scores) the adversarial near-tie
+// rows of tests/probes/test_masc_certified.cpp must come out wrong, which shows those rows test
+// the bound.
 std::vector<int32_t> predict_masc_certified(const MascProbe& probe, const float* X, int64_t N,
                                             MascPredictStats* stats, double bound_scale = 1.0);
 

@@ -79,28 +79,83 @@ bool complement_pays(const MascProbe& probe) {
   return complement_work_ratio(probe) <= 0.75;
 }
 
+namespace {
+
+// Which rows each class is projected onto (its complement or its basis, side by side in one
+// matrix) and their largest norms.
+struct ProjectedRows {
+  std::vector<char> comp;          // per class: through its complement
+  std::vector<int64_t> offset;     // class c's rows are [offset[c], offset[c + 1])
+  std::vector<double> norm_basis;  // max ||v_j|| over the basis, rounded up
+  std::vector<double> norm_rows;   // the same over the rows projected onto
+  std::vector<double> W;           // R x d
+};
+
+ProjectedRows projected_rows(const MascProbe& probe) {
+  const int K = probe.num_classes;
+  const int64_t d = probe.dim;
+  ProjectedRows pr;
+  pr.comp.assign(static_cast<size_t>(K), 0);
+  pr.offset.assign(static_cast<size_t>(K) + 1, 0);
+  pr.norm_basis.assign(static_cast<size_t>(K), 0.0);
+  pr.norm_rows.assign(static_cast<size_t>(K), 0.0);
+  for (int c = 0; c < K; ++c) {
+    pr.comp[c] = scores_through_complement(probe, c) ? 1 : 0;
+    pr.offset[c + 1] = pr.offset[c] + (pr.comp[c] ? d - probe.k[c] : probe.k[c]);
+    pr.norm_basis[c] = max_row_norm_up(probe.basis[c], probe.k[c], d);
+    pr.norm_rows[c] =
+        pr.comp[c] ? max_row_norm_up(probe.complement[c], d - probe.k[c], d) : pr.norm_basis[c];
+  }
+  pr.W.resize(static_cast<size_t>(pr.offset[K] * d));
+  for (int c = 0; c < K; ++c) {
+    const std::vector<double>& rows = pr.comp[c] ? probe.complement[c] : probe.basis[c];
+    std::copy(rows.begin(), rows.end(), pr.W.begin() + pr.offset[c] * d);
+  }
+  return pr;
+}
+
+// Class c's score and its bound against masc_scores from the sums a = fl(sum p_j^2) and
+// b = fl(sum |p_j|) over its projected rows, each p_j within e_proj of the exact r_j . x, and
+// q = fl(||x||^2) > 0 finite. eD_basis: the double projection error masc_scores' own dgemm
+// carries on the basis rows.
+void score_class(const MascProbe& probe, const ProjectedRows& pr, int c, double a, double b,
+                 double q, double e_proj, double eD_basis, double rho_d, double& score,
+                 double& bound) {
+  const double k = static_cast<double>(probe.k[c]);
+  const double width = static_cast<double>(pr.offset[c + 1] - pr.offset[c]);
+  const double a_err = square_sum_error(a, b, width, e_proj);
+  double mine = 0, T_up = 0, S1 = 0;
+  if (pr.comp[c]) {
+    const double z = a / q;
+    const double z_err = quotient_error(a_err, a + a_err, q, rho_d);
+    const double z_up = z + z_err;
+    score = 1 - z;
+    mine = z_err + kU * (1 + z_up) + probe.orth_defect[c];
+    T_up = std::max(0.0, score + mine) * q * (1 + 2 * rho_d);
+    S1 = std::sqrt(k * T_up) * (1 + 4 * kU);
+  } else {
+    // masc_scores' own arithmetic: score_of in masc.cpp sums the squares in this order.
+    score = a / q;
+    mine = quotient_error(a_err, a + a_err, q, rho_d);
+    T_up = a + a_err;
+    S1 = b * (1 + gamma(k + 1)) + k * e_proj;
+  }
+  const double total = mine + masc_scores_error(T_up, S1, k, eD_basis, q, rho_d);
+  // The bound's own arithmetic rounds (a few dozen operations on positive terms).
+  bound = std::isfinite(score) && std::isfinite(total) && std::isfinite(a) && std::isfinite(b)
+              ? total * (1 + 0x1p-40)
+              : std::numeric_limits<double>::infinity();
+}
+
+}  // namespace
+
 BoundedMascScores masc_scores_complement(const MascProbe& probe, const float* X, int64_t N) {
   check_masc_probe(probe, "probes/masc_scores_complement");
   const int K = probe.num_classes;
   const int64_t d = probe.dim;
-  // Per class the rows projected onto: the complement or the basis, side by side, one dgemm
-  // group per class (as masc_scores, so that identical classes score identically).
-  std::vector<char> comp(static_cast<size_t>(K), 0);
-  std::vector<int64_t> offset(static_cast<size_t>(K) + 1, 0);
-  std::vector<double> norm_basis(static_cast<size_t>(K), 0.0), norm_rows(norm_basis);
-  for (int c = 0; c < K; ++c) {
-    comp[c] = scores_through_complement(probe, c) ? 1 : 0;
-    offset[c + 1] = offset[c] + (comp[c] ? d - probe.k[c] : probe.k[c]);
-    norm_basis[c] = max_row_norm_up(probe.basis[c], probe.k[c], d);
-    norm_rows[c] =
-        comp[c] ? max_row_norm_up(probe.complement[c], d - probe.k[c], d) : norm_basis[c];
-  }
-  const int64_t R = offset[K];
-  std::vector<double> W(static_cast<size_t>(R * d));
-  for (int c = 0; c < K; ++c) {
-    const std::vector<double>& rows = comp[c] ? probe.complement[c] : probe.basis[c];
-    std::copy(rows.begin(), rows.end(), W.begin() + offset[c] * d);
-  }
+  // One dgemm group per class (as masc_scores, so that identical classes score identically).
+  const ProjectedRows pr = projected_rows(probe);
+  const int64_t R = pr.offset[K];
   const double dd = static_cast<double>(d);
   const double g_d = gamma(dd);
   const double rho_d = gamma(dd + 1);
@@ -121,41 +176,77 @@ BoundedMascScores masc_scores_complement(const MascProbe& probe, const float* X,
       const double xnorm = std::sqrt(q * (1 + rho_d)) * (1 + 2 * kU);  // >= ||x||
       const double* p = P + i * R;
       for (int c = 0; c < K; ++c) {
-        const double k = static_cast<double>(probe.k[c]);
         if (probe.k[c] == 0) continue;  // empty subspace: exactly 0 on both paths
-        const int64_t width = offset[c + 1] - offset[c];
         double a = 0, b = 0;
-        for (int64_t j = offset[c]; j < offset[c + 1]; ++j) {
+        for (int64_t j = pr.offset[c]; j < pr.offset[c + 1]; ++j) {
           a += p[j] * p[j];
           b += std::fabs(p[j]);
         }
-        const double eD_rows = g_d * norm_rows[c] * xnorm + dd * 0x1p-1070;
-        const double eD_basis = g_d * norm_basis[c] * xnorm + dd * 0x1p-1070;
-        const double a_err = square_sum_error(a, b, static_cast<double>(width), eD_rows);
-        double score = 0, mine = 0, T_up = 0, S1 = 0;
-        if (comp[c]) {
-          const double z = a / q;
-          const double z_err = quotient_error(a_err, a + a_err, q, rho_d);
-          const double z_up = z + z_err;
-          score = 1 - z;
-          mine = z_err + kU * (1 + z_up) + probe.orth_defect[c];
-          T_up = std::max(0.0, score + mine) * q * (1 + 2 * rho_d);
-          S1 = std::sqrt(k * T_up) * (1 + 4 * kU);
-        } else {
-          // masc_scores' own arithmetic: score_of in masc.cpp sums the squares in this order.
-          score = a / q;
-          mine = quotient_error(a_err, a + a_err, q, rho_d);
-          T_up = a + a_err;
-          S1 = b * (1 + gamma(k + 1)) + k * eD_basis;
-        }
-        const double bound = mine + masc_scores_error(T_up, S1, k, eD_basis, q, rho_d);
-        s[c] = score;
-        // The bound's own arithmetic rounds (a few dozen operations on positive terms).
-        B[c] = std::isfinite(score) && std::isfinite(bound) ? bound * (1 + 0x1p-40) : inf;
+        const double eD_rows = g_d * pr.norm_rows[c] * xnorm + dd * 0x1p-1070;
+        const double eD_basis = g_d * pr.norm_basis[c] * xnorm + dd * 0x1p-1070;
+        score_class(probe, pr, c, a, b, q, eD_rows, eD_basis, rho_d, s[c], B[c]);
       }
     }
   };
-  for_each_grouped_projection_block(X, N, d, W.data(), offset, score_rows);
+  for_each_grouped_projection_block(X, N, d, pr.W.data(), pr.offset, score_rows);
+  return out;
+}
+
+// The float32 twin. The rows projected onto are rounded to float, r'_j = fl32(r_j) with
+// |r'_j - r_j| <= u |r_j| elementwise (u = 2^-24, plus 2^-150 where an entry falls below float's
+// normal range), and one sgemm gives y_j with |y_j - r'_j . x| <= gamma_d(u) |r'_j| . |x| in any
+// summation order, so |y_j - r_j . x| <= e := ((1 + u) gamma_d(u) + u) n ||x|| + eta exactly as
+// in masc_certified.cpp. y_j^2 is exact in double, so a = fl(sum y_j^2) and b = fl(sum |y_j|)
+// carry only double rounding, and score_class's argument holds with e in place of eD. Each
+// complement class projects onto d - k_c rows instead of k_c, and its error scales with
+// ||W_c x|| rather than ||V_c x||: the bound is small where float scoring of the basis fails.
+BoundedMascScores masc_scores_complement_float(const MascProbe& probe, const float* X, int64_t N) {
+  check_masc_probe(probe, "probes/masc_scores_complement_float");
+  const int K = probe.num_classes;
+  const int64_t d = probe.dim;
+  const ProjectedRows pr = projected_rows(probe);
+  const int64_t R = pr.offset[K];
+  std::vector<float> Wf(pr.W.size());
+  std::transform(pr.W.begin(), pr.W.end(), Wf.begin(),
+                 [](double v) { return static_cast<float>(v); });
+  const double dd = static_cast<double>(d);
+  const double u = kUnitRoundoffFloat;
+  const bool usable = dd * u < 0.5;  // else the bound is meaningless: every row rescored
+  const double g32 = usable ? rounding_gamma(dd, u) : 0.0;
+  const double g_d = gamma(dd);
+  const double rho_d = gamma(dd + 1);
+  const double inf = std::numeric_limits<double>::infinity();
+  BoundedMascScores out;
+  out.score.assign(static_cast<size_t>(N * K), 0.0);
+  out.bound.assign(static_cast<size_t>(N * K), 0.0);
+  auto score_rows = [&](int64_t r0, int64_t nb, const float* P, const double* sq) {
+    for (int64_t i = 0; i < nb; ++i) {
+      double* s = out.score.data() + (r0 + i) * K;
+      double* B = out.bound.data() + (r0 + i) * K;
+      const double q = sq[i];
+      if (!(q > 0)) continue;  // x = 0: 0 with bound 0, as masc_scores (NaN: undecided anyway)
+      if (!usable || !std::isfinite(q)) {
+        std::fill(B, B + K, inf);
+        continue;
+      }
+      const double xnorm = std::sqrt(q * (1 + rho_d)) * (1 + 2 * kU);  // >= ||x||
+      const double eta = 4 * dd * 0x1p-150 + std::sqrt(dd) * xnorm * 0x1p-149;
+      const float* p = P + i * R;
+      for (int c = 0; c < K; ++c) {
+        if (probe.k[c] == 0) continue;  // empty subspace: exactly 0 on both paths
+        double a = 0, b = 0;
+        for (int64_t j = pr.offset[c]; j < pr.offset[c + 1]; ++j) {
+          const double y = p[j];
+          a += y * y;
+          b += std::fabs(y);
+        }
+        const double e = ((1 + u) * g32 + u) * pr.norm_rows[c] * xnorm + eta;
+        const double eD_basis = g_d * pr.norm_basis[c] * xnorm + dd * 0x1p-1070;
+        score_class(probe, pr, c, a, b, q, e, eD_basis, rho_d, s[c], B[c]);
+      }
+    }
+  };
+  for_each_float_projection_block(X, N, d, Wf.data(), R, score_rows);
   return out;
 }
 

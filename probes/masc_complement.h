@@ -34,4 +34,9 @@ bool complement_pays(const MascProbe& probe);
 // with bound 0, as in masc_scores.
 BoundedMascScores masc_scores_complement(const MascProbe& probe, const float* X, int64_t N);
 
+// The same in float32: one sgemm against the projected rows rounded to float, each bound widened
+// by the float projection's error (masc_complement.cpp). About half the double path's cost, and
+// on a memorising layer its bound still decides most rows (the error scales with ||W_c x||).
+BoundedMascScores masc_scores_complement_float(const MascProbe& probe, const float* X, int64_t N);
+
 }  // namespace mp::probes

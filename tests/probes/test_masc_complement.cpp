@@ -23,6 +23,8 @@ using testing::blobs;
 
 namespace {
 
+constexpr int64_t kTrialRowsForTest = 1024;  // predict_masc_certified's trial (masc_certified.cpp)
+
 // ||Q Q^T - I||_F in long double for the rows of Q (n x n row-major).
 double orthogonality_error(const std::vector<double>& Q, int64_t n) {
   long double s = 0;
@@ -214,42 +216,93 @@ TEST_CASE("check_masc_probe refuses a complement of the wrong size", "[probes][m
   CHECK_THROWS_WITH(predict_masc(p, b.X.data(), b.n), Catch::Contains("orth_defect for 1 of 2"));
 }
 
-TEST_CASE("predict_masc scores through the complement only where that beats the float pass",
+TEST_CASE("float complement scores stay within their bound of masc_scores, perturbed or not",
+          "[probes][masc]") {
+  const Blobs tr = blobs(1500, 96, 5, 91), te = blobs(700, 96, 5, 92);
+  MascOptions opts;
+  opts.fixed_k = 80;
+  MascProbe p = fit_masc(tr.X.data(), tr.n, tr.d, tr.y.data(), tr.K, opts);
+  REQUIRE(complement_pays(p));
+  for (int round = 0; round < 2; ++round) {
+    INFO((round == 0 ? "as fitted" : "complement perturbed by 1e-6, defect re-measured"));
+    const std::vector<double> ref = masc_scores(p, te.X.data(), te.n);
+    const BoundedMascScores f = masc_scores_complement_float(p, te.X.data(), te.n);
+    const BoundedMascScores g = masc_scores_complement(p, te.X.data(), te.n);
+    REQUIRE(f.score.size() == ref.size());
+    double worst_ratio = 0, widest = 0;
+    int64_t outside = 0;
+    for (size_t e = 0; e < ref.size(); ++e) {
+      const double err = std::fabs(f.score[e] - ref[e]);
+      outside += err > f.bound[e];
+      widest = std::max(widest, f.bound[e]);
+      if (f.bound[e] > 0) worst_ratio = std::max(worst_ratio, err / f.bound[e]);
+      CHECK(f.bound[e] >= g.bound[e]);  // float rounding only adds to the double path's bound
+    }
+    INFO("largest observed error / bound " << worst_ratio << ", widest bound " << widest);
+    CHECK(outside == 0);
+    CHECK(worst_ratio > 0);
+    CHECK(widest < 1e-3);  // far below these classes' margins: most rows decided in float
+    MascPredictStats stats;
+    CHECK(predict_masc_certified(p, te.X.data(), te.n, &stats) ==
+          predict_masc_double(p, te.X.data(), te.n));
+    CHECK(stats.scorer == "complement-float");
+    CHECK(stats.rescored < te.n / 10);
+    mp::Rng rng(93);
+    for (int c = 0; c < p.num_classes; ++c) {
+      for (double& v : p.complement[c]) v += 1e-6 * rng.normal();
+      p.orth_defect[c] = orthogonality_defect(p.basis[c], p.complement[c], p.dim);
+    }
+  }
+}
+
+TEST_CASE("predict_masc prices its scorers on a trial and keeps the double argmax on each",
           "[probes][masc]") {
   const Blobs tr = blobs(1500, 96, 5, 81), te = blobs(3000, 96, 5, 82);
   MascOptions opts;
   opts.fixed_k = 70;
   MascProbe p = fit_masc(tr.X.data(), tr.n, tr.d, tr.y.data(), tr.K, opts);
   for (int c = 0; c < p.num_classes; ++c) REQUIRE(has_complement(p, c));
-  // Every class through its complement: 26 of 70 directions each, cheaper than a float pass
-  // that decides every row (half the cost of double), so taken without a float trial.
   REQUIRE(complement_work_ratio(p) <= 0.5);
   const std::vector<int32_t> want = predict_masc_double(p, te.X.data(), te.n);
-  MascPredictStats all;
-  CHECK(predict_masc_certified(p, te.X.data(), te.n, &all) == want);
-  CHECK(all.complement);
-  CHECK(all.rows == te.n);
+  const auto run = [&](const MascProbe& q, double scale) {
+    MascPredictStats st;
+    CHECK(predict_masc_certified(q, te.X.data(), te.n, &st, scale) == want);
+    CHECK(st.rows == te.n);
+    return st;
+  };
+  // Well-separated rows: the float trial through the complements decides them, so the float
+  // pass goes on (half the double complement's cost).
+  MascPredictStats st = run(p, 1.0);
+  CHECK(st.scorer == "complement-float");
+  CHECK(st.rescored < te.n / 20);
+  // Bounds scaled up until the float trial decides nothing: the rest in double through the
+  // complements, whose bound (1e9 x ~1e-15) still decides them.
+  st = run(p, 1e9);
+  CHECK(st.scorer == "complement");
+  CHECK(st.rescored < kTrialRowsForTest + te.n / 20);
 
-  // Three classes without one (as where k_c < 2d/3): 262 of 350 directions, which pays against
-  // double (<= 3/4) but not against a float pass that decides these well-separated rows.
+  // Three classes without one (as where k_c < 2d/3): 262 of 350 directions, still paying.
+  MascProbe mixed = p;
   for (int c : {0, 2, 4}) {
-    p.complement[c].clear();
-    p.orth_defect[c] = -1;
+    mixed.complement[c].clear();
+    mixed.orth_defect[c] = -1;
   }
-  const double ratio = complement_work_ratio(p);
-  REQUIRE(ratio > 0.5);
-  REQUIRE(complement_pays(p));
-  MascPredictStats mixed;
-  CHECK(predict_masc_certified(p, te.X.data(), te.n, &mixed) == want);
-  INFO("float rescored " << mixed.rescored << " of " << mixed.rows);
-  CHECK_FALSE(mixed.complement);
-  CHECK(mixed.rows == te.n);
-  CHECK(static_cast<double>(mixed.rescored) < (ratio - 0.5) * static_cast<double>(te.n));
+  REQUIRE(complement_work_ratio(mixed) > 0.5);
+  REQUIRE(complement_pays(mixed));
+  CHECK(run(mixed, 1.0).scorer == "complement-float");
 
-  // Bounds scaled up until the float trial decides nothing: the rest goes through the
-  // complement, not the double path, and every row still gets the double argmax.
-  MascPredictStats loose;
-  CHECK(predict_masc_certified(p, te.X.data(), te.n, &loose, 1e9) == want);
-  CHECK(loose.complement);
-  CHECK(loose.rows == te.n);
+  // No complement at all: the float pass on the bases, or masc_scores itself when the trial
+  // shows the float bound deciding too few rows.
+  MascProbe none = p;
+  for (int c = 0; c < none.num_classes; ++c) {
+    none.complement[c].clear();
+    none.orth_defect[c] = -1;
+  }
+  REQUIRE_FALSE(complement_pays(none));
+  st = run(none, 1.0);
+  CHECK(st.scorer == "float");
+  CHECK_FALSE(st.complement);
+  st = run(none, 1e9);
+  CHECK(st.scorer == "double");
+  CHECK(st.rescored == te.n);
 }
