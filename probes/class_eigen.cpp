@@ -94,12 +94,13 @@ void top_eigen(std::vector<double>& A, int n, int64_t rows_for_rank, int64_t d,
   k = 0;
   if (n == 0) return;
   const char uplo = 'L';  // row-major upper == column-major lower
-  std::vector<double> D(n), E(std::max(n, 1)), tau(std::max(n - 1, 1));
+  // tau and work are the arrays dsytrd hands dsymv as its output (see lapack.h): with slack.
+  std::vector<double> D(n), E(std::max(n, 1)), tau = lapack_buffer(std::max(n - 1, 1));
   int info = 0, lwork = -1;
   double wq = 0;
   dsytrd_(&uplo, &n, A.data(), &n, D.data(), E.data(), tau.data(), &wq, &lwork, &info, 1);
   lwork = std::max(1, static_cast<int>(wq));
-  std::vector<double> work(static_cast<size_t>(lwork));
+  std::vector<double> work = lapack_buffer(lwork);
   dsytrd_(&uplo, &n, A.data(), &n, D.data(), E.data(), tau.data(), work.data(), &lwork, &info, 1);
   MP_CHECK(info == 0, "probes/class_eigen: dsytrd failed with info=" << info << " (n=" << n << ")");
 
@@ -463,7 +464,7 @@ std::vector<double> eigh_reference(std::vector<double> A, int64_t n64,
   dsyevd_(&jobz, &uplo, &n, A.data(), &n, w.data(), &wq, &lwork, &iwq, &liwork, &info, 1, 1);
   lwork = std::max(1, static_cast<int>(wq));
   liwork = std::max(1, iwq);
-  std::vector<double> work(static_cast<size_t>(lwork));
+  std::vector<double> work = lapack_buffer(lwork);  // dsyevd's dsytrd works in it (lapack.h)
   std::vector<int> iwork(static_cast<size_t>(liwork));
   with_serial_blas([&] {
     dsyevd_(&jobz, &uplo, &n, A.data(), &n, w.data(), work.data(), &lwork, iwork.data(), &liwork,

@@ -4,6 +4,26 @@
 // gfortran passes each CHARACTER argument's length as a trailing size_t; they are declared so
 // the calls are ABI-exact rather than relying on the callee ignoring missing arguments.
 #include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace mp::probes {
+
+// Doubles of slack after every array memprobe hands LAPACK as a vector argument or workspace.
+// OpenBLAS 0.3.21's SSE3 (Prescott) kernel of dsymv with uplo 'L', which OpenBLAS picks on CPUs it
+// does not recognise, reads up to 4 doubles past the end of its output vector y (measured: for
+// every n >= 4, with y ending at an unmapped page it faults; it does not write there). dsytrd
+// passes the end of tau (dsytd2) and of its workspace (dlatrd) as that y, so without room after
+// them a buffer ending at a page boundary - which AddressSanitizer's allocator produces now and
+// then - crashes the reduction. tests/probes/test_lapack_slack.cpp keeps the measurement.
+constexpr int64_t kLapackSlack = 8;
+
+// A zeroed buffer of n doubles for LAPACK, with kLapackSlack more after them.
+inline std::vector<double> lapack_buffer(int64_t n) {
+  return std::vector<double>(static_cast<size_t>(n + kLapackSlack), 0.0);
+}
+
+}  // namespace mp::probes
 
 extern "C" {
 
