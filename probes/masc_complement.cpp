@@ -147,48 +147,62 @@ void score_class(const MascProbe& probe, const ProjectedRows& pr, int c, double 
               : std::numeric_limits<double>::infinity();
 }
 
+// Scores rows [r0, r0 + nb) of `out` from their projections P (nb x R, double or float) and
+// q = fl(||x||^2) per row; e_proj(c, xnorm) bounds the error of one projection onto class c's
+// rows. Without `usable` every bound is +inf (the float bound is meaningless when d u >= 1/2).
+template <typename T, typename ProjectionError>
+void score_block(const MascProbe& probe, const ProjectedRows& pr, bool usable, int64_t r0,
+                 int64_t nb, const T* P, const double* sq, const ProjectionError& e_proj,
+                 BoundedMascScores& out) {
+  const int K = probe.num_classes;
+  const int64_t R = pr.offset[K];
+  const double dd = static_cast<double>(probe.dim);
+  const double g_d = gamma(dd);
+  const double rho_d = gamma(dd + 1);
+  for (int64_t i = 0; i < nb; ++i) {
+    double* s = out.score.data() + (r0 + i) * K;
+    double* B = out.bound.data() + (r0 + i) * K;
+    const double q = sq[i];
+    if (!(q > 0)) continue;  // x = 0: 0 with bound 0, as masc_scores (NaN: undecided anyway)
+    if (!usable || !std::isfinite(q)) {
+      std::fill(B, B + K, std::numeric_limits<double>::infinity());
+      continue;
+    }
+    const double xnorm = std::sqrt(q * (1 + rho_d)) * (1 + 2 * kU);  // >= ||x||
+    const T* p = P + i * R;
+    for (int c = 0; c < K; ++c) {
+      if (probe.k[c] == 0) continue;  // empty subspace: exactly 0 on both paths
+      double a = 0, b = 0;
+      for (int64_t j = pr.offset[c]; j < pr.offset[c + 1]; ++j) {
+        const double y = p[j];  // a float's square is exact in double
+        a += y * y;
+        b += std::fabs(y);
+      }
+      const double eD_basis = g_d * pr.norm_basis[c] * xnorm + dd * 0x1p-1070;
+      score_class(probe, pr, c, a, b, q, e_proj(c, xnorm), eD_basis, rho_d, s[c], B[c]);
+    }
+  }
+}
+
 }  // namespace
 
 BoundedMascScores masc_scores_complement(const MascProbe& probe, const float* X, int64_t N) {
   check_masc_probe(probe, "probes/masc_scores_complement");
   const int K = probe.num_classes;
-  const int64_t d = probe.dim;
   // One dgemm group per class (as masc_scores, so that identical classes score identically).
   const ProjectedRows pr = projected_rows(probe);
-  const int64_t R = pr.offset[K];
-  const double dd = static_cast<double>(d);
+  const double dd = static_cast<double>(probe.dim);
   const double g_d = gamma(dd);
-  const double rho_d = gamma(dd + 1);
-  const double inf = std::numeric_limits<double>::infinity();
+  const auto e_proj = [&](int c, double xnorm) {
+    return g_d * pr.norm_rows[c] * xnorm + dd * 0x1p-1070;
+  };
   BoundedMascScores out;
   out.score.assign(static_cast<size_t>(N * K), 0.0);
   out.bound.assign(static_cast<size_t>(N * K), 0.0);
-  auto score_rows = [&](int64_t r0, int64_t nb, const double* P, const double* sq) {
-    for (int64_t i = 0; i < nb; ++i) {
-      double* s = out.score.data() + (r0 + i) * K;
-      double* B = out.bound.data() + (r0 + i) * K;
-      const double q = sq[i];
-      if (!(q > 0)) continue;  // x = 0: 0 with bound 0, as masc_scores (NaN: undecided anyway)
-      if (!std::isfinite(q)) {
-        std::fill(B, B + K, inf);
-        continue;
-      }
-      const double xnorm = std::sqrt(q * (1 + rho_d)) * (1 + 2 * kU);  // >= ||x||
-      const double* p = P + i * R;
-      for (int c = 0; c < K; ++c) {
-        if (probe.k[c] == 0) continue;  // empty subspace: exactly 0 on both paths
-        double a = 0, b = 0;
-        for (int64_t j = pr.offset[c]; j < pr.offset[c + 1]; ++j) {
-          a += p[j] * p[j];
-          b += std::fabs(p[j]);
-        }
-        const double eD_rows = g_d * pr.norm_rows[c] * xnorm + dd * 0x1p-1070;
-        const double eD_basis = g_d * pr.norm_basis[c] * xnorm + dd * 0x1p-1070;
-        score_class(probe, pr, c, a, b, q, eD_rows, eD_basis, rho_d, s[c], B[c]);
-      }
-    }
-  };
-  for_each_grouped_projection_block(X, N, d, pr.W.data(), pr.offset, score_rows);
+  for_each_grouped_projection_block(X, N, probe.dim, pr.W.data(), pr.offset,
+                                    [&](int64_t r0, int64_t nb, const double* P, const double* sq) {
+                                      score_block(probe, pr, true, r0, nb, P, sq, e_proj, out);
+                                    });
   return out;
 }
 
@@ -203,50 +217,25 @@ BoundedMascScores masc_scores_complement(const MascProbe& probe, const float* X,
 BoundedMascScores masc_scores_complement_float(const MascProbe& probe, const float* X, int64_t N) {
   check_masc_probe(probe, "probes/masc_scores_complement_float");
   const int K = probe.num_classes;
-  const int64_t d = probe.dim;
   const ProjectedRows pr = projected_rows(probe);
-  const int64_t R = pr.offset[K];
   std::vector<float> Wf(pr.W.size());
   std::transform(pr.W.begin(), pr.W.end(), Wf.begin(),
                  [](double v) { return static_cast<float>(v); });
-  const double dd = static_cast<double>(d);
+  const double dd = static_cast<double>(probe.dim);
   const double u = kUnitRoundoffFloat;
   const bool usable = dd * u < 0.5;  // else the bound is meaningless: every row rescored
   const double g32 = usable ? rounding_gamma(dd, u) : 0.0;
-  const double g_d = gamma(dd);
-  const double rho_d = gamma(dd + 1);
-  const double inf = std::numeric_limits<double>::infinity();
+  const auto e_proj = [&](int c, double xnorm) {
+    const double eta = 4 * dd * 0x1p-150 + std::sqrt(dd) * xnorm * 0x1p-149;  // underflow
+    return ((1 + u) * g32 + u) * pr.norm_rows[c] * xnorm + eta;
+  };
   BoundedMascScores out;
   out.score.assign(static_cast<size_t>(N * K), 0.0);
   out.bound.assign(static_cast<size_t>(N * K), 0.0);
-  auto score_rows = [&](int64_t r0, int64_t nb, const float* P, const double* sq) {
-    for (int64_t i = 0; i < nb; ++i) {
-      double* s = out.score.data() + (r0 + i) * K;
-      double* B = out.bound.data() + (r0 + i) * K;
-      const double q = sq[i];
-      if (!(q > 0)) continue;  // x = 0: 0 with bound 0, as masc_scores (NaN: undecided anyway)
-      if (!usable || !std::isfinite(q)) {
-        std::fill(B, B + K, inf);
-        continue;
-      }
-      const double xnorm = std::sqrt(q * (1 + rho_d)) * (1 + 2 * kU);  // >= ||x||
-      const double eta = 4 * dd * 0x1p-150 + std::sqrt(dd) * xnorm * 0x1p-149;
-      const float* p = P + i * R;
-      for (int c = 0; c < K; ++c) {
-        if (probe.k[c] == 0) continue;  // empty subspace: exactly 0 on both paths
-        double a = 0, b = 0;
-        for (int64_t j = pr.offset[c]; j < pr.offset[c + 1]; ++j) {
-          const double y = p[j];
-          a += y * y;
-          b += std::fabs(y);
-        }
-        const double e = ((1 + u) * g32 + u) * pr.norm_rows[c] * xnorm + eta;
-        const double eD_basis = g_d * pr.norm_basis[c] * xnorm + dd * 0x1p-1070;
-        score_class(probe, pr, c, a, b, q, e, eD_basis, rho_d, s[c], B[c]);
-      }
-    }
-  };
-  for_each_float_projection_block(X, N, d, Wf.data(), R, score_rows);
+  for_each_float_projection_block(X, N, probe.dim, Wf.data(), pr.offset[K],
+                                  [&](int64_t r0, int64_t nb, const float* P, const double* sq) {
+                                    score_block(probe, pr, usable, r0, nb, P, sq, e_proj, out);
+                                  });
   return out;
 }
 
