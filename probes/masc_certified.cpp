@@ -208,9 +208,10 @@ constexpr int64_t kTrialRows = 1024;
 // vectors (the double direct path's cost, 1): the complement path projects onto
 // complement_work_ratio() of them, float32 at about twice double's rate (sgemm against dgemm:
 // twice the lanes per vector register), and a float pass adds the rows its bound leaves undecided
-// (at most one double projection each). Measured on the paper MLP's fc3 at p = 0.2 (ratio 0.67):
-// the double complement path made the probe slower than the float direct one (21.1 s against
-// 17.1 s); the float complement path costs a third of either there.
+// (at most one double projection each). On the paper MLP's fc3 at p = 0.2 (ratio 0.67) the
+// double complement path made the probe slower than the float direct one; the float complement
+// path, whose scoring costs 0.33 in these units there, made it the fastest of the three
+// (docs/performance.md: 17.7 s against 19.9 s and 25.5 s, fit and activations included).
 constexpr double kFloatCost = 0.5;
 
 }  // namespace
