@@ -215,10 +215,18 @@ int main(int argc, char** argv) {
              "bench_probes: certified MASC predictions differ from the double "
              "path's (a bug in probes/masc_certified.cpp)");
     std::printf(
-        "masc_scoring: certified_s=%.2f (%s) all_double_s=%.2f rescored_rows=%lld of %lld "
-        "identical_to_double=yes\n",
-        score_s, mstats.scorer.c_str(), score_double_s, static_cast<long long>(mstats.rescored),
-        static_cast<long long>(mstats.rows));
+        "masc_scoring: certified_s=%.2f (%s) rescore_s=%.2f all_double_s=%.2f rescored_rows=%lld "
+        "of %lld identical_to_double=yes\n",
+        score_s, mstats.scorer.c_str(), mstats.rescore_seconds, score_double_s,
+        static_cast<long long>(mstats.rescored), static_cast<long long>(mstats.rows));
+    // Where the fit went, summed over classes in thread-seconds (classes run side by side, so
+    // the sum exceeds fit_s by up to the thread count).
+    mp::probes::FitSeconds fs;
+    for (const mp::probes::FitSeconds& f : fit.masc.fit_seconds) fs += f;
+    std::printf(
+        "masc_fit_thread_s: moment=%.2f reduce=%.2f solve=%.2f back=%.2f defect=%.2f "
+        "gram_map=%.2f total=%.2f\n",
+        fs.moment, fs.reduce, fs.solve, fs.back, fs.defect, fs.gram_map, fs.total());
     c0 = cpu_seconds();
     t0 = Clock::now();
     std::vector<int32_t> pl = mp::probes::predict_linear(fit.linear, xte, n_test);

@@ -86,7 +86,8 @@ void tridiagonal_top_vectors(const std::vector<double>& D, const std::vector<dou
 // contiguous columns.
 void top_eigen(std::vector<double>& A, int n, int64_t rows_for_rank, int64_t d,
                const std::vector<ComponentRule>& rules, std::vector<double>& desc, int& rank,
-               int& k, std::vector<double>& vecs, std::vector<double>* complement = nullptr) {
+               int& k, std::vector<double>& vecs, FitSeconds& secs,
+               std::vector<double>* complement = nullptr) {
   desc.clear();
   vecs.clear();
   if (complement) complement->clear();
@@ -98,11 +99,14 @@ void top_eigen(std::vector<double>& A, int n, int64_t rows_for_rank, int64_t d,
   std::vector<double> D(n), E(std::max(n, 1)), tau = lapack_buffer(std::max(n - 1, 1));
   int info = 0, lwork = -1;
   double wq = 0;
+  double t0 = omp_get_wtime();
   dsytrd_(&uplo, &n, A.data(), &n, D.data(), E.data(), tau.data(), &wq, &lwork, &info, 1);
   lwork = std::max(1, static_cast<int>(wq));
   std::vector<double> work = lapack_buffer(lwork);
   dsytrd_(&uplo, &n, A.data(), &n, D.data(), E.data(), tau.data(), work.data(), &lwork, &info, 1);
   MP_CHECK(info == 0, "probes/class_eigen: dsytrd failed with info=" << info << " (n=" << n << ")");
+  secs.reduce += omp_get_wtime() - t0;
+  t0 = omp_get_wtime();
 
   // All eigenvalues from the tridiagonal (O(n^2)): needed for the tau rule and the report.
   std::vector<double> Dw(D), Ew(E);
@@ -111,7 +115,10 @@ void top_eigen(std::vector<double>& A, int n, int64_t rows_for_rank, int64_t d,
   desc.assign(Dw.rbegin(), Dw.rend());
 
   const double top = desc[0];
-  if (!(top > 0)) return;  // all-zero class: no subspace
+  if (!(top > 0)) {  // all-zero class: no subspace
+    secs.solve += omp_get_wtime() - t0;
+    return;
+  }
   const double thr = threshold_rank(rows_for_rank, d) * top;
   for (double l : desc) rank += l > thr ? 1 : 0;
   // The widest rule decides how many vectors to compute; the others keep a prefix of them.
@@ -124,6 +131,8 @@ void top_eigen(std::vector<double>& A, int n, int64_t rows_for_rank, int64_t d,
   const bool with_complement = complement != nullptr && 3 * static_cast<int64_t>(k) >= 2 * n;
   std::vector<double> Z, Zbottom;
   tridiagonal_top_vectors(D, E, n, k, Z, with_complement ? &Zbottom : nullptr);
+  secs.solve += omp_get_wtime() - t0;
+  t0 = omp_get_wtime();
   // Back-transform the columns of Zc (n x m column-major, ascending) and store them as m x n
   // row-major rows in descending order: column j is contiguous, so it is already a row.
   const auto back_transform = [&](std::vector<double>& Zc, int m, std::vector<double>& rows) {
@@ -146,6 +155,7 @@ void top_eigen(std::vector<double>& A, int n, int64_t rows_for_rank, int64_t d,
   // values), so computing the complement never changes them.
   back_transform(Z, k, vecs);
   if (with_complement && n > k) back_transform(Zbottom, n - k, *complement);
+  secs.back += omp_get_wtime() - t0;
 }
 
 // S = X_c^T X_c (d x d, upper triangle in row-major terms), rows converted in blocks.
@@ -189,11 +199,15 @@ ClassEigen eigen_direct(const float* X, int64_t d, const std::vector<int64_t>& r
   ce.rows = static_cast<int64_t>(rows.size());
   ce.dim = d;
   ce.gram = false;
+  double t0 = omp_get_wtime();
   std::vector<double> S = second_moment(X, d, rows);
+  ce.seconds.moment = omp_get_wtime() - t0;
   top_eigen(S, static_cast<int>(d), ce.rows, d, rule, ce.eigenvalues, ce.rank, ce.k, ce.vectors,
-            &ce.complement);
+            ce.seconds, &ce.complement);
   if (ce.k > 0 && static_cast<int64_t>(ce.vectors.size() + ce.complement.size()) == d * d) {
+    t0 = omp_get_wtime();
     ce.orth_defect = orthogonality_defect(ce.vectors, ce.complement, static_cast<int>(d));
+    ce.seconds.defect = omp_get_wtime() - t0;
   }
   if (ce.orth_defect < 0) ce.complement.clear();
   return ce;
@@ -208,6 +222,7 @@ ClassEigen eigen_gram(const float* X, int64_t d, const std::vector<int64_t>& row
   ce.gram = true;
   if (nc == 0) return ce;
   // G = X_c X_c^T, accumulated over column blocks.
+  double t0 = omp_get_wtime();
   std::vector<double> G(static_cast<size_t>(nc * nc), 0.0), Xb;
   const int64_t wb = column_block(nc, d);
   for (int64_t j0 = 0; j0 < d; j0 += wb) {
@@ -216,9 +231,11 @@ ClassEigen eigen_gram(const float* X, int64_t d, const std::vector<int64_t>& row
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, static_cast<int>(nc), static_cast<int>(w),
                 1.0, Xb.data(), static_cast<int>(w), 1.0, G.data(), static_cast<int>(nc));
   }
+  ce.seconds.moment = omp_get_wtime() - t0;
   std::vector<double> U;
-  top_eigen(G, static_cast<int>(nc), nc, d, rule, ce.eigenvalues, ce.rank, ce.k, U);
+  top_eigen(G, static_cast<int>(nc), nc, d, rule, ce.eigenvalues, ce.rank, ce.k, U, ce.seconds);
   if (ce.k == 0) return ce;
+  t0 = omp_get_wtime();
   // v_j = X_c^T u_j / sqrt(lambda_j): V (k x d) = U (k x N_c) * X_c (N_c x d), per column block.
   const int k = ce.k;
   ce.vectors.assign(static_cast<size_t>(k) * d, 0.0);
@@ -237,6 +254,7 @@ ClassEigen eigen_gram(const float* X, int64_t d, const std::vector<int64_t>& row
     MP_CHECK(nrm > 0, "probes/class_eigen: Gram eigenvector " << j << " mapped to zero");
     cblas_dscal(static_cast<int>(d), 1.0 / nrm, v, 1);
   }
+  ce.seconds.gram_map = omp_get_wtime() - t0;
   return ce;
 }
 
@@ -269,6 +287,16 @@ void with_serial_blas(F&& fn) {
 }
 
 }  // namespace
+
+FitSeconds& FitSeconds::operator+=(const FitSeconds& o) {
+  moment += o.moment;
+  reduce += o.reduce;
+  solve += o.solve;
+  back += o.back;
+  defect += o.defect;
+  gram_map += o.gram_map;
+  return *this;
+}
 
 double numpy_pairwise_sum(const double* a, int64_t n) {
   if (n < 8) {

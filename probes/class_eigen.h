@@ -34,6 +34,20 @@ std::string rule_name(const ComponentRule& rule);
 int rule_components(const std::vector<double>& desc, int rank, int64_t d,
                     const ComponentRule& rule);
 
+// Where one class's decomposition spent its time, in seconds of the thread that computed it (a
+// class runs on one thread when classes run side by side): what a user reads to see which part
+// of a fit dominates (bench_probes prints the sums). Timing never changes a result.
+struct FitSeconds {
+  double moment = 0;    // S_c = X_c^T X_c (or the Gram matrix) by dsyrk, rows converted to double
+  double reduce = 0;    // dsytrd: the tridiagonal reduction (half of it memory-bound dsymv)
+  double solve = 0;     // dsterf + the tridiagonal eigenvectors (dstedc or dstemr)
+  double back = 0;      // dormtr: back-transform of the kept (and complement) vectors
+  double defect = 0;    // the orthogonality bound of [vectors; complement] (one n^3 dsyrk)
+  double gram_map = 0;  // Gram path: V = U X_c and the normalisation
+  double total() const { return moment + reduce + solve + back + defect + gram_map; }
+  FitSeconds& operator+=(const FitSeconds& o);
+};
+
 struct ClassEigen {
   int64_t rows = 0;   // N_c
   int64_t dim = 0;    // d
@@ -55,6 +69,7 @@ struct ClassEigen {
   // d x d matrix Q whose rows are `vectors` then `complement` (measured, not assumed: Q Q^T by
   // dsyrk plus that product's own worst-case rounding). < 0: no complement.
   double orth_defect = -1;
+  FitSeconds seconds;  // where this decomposition's time went
 };
 
 // The numpy peer's component count for a descending spectrum, reproducing its floating-point

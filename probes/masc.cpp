@@ -21,6 +21,7 @@ MascProbe masc_from_eigen(std::vector<ClassEigen> eig, int64_t d) {
     p.eigenvalues.push_back(std::move(e.eigenvalues));
     p.complement.push_back(std::move(e.complement));
     p.orth_defect.push_back(e.orth_defect);
+    p.fit_seconds.push_back(e.seconds);
   }
   return p;
 }
@@ -65,6 +66,7 @@ MascProbe masc_for_rule(const std::vector<ClassEigen>& eig, int64_t d, const Com
     }
     p.complement.push_back(std::move(comp));
     p.orth_defect.push_back(keep ? e.orth_defect : -1.0);
+    p.fit_seconds.push_back(e.seconds);
   }
   return p;
 }

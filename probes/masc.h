@@ -41,6 +41,8 @@ struct MascProbe {
   // means class c has none. masc_complement.h scores with them.
   std::vector<std::vector<double>> complement;
   std::vector<double> orth_defect;
+  // Per class, where the fit's time went (ClassEigen::seconds; empty for a probe read from a file).
+  std::vector<FitSeconds> fit_seconds;
 };
 
 // True when class c of the probe carries its complement (see MascProbe::complement).

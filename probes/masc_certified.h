@@ -30,6 +30,7 @@ struct MascPredictStats {
   // The scorer of the rows after the trial (all rows when there is none): "float", "double",
   // "complement" or "complement-float".
   std::string scorer;
+  double rescore_seconds = 0;  // of the wall time, what rescoring the undecided rows took
 };
 
 // predict_masc with its statistics, and `bound_scale` multiplying every bound. The scorer is

@@ -189,3 +189,34 @@ TEST_CASE("class_eigen rejects bad arguments", "[probes]") {
       all_class_eigen(X.data(), 3, 2, y.data(), 3, ComponentRule{}, EigenPath::kAuto, true),
       mp::Error);
 }
+
+TEST_CASE("a fit records where its time went, per part and per path", "[probes]") {
+  // Same data as above: a wide class (Gram path) and, forced, the direct path with k near d so
+  // that the complement and its orthogonality bound are computed too.
+  const int64_t n = 80, d = 61;
+  mp::Rng rng(11);
+  std::vector<float> X(static_cast<size_t>(n * d));
+  for (auto& v : X) v = static_cast<float>(std::max(0.0, rng.normal() + 0.2));
+  std::vector<int32_t> y(static_cast<size_t>(n), 0);
+  ComponentRule wide;
+  wide.fixed_k = 50;
+  ClassEigen r = class_eigen(X.data(), n, d, y.data(), 0, wide, EigenPath::kDirect);
+  REQUIRE(r.orth_defect >= 0);  // the complement exists, so every direct part ran
+  CHECK(r.seconds.moment > 0);
+  CHECK(r.seconds.reduce > 0);
+  CHECK(r.seconds.solve > 0);
+  CHECK(r.seconds.back > 0);
+  CHECK(r.seconds.defect > 0);
+  CHECK(r.seconds.gram_map == 0);
+  ComponentRule rule;
+  std::vector<int32_t> half(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) half[static_cast<size_t>(i)] = static_cast<int32_t>(i % 2);
+  ClassEigen g = class_eigen(X.data(), n, d, half.data(), 1, rule, EigenPath::kAuto);
+  REQUIRE(g.gram);
+  CHECK(g.seconds.gram_map > 0);
+  CHECK(g.seconds.defect == 0);  // no complement on the Gram path
+  FitSeconds sum = r.seconds;
+  sum += g.seconds;
+  CHECK(sum.total() == Approx(r.seconds.total() + g.seconds.total()).epsilon(1e-12));
+  CHECK(sum.reduce == r.seconds.reduce + g.seconds.reduce);
+}
