@@ -236,7 +236,6 @@ std::vector<int32_t> predict_masc_certified(const MascProbe& probe, const float*
   const bool through_complement = complement_pays(probe);
   const double cost = through_complement ? complement_work_ratio(probe) : 1.0;
   const Scorer in_float = through_complement ? masc_scores_complement_float : masc_scores_float;
-  st->complement = through_complement;
   if (N <= 2 * kTrialRows) {
     st->scorer = through_complement ? "complement-float" : "float";
     return certified(in_float, X, N, st);

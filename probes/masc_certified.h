@@ -24,13 +24,14 @@ BoundedMascScores masc_scores_float(const MascProbe& probe, const float* X, int6
 
 struct MascPredictStats {
   int64_t rows = 0;
-  int64_t rescored = 0;     // rows scored by masc_scores' arithmetic: undecided, or after a failed
-                            // float trial
-  bool complement = false;  // scored through the complements (masc_complement.h)
+  int64_t rescored = 0;  // rows scored by masc_scores' arithmetic: undecided, or after a failed
+                         // float trial
   // The scorer of the rows after the trial (all rows when there is none): "float", "double",
   // "complement" or "complement-float".
   std::string scorer;
   double rescore_seconds = 0;  // of the wall time, what rescoring the undecided rows took
+  // Scored through the complements (masc_complement.h), in float or double.
+  bool complement() const { return scorer.rfind("complement", 0) == 0; }
 };
 
 // predict_masc with its statistics, and `bound_scale` multiplying every bound. The scorer is

@@ -105,7 +105,15 @@ fi
 
 if [ "${MEMPROBE_SKIP_SANITIZE:-0}" != 1 ]; then
   sanitized_suite() {
-    cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMPROBE_SANITIZE=ON >/dev/null
+    # -O1 with line tables only (-g1) compiles this tree 2.2-2.4x faster than RelWithDebInfo's
+    # -O2 -g (measured per file under ASan + UBSan: 25.6 -> 11.4 s, 7.5 -> 3.3 s), and the
+    # sanitized build was most of this stage (about 16 of 18 minutes). -fexpensive-optimizations
+    # turns on the pass that contracts a * b + c into an FMA, as -O2 and -O3 do (plain -O1 does
+    # not), so the tests see the scalar arithmetic of the other builds; -DNDEBUG as in
+    # RelWithDebInfo. Reports keep file:line.
+    local flags="-O1 -g1 -fexpensive-optimizations -DNDEBUG"
+    cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMPROBE_SANITIZE=ON \
+      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$flags" -DCMAKE_C_FLAGS_RELWITHDEBINFO="$flags" >/dev/null
     cmake --build build-asan -j"$jobs"
     # Unit tests only: pointing MEMPROBE_DATA at an empty directory makes the [realdata]
     # integration tests skip themselves (they ran above, and are slow under ASan).

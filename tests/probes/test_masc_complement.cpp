@@ -142,7 +142,7 @@ TEST_CASE("complement scores stay within their bound of masc_scores and predict 
   MascPredictStats stats;
   CHECK(predict_masc_certified(p, te.X.data(), te.n, &stats) ==
         predict_masc_double(p, te.X.data(), te.n));
-  CHECK(stats.complement);
+  CHECK(stats.complement());
   CHECK(stats.rescored < te.n / 50);
   CHECK(predict_masc(p, te.X.data(), te.n) == predict_masc_double(p, te.X.data(), te.n));
 }
@@ -170,7 +170,7 @@ TEST_CASE(
   REQUIRE(tied > m / 4);
   MascPredictStats stats;
   CHECK(predict_masc_certified(p, T.data(), m, &stats) == predict_masc_double(p, T.data(), m));
-  CHECK(stats.complement);
+  CHECK(stats.complement());
   CHECK(stats.rescored >= tied);  // every mirror tie lies inside the bound
 
   // The fitted complement rounds so close to the direct form (here within ~1e-15) that no
@@ -301,7 +301,7 @@ TEST_CASE("predict_masc prices its scorers on a trial and keeps the double argma
   REQUIRE_FALSE(complement_pays(none));
   st = run(none, 1.0);
   CHECK(st.scorer == "float");
-  CHECK_FALSE(st.complement);
+  CHECK_FALSE(st.complement());
   st = run(none, 1e9);
   CHECK(st.scorer == "double");
   CHECK(st.rescored == te.n);
