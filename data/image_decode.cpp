@@ -5,6 +5,7 @@
 #include <cctype>
 #include <climits>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "tensor/check.h"
@@ -144,6 +145,14 @@ ImageHeader read_image_header(const std::vector<uint8_t>& bytes, const std::stri
   ImageHeader hdr;
   const int ok = stbi_info_from_memory(bytes.data(), len, &hdr.w, &hdr.h, &hdr.channels);
   MP_CHECK(ok, what << ": not a readable PNG/JPEG/BMP image (" << stbi_failure_reason() << ")");
+  // stb_image 2.27 reports a top-down BMP's height as it is stored, negative, while its decoder
+  // takes the absolute value: the size that matters is the decoded one. A height that stays
+  // negative (INT_MIN) or a zero or negative width is no image (found by fuzz_image_folder: a
+  // 78-byte BMP declaring 3 x -16777214 passed the pixel-count check as a negative count).
+  if (hdr.h < 0 && hdr.h != std::numeric_limits<int>::min()) hdr.h = -hdr.h;
+  MP_CHECK(hdr.w > 0 && hdr.h > 0, what << ": the image header declares " << hdr.w << "x" << hdr.h
+                                        << " pixels ("
+                                        << (hdr.w == 0 || hdr.h == 0 ? "empty" : "invalid") << ")");
   hdr.is_16bit = stbi_is_16_bit_from_memory(bytes.data(), len) != 0;
   return hdr;
 }

@@ -126,6 +126,42 @@ TEST_CASE("image folder: seeded 80/20 split per class", "[data][folder]") {
     CHECK(std::find(p.train.pixels.begin(), p.train.pixels.end(), v) == p.train.pixels.end());
 }
 
+TEST_CASE("image folder: a top-down BMP (negative height) loads at its true size, top row first",
+          "[data][folder]") {
+  // 2 x 2, 24-bit, height stored as -2 (rows top to bottom). stb's header reader reports the
+  // stored -2; memprobe once sized the pixel buffer from it (fuzz_image_folder).
+  auto le32 = [](std::vector<uint8_t>& b, int32_t v) {
+    for (int i = 0; i < 4; ++i)
+      b.push_back(static_cast<uint8_t>((static_cast<uint32_t>(v) >> (8 * i)) & 0xff));
+  };
+  std::vector<uint8_t> bmp = {'B', 'M'};
+  le32(bmp, 14 + 40 + 16);                   // file size
+  le32(bmp, 0);                              // reserved
+  le32(bmp, 14 + 40);                        // pixel data offset
+  le32(bmp, 40);                             // BITMAPINFOHEADER
+  le32(bmp, 2);                              // width
+  le32(bmp, -2);                             // height: negative = top-down
+  bmp.insert(bmp.end(), {1, 0, 24, 0});      // planes 1, 24 bits per pixel
+  for (int i = 0; i < 6; ++i) le32(bmp, 0);  // no compression, sizes, resolution, palette
+  // Rows of 2 BGR pixels padded to 8 bytes: top row red, white; bottom row green, black.
+  bmp.insert(bmp.end(), {0, 0, 255, 255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0});
+  TempDir d;
+  fs::create_directories(d / "a");
+  write_file(d / "a/top_down.bmp", bmp);
+  data::ImageFolderOptions opt;
+  opt.test_fraction = 0.0;
+  const data::DatasetPair p = data::load_image_folder(d.path().string(), opt);
+  REQUIRE(p.train.n == 1);
+  CHECK(p.train.c == 3);
+  CHECK(p.train.h == 2);
+  CHECK(p.train.w == 2);
+  // CHW: the red plane reads (255 255 / 0 0): red and white on top, green and black below.
+  CHECK(std::vector<uint8_t>(p.train.pixels.begin(), p.train.pixels.begin() + 4) ==
+        std::vector<uint8_t>{255, 255, 0, 0});
+  CHECK(std::vector<uint8_t>(p.train.pixels.begin() + 4, p.train.pixels.begin() + 8) ==
+        std::vector<uint8_t>{0, 255, 255, 0});
+}
+
 TEST_CASE("image folder: missing or empty directories are clear errors", "[data][folder]") {
   TempDir d;
   CHECK_THROWS_WITH(data::load_image_folder((d / "nope").string()),
