@@ -14,6 +14,18 @@ using namespace mp::probes;
 using mp::probes::testing::max_abs_diff;
 using mp::probes::testing::projector;
 
+namespace {
+
+// n x d generic non-negative rows of full rank: max(0, N(0.2, 1)), seeded.
+std::vector<float> shifted_relu_rows(int64_t n, int64_t d, uint32_t seed) {
+  mp::Rng rng(seed);
+  std::vector<float> X(static_cast<size_t>(n * d));
+  for (auto& v : X) v = static_cast<float>(std::max(0.0, rng.normal() + 0.2));
+  return X;
+}
+
+}  // namespace
+
 TEST_CASE("numpy_pairwise_sum reproduces np.sum bit for bit", "[probes]") {
   // a = 1 / (n, n-1, ..., 1): golden sums from numpy 1.24 (float.hex). For n = 100, 1000 and
   // 2048 numpy's pairwise order differs from a sequential sum, so this pins the tree.
@@ -112,9 +124,7 @@ TEST_CASE("class_eigen top-k matches a full dsyevd decomposition", "[probes]") {
 TEST_CASE("Gram path and direct path agree", "[probes]") {
   // N_c = 40 rows in d = 61 (so auto picks Gram), generic non-negative data of full row rank.
   const int64_t n = 80, d = 61;
-  mp::Rng rng(11);
-  std::vector<float> X(static_cast<size_t>(n * d));
-  for (auto& v : X) v = static_cast<float>(std::max(0.0, rng.normal() + 0.2));
+  const std::vector<float> X = shifted_relu_rows(n, d, 11);
   std::vector<int32_t> y(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) y[static_cast<size_t>(i)] = static_cast<int32_t>(i % 2);
   for (double tau : {0.5, 0.9, 0.99}) {
@@ -191,12 +201,11 @@ TEST_CASE("class_eigen rejects bad arguments", "[probes]") {
 }
 
 TEST_CASE("a fit records where its time went, per part and per path", "[probes]") {
-  // Same data as above: a wide class (Gram path) and, forced, the direct path with k near d so
-  // that the complement and its orthogonality bound are computed too.
+  // The data of the Gram-versus-direct test: one class of 80 rows forced onto the direct path
+  // with k near d (so the complement and its orthogonality bound are computed too), and a
+  // class of 40 rows in d = 61 (the Gram path).
   const int64_t n = 80, d = 61;
-  mp::Rng rng(11);
-  std::vector<float> X(static_cast<size_t>(n * d));
-  for (auto& v : X) v = static_cast<float>(std::max(0.0, rng.normal() + 0.2));
+  const std::vector<float> X = shifted_relu_rows(n, d, 11);
   std::vector<int32_t> y(static_cast<size_t>(n), 0);
   ComponentRule wide;
   wide.fixed_k = 50;
