@@ -15,6 +15,7 @@
 #include "probes/lapack.h"
 #include "probes/rounding_bound.h"
 #include "tensor/check.h"
+#include "tensor/stopwatch.h"
 
 namespace mp::probes {
 
@@ -99,14 +100,14 @@ void top_eigen(std::vector<double>& A, int n, int64_t rows_for_rank, int64_t d,
   std::vector<double> D(n), E(std::max(n, 1)), tau = lapack_buffer(std::max(n - 1, 1));
   int info = 0, lwork = -1;
   double wq = 0;
-  double t0 = omp_get_wtime();
+  Stopwatch t0;
   dsytrd_(&uplo, &n, A.data(), &n, D.data(), E.data(), tau.data(), &wq, &lwork, &info, 1);
   lwork = std::max(1, static_cast<int>(wq));
   std::vector<double> work = lapack_buffer(lwork);
   dsytrd_(&uplo, &n, A.data(), &n, D.data(), E.data(), tau.data(), work.data(), &lwork, &info, 1);
   MP_CHECK(info == 0, "probes/class_eigen: dsytrd failed with info=" << info << " (n=" << n << ")");
-  secs.reduce += omp_get_wtime() - t0;
-  t0 = omp_get_wtime();
+  secs.reduce += t0.seconds();
+  t0 = Stopwatch();
 
   // All eigenvalues from the tridiagonal (O(n^2)): needed for the tau rule and the report.
   std::vector<double> Dw(D), Ew(E);
@@ -116,7 +117,7 @@ void top_eigen(std::vector<double>& A, int n, int64_t rows_for_rank, int64_t d,
 
   const double top = desc[0];
   if (!(top > 0)) {  // all-zero class: no subspace
-    secs.solve += omp_get_wtime() - t0;
+    secs.solve += t0.seconds();
     return;
   }
   const double thr = threshold_rank(rows_for_rank, d) * top;
@@ -131,8 +132,8 @@ void top_eigen(std::vector<double>& A, int n, int64_t rows_for_rank, int64_t d,
   const bool with_complement = complement != nullptr && 3 * static_cast<int64_t>(k) >= 2 * n;
   std::vector<double> Z, Zbottom;
   tridiagonal_top_vectors(D, E, n, k, Z, with_complement ? &Zbottom : nullptr);
-  secs.solve += omp_get_wtime() - t0;
-  t0 = omp_get_wtime();
+  secs.solve += t0.seconds();
+  t0 = Stopwatch();
   // Back-transform the columns of Zc (n x m column-major, ascending) and store them as m x n
   // row-major rows in descending order: column j is contiguous, so it is already a row.
   const auto back_transform = [&](std::vector<double>& Zc, int m, std::vector<double>& rows) {
@@ -155,7 +156,7 @@ void top_eigen(std::vector<double>& A, int n, int64_t rows_for_rank, int64_t d,
   // values), so computing the complement never changes them.
   back_transform(Z, k, vecs);
   if (with_complement && n > k) back_transform(Zbottom, n - k, *complement);
-  secs.back += omp_get_wtime() - t0;
+  secs.back += t0.seconds();
 }
 
 // S = X_c^T X_c (d x d, upper triangle in row-major terms), rows converted in blocks.
@@ -199,15 +200,15 @@ ClassEigen eigen_direct(const float* X, int64_t d, const std::vector<int64_t>& r
   ce.rows = static_cast<int64_t>(rows.size());
   ce.dim = d;
   ce.gram = false;
-  double t0 = omp_get_wtime();
+  Stopwatch t0;
   std::vector<double> S = second_moment(X, d, rows);
-  ce.seconds.moment = omp_get_wtime() - t0;
+  ce.seconds.moment = t0.seconds();
   top_eigen(S, static_cast<int>(d), ce.rows, d, rule, ce.eigenvalues, ce.rank, ce.k, ce.vectors,
             ce.seconds, &ce.complement);
   if (ce.k > 0 && static_cast<int64_t>(ce.vectors.size() + ce.complement.size()) == d * d) {
-    t0 = omp_get_wtime();
+    t0 = Stopwatch();
     ce.orth_defect = orthogonality_defect(ce.vectors, ce.complement, static_cast<int>(d));
-    ce.seconds.defect = omp_get_wtime() - t0;
+    ce.seconds.defect = t0.seconds();
   }
   if (ce.orth_defect < 0) ce.complement.clear();
   return ce;
@@ -222,7 +223,7 @@ ClassEigen eigen_gram(const float* X, int64_t d, const std::vector<int64_t>& row
   ce.gram = true;
   if (nc == 0) return ce;
   // G = X_c X_c^T, accumulated over column blocks.
-  double t0 = omp_get_wtime();
+  Stopwatch t0;
   std::vector<double> G(static_cast<size_t>(nc * nc), 0.0), Xb;
   const int64_t wb = column_block(nc, d);
   for (int64_t j0 = 0; j0 < d; j0 += wb) {
@@ -231,11 +232,11 @@ ClassEigen eigen_gram(const float* X, int64_t d, const std::vector<int64_t>& row
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, static_cast<int>(nc), static_cast<int>(w),
                 1.0, Xb.data(), static_cast<int>(w), 1.0, G.data(), static_cast<int>(nc));
   }
-  ce.seconds.moment = omp_get_wtime() - t0;
+  ce.seconds.moment = t0.seconds();
   std::vector<double> U;
   top_eigen(G, static_cast<int>(nc), nc, d, rule, ce.eigenvalues, ce.rank, ce.k, U, ce.seconds);
   if (ce.k == 0) return ce;
-  t0 = omp_get_wtime();
+  t0 = Stopwatch();
   // v_j = X_c^T u_j / sqrt(lambda_j): V (k x d) = U (k x N_c) * X_c (N_c x d), per column block.
   const int k = ce.k;
   ce.vectors.assign(static_cast<size_t>(k) * d, 0.0);
@@ -254,7 +255,7 @@ ClassEigen eigen_gram(const float* X, int64_t d, const std::vector<int64_t>& row
     MP_CHECK(nrm > 0, "probes/class_eigen: Gram eigenvector " << j << " mapped to zero");
     cblas_dscal(static_cast<int>(d), 1.0 / nrm, v, 1);
   }
-  ce.seconds.gram_map = omp_get_wtime() - t0;
+  ce.seconds.gram_map = t0.seconds();
   return ce;
 }
 

@@ -4,12 +4,11 @@
 #include <cmath>
 #include <limits>
 
-#include <omp.h>
-
 #include "probes/masc_complement.h"
 #include "probes/projection.h"
 #include "probes/rounding_bound.h"
 #include "tensor/check.h"
+#include "tensor/stopwatch.h"
 
 namespace mp::probes {
 
@@ -169,7 +168,7 @@ std::vector<int32_t> certify_rows(const MascProbe& probe, const float* X, int64_
       if (cand) rows_of[static_cast<size_t>(c)].push_back(i);
     }
   }
-  const double t_rescore = omp_get_wtime();
+  const Stopwatch rescore_clock;
   const size_t U = undecided.size();
   std::vector<double> again(U * static_cast<size_t>(K), 0.0);
   std::vector<size_t> slot(static_cast<size_t>(N), 0);  // row -> its index in `undecided`
@@ -196,7 +195,7 @@ std::vector<int32_t> certify_rows(const MascProbe& probe, const float* X, int64_
   if (stats) {
     stats->rows += N;
     stats->rescored += static_cast<int64_t>(undecided.size());
-    stats->rescore_seconds += omp_get_wtime() - t_rescore;
+    stats->rescore_seconds += rescore_clock.seconds();
   }
   return out;
 }
