@@ -23,6 +23,7 @@ std::atomic<uint64_t> g_epoch{0};
 // leaf.grad += g. A leaf's gradient tensor belongs to the leaf alone (first write clones), so
 // in-place accumulation cannot leak into another tensor.
 void accumulate_leaf(VarImpl& leaf, const Tensor& g) {
+  check_not_consumed(leaf);
   Tensor& dst = leaf.grad;
   const bool pending = leaf.grad_zero_pending;
   leaf.grad_zero_pending = false;

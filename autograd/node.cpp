@@ -17,10 +17,28 @@ Tensor* BackwardCtx::leaf_grad_out(int i, float* beta) {
   const Edge& e = edges_[static_cast<size_t>(i)];
   if (!e.leaf) return nullptr;
   Tensor& g = e.leaf->grad;
+  check_not_consumed(*e.leaf);
   if (!g.defined() || !g.is_contiguous() || g.shape() != e.shape) return nullptr;
   *beta = e.leaf->grad_zero_pending ? 0.0f : 1.0f;
   e.leaf->grad_zero_pending = false;
   return &g;
+}
+
+GradSink* BackwardCtx::leaf_grad_sink(int i) {
+  const Edge& e = edges_[static_cast<size_t>(i)];
+  if (!e.leaf || !e.leaf->grad_sink) return nullptr;
+  check_not_consumed(*e.leaf);
+  if (!e.leaf->grad_zero_pending) return nullptr;  // a contribution was stored already
+  e.leaf->grad_zero_pending = false;
+  e.leaf->grad_consumed = true;
+  return e.leaf->grad_sink;
+}
+
+void check_not_consumed(const VarImpl& leaf) {
+  MP_CHECK(!leaf.grad_consumed,
+           "backward: a second gradient contribution reached a parameter whose gradient already "
+           "went into a fused optimizer update (a parameter used twice in one step); train "
+           "without the fused update (Optimizer::set_fused(false))");
 }
 
 Node::~Node() {

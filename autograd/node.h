@@ -18,6 +18,7 @@
 #include <memory>
 #include <vector>
 
+#include "autograd/grad_sink.h"
 #include "autograd/var.h"
 #include "tensor/tensor.h"
 
@@ -49,11 +50,20 @@ class BackwardCtx {
   // gradient and an eagerly zeroed one are then bit-identical whatever the BLAS kernel; a
   // beta = 1 GEMM would round differently on some kernels (tests/nn/test_optim_lazy_zero.cpp).
   Tensor* leaf_grad_out(int i, float* beta);
+  // If input i is a leaf with a GradSink (autograd/grad_sink.h) whose gradient is pending a lazy
+  // zero, returns the sink and counts the gradient as consumed: the op must then hand the sink
+  // every element of its gradient for input i, and store nothing. Else nullptr (store it as
+  // usual, via leaf_grad_out or put).
+  GradSink* leaf_grad_sink(int i);
 
  private:
   const std::vector<Edge>& edges_;
   std::vector<Tensor>& out_;
 };
+
+// Throws if the leaf's gradient went into a fused optimizer update in this backward (a second
+// contribution would come after the update).
+void check_not_consumed(const VarImpl& leaf);
 
 using BackwardFn = std::function<void(const Tensor& grad_out, BackwardCtx& ctx)>;
 

@@ -2,6 +2,9 @@
 // batch is one GEMM forward and one GEMM per gradient; the weight gradient is written straight
 // into a slab-backed parameter gradient after a lazy zero_grad, else computed the same way into
 // a temporary and added. sgemm_auto sends thin products (a batch of <= 64) to tensor/gemm_thin.
+#include <cstring>
+
+#include "autograd/grad_sink.h"
 #include "autograd/node.h"
 #include "autograd/op_util.h"
 #include "autograd/ops.h"
@@ -92,7 +95,20 @@ Var linear_impl(const char* name, const Var& x, const Var& W, const Var& b, bool
       ctx.put(0, std::move(dX));
     }
     float beta = 1.0f;
-    if (ctx.needs(1)) {  // dW [out,in] = Gz^T [out,B] . x [B,in]
+    // A fused optimizer update (autograd/grad_sink.h): the weight gradient goes to the sink one
+    // block of rows at a time, computed by the same thin kernel (the same values, element for
+    // element) into a cache-resident buffer instead of 4 x out x in bytes of memory that the
+    // optimizer would read back. Only where sgemm_auto would take that kernel anyway.
+    GradSink* wsink = nullptr;
+    if (ctx.needs(1) &&
+        std::strcmp(sgemm_auto_path(true, false, out, in, B, 1.0f, 0.0f), "thin_tn") == 0)
+      wsink = ctx.leaf_grad_sink(1);
+    if (wsink) {
+      sgemm_thin_tn_consume(out, in, B, Gz.data(), out, Xs.data(), in,
+                            [wsink, in](int64_t r0, int64_t rows, const float* block) {
+                              wsink->consume(r0 * in, (r0 + rows) * in, block);
+                            });
+    } else if (ctx.needs(1)) {  // dW [out,in] = Gz^T [out,B] . x [B,in]
       // Always one product with beta 0, whatever the gradient's zero state: into a lazily
       // zeroed gradient directly, else into a temporary then added. Accumulating with beta 1
       // instead would take another kernel (OpenBLAS rather than gemm_thin, or another
@@ -107,7 +123,12 @@ Var linear_impl(const char* name, const Var& x, const Var& W, const Var& b, bool
       else if (!acc)
         ctx.put(1, std::move(dW));
     }
-    if (ctx.needs(2)) {  // db [out] = column sums of Gz
+    GradSink* bsink = ctx.needs(2) ? ctx.leaf_grad_sink(2) : nullptr;
+    if (bsink) {
+      Tensor db = Tensor::empty({out});
+      sum_rows(Gz.data(), B, out, db.data());
+      bsink->consume(0, out, db.data());
+    } else if (ctx.needs(2)) {  // db [out] = column sums of Gz
       Tensor* acc = ctx.leaf_grad_out(2, &beta);
       if (acc && beta == 0.0f) {  // a lazily zeroed gradient: write the sums straight in
         sum_rows(Gz.data(), B, out, acc->data());

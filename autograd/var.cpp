@@ -51,12 +51,18 @@ void materialize_grad(VarImpl& v) {
 
 const Tensor& Var::grad() const {
   MP_CHECK(defined(), "Var::grad() of an undefined Var");
+  MP_CHECK(!impl_->grad_consumed,
+           "Var::grad(): this parameter's gradient went straight into a "
+           "fused optimizer update and was not stored");
   materialize_grad(*impl_);
   return impl_->grad;
 }
 
 Tensor& Var::mutable_grad() {
   MP_CHECK(defined(), "Var::mutable_grad() of an undefined Var");
+  MP_CHECK(!impl_->grad_consumed,
+           "Var::mutable_grad(): this parameter's gradient went straight "
+           "into a fused optimizer update and was not stored");
   materialize_grad(*impl_);
   return impl_->grad;
 }
@@ -96,11 +102,22 @@ void Var::zero_grad() {
 }
 
 void Var::zero_grad_lazy() {
-  if (!defined() || !impl_->grad.defined()) return;
+  if (!defined()) return;
+  impl_->grad_consumed = false;
+  if (!impl_->grad.defined()) return;
   if (impl_->grad.is_contiguous())
     impl_->grad_zero_pending = true;
   else
     zero_grad();
+}
+
+void Var::set_grad_sink(GradSink* sink) {
+  MP_CHECK(defined() && is_leaf(), "Var::set_grad_sink(): only a leaf's gradient has a sink");
+  impl_->grad_sink = sink;
+}
+
+bool Var::grad_consumed() const {
+  return defined() && impl_->grad_consumed;
 }
 
 void Var::backward() {

@@ -11,6 +11,7 @@
 namespace mp::ag {
 
 class Node;
+class GradSink;
 
 struct VarImpl {
   Tensor data;
@@ -19,6 +20,11 @@ struct VarImpl {
   // grad is logically all zeros but its memory was not written (Var::zero_grad_lazy): the next
   // backward overwrites it instead of accumulating; Var::grad() fills the zeros on demand.
   bool grad_zero_pending = false;
+  // A fused optimizer update (autograd/grad_sink.h): when set and the gradient is pending a lazy
+  // zero, an op may hand the gradient to the sink instead of storing it; grad_consumed then
+  // records that it did, until the next zero_grad_lazy().
+  GradSink* grad_sink = nullptr;
+  bool grad_consumed = false;
   std::shared_ptr<Node> grad_fn;  // null for leaves
 };
 
@@ -53,6 +59,11 @@ class Var {
   // with beta = 0 instead of 1), and grad()/mutable_grad() fill the zeros first if read before
   // that. For a contiguous defined gradient; otherwise the same as zero_grad().
   void zero_grad_lazy();
+  // Routes this leaf's gradient to `sink` (nullptr: stored as usual again); see grad_sink.h.
+  // The sink must outlive its use; it acts only on gradients pending a lazy zero.
+  void set_grad_sink(GradSink* sink);
+  // True when the last backward handed this leaf's gradient to its sink instead of storing it.
+  bool grad_consumed() const;
   // Backpropagates from this 1-element Var with seed gradient 1.
   void backward();
   // Backpropagates with an explicit seed of this Var's shape (vector-Jacobian product).

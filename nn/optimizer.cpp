@@ -56,7 +56,10 @@ void Optimizer::check_slab() const {
              "optimizer: parameter '" << params_[i].first
                                       << "' no longer lives in this optimizer's slab (another "
                                          "optimizer or set_data re-homed it)");
-    MP_CHECK(p.grad().defined() && p.grad().data() == grads_.data() + offsets_[i],
+    // A gradient handed to a fused update is not readable (and not needed): check where it
+    // lives without reading it. Any other is read, which fills deferred zeros.
+    const Tensor& g = p.grad_consumed() ? p.impl()->grad : p.grad();
+    MP_CHECK(g.defined() && g.data() == grads_.data() + offsets_[i],
              "optimizer: the gradient of '" << params_[i].first
                                             << "' was replaced; use zero_grad(), not set_grad()");
   }

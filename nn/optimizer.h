@@ -29,6 +29,13 @@ class Optimizer {
   Optimizer& operator=(const Optimizer&) = delete;
 
   virtual void step() = 0;
+  // Fuses the update into the backward pass where an op can hand a parameter's whole gradient
+  // over (autograd/grad_sink.h: the Linear weights and biases): the same arithmetic element for
+  // element, so parameters and state stay bit-identical to backward() then step(), while those
+  // gradients are never stored (Var::grad() refuses them) and step() updates only the rest.
+  // Takes effect from the next zero_grad(). Returns false, changing nothing, where the
+  // optimizer does not support it (the base class; Adam).
+  virtual bool set_fused(bool on) { return !on; }
   // Zeroes every gradient, lazily (Var::zero_grad_lazy): the next backward overwrites them.
   void zero_grad();
 

@@ -53,12 +53,32 @@ SgdRange pick_sgd(bool mom, bool first, bool nesterov) {
 
 }  // namespace
 
-void SGD::step() {
-  check_slab();
-  ag::NoGradGuard no_grad;
-  float* p = values_.data();
-  const float* g = grads_.data();
-  float* b = momentum_ != 0.0 ? buf_.data() : nullptr;
+SGD::~SGD() {
+  set_fused(false);
+}
+
+bool SGD::set_fused(bool on) {
+  if (!on) {
+    // Only the sinks that are still ours: a newer optimizer on the same parameters (which
+    // re-homes them into its own slab) may have set its own.
+    for (size_t i = 0; i < sinks_.size(); ++i) {
+      ag::Var& p = params_[i].second;
+      if (p.impl()->grad_sink == sinks_[i].get()) p.set_grad_sink(nullptr);
+    }
+    sinks_.clear();
+    return true;
+  }
+  if (!sinks_.empty()) return true;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    sinks_.push_back(std::make_unique<Sink>(this, offsets_[i]));
+    params_[i].second.set_grad_sink(sinks_.back().get());
+  }
+  return true;
+}
+
+void SGD::update(int64_t lo, int64_t hi, const float* g) {
+  float* p = values_.data() + lo;
+  float* b = momentum_ != 0.0 ? buf_.data() + lo : nullptr;
   // PyTorch passes these Python floats to float kernels, i.e. rounds each once to float.
   const float neg_lr = static_cast<float>(-lr_), wd = static_cast<float>(weight_decay_);
   const float mom = static_cast<float>(momentum_), damp1 = static_cast<float>(1.0 - dampening_);
@@ -66,9 +86,24 @@ void SGD::step() {
   const SgdRange run = wd != 0.0f ? pick_sgd<true>(b != nullptr, first, nesterov_)
                                   : pick_sgd<false>(b != nullptr, first, nesterov_);
   parallel_for_stream(
-      values_.numel(), 3,
-      [=](int64_t lo, int64_t hi) { run(p, g, b, lo, hi, neg_lr, wd, mom, damp1); }, 16);
-  has_buf_ = has_buf_ || b != nullptr;
+      hi - lo, 3, [=](int64_t a, int64_t z) { run(p, g, b, a, z, neg_lr, wd, mom, damp1); }, 16);
+}
+
+void SGD::step() {
+  check_slab();
+  ag::NoGradGuard no_grad;
+  if (sinks_.empty()) {
+    update(0, values_.numel(), grads_.data());
+  } else {
+    // The parameters the backward did not hand to their sinks (no fusing op, or a gradient
+    // that had been stored already), each over its own slot.
+    for (size_t i = 0; i < params_.size(); ++i) {
+      const ag::Var& v = params_[i].second;
+      if (v.grad_consumed()) continue;
+      update(offsets_[i], offsets_[i] + v.numel(), grads_.data() + offsets_[i]);
+    }
+  }
+  has_buf_ = has_buf_ || momentum_ != 0.0;
   ++step_count_;
 }
 

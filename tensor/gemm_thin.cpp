@@ -166,6 +166,41 @@ void tn_run(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const 
       1, kThinParallelMin);
 }
 
+// tn_run's row blocks into a per-thread buffer, each handed to `consume` right after it is
+// computed (sgemm_thin_tn_consume).
+void tn_consume_run(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+                    int64_t ldb, const RowBlockConsumer& consume) {
+  constexpr int NJ = 6;
+  const int64_t blocks = (M + NJ - 1) / NJ;
+  parallel_for(
+      blocks, N * K * NJ,
+      [&](int64_t b0, int64_t b1) {
+        // 64-byte aligned rows: the tiles' stores are whole vectors.
+        thread_local std::vector<float> buf;
+        const int64_t ld = (N + kL - 1) / kL * kL;
+        if (static_cast<int64_t>(buf.size()) < NJ * ld + kL)
+          buf.resize(static_cast<size_t>(NJ * ld + kL));
+        float* C = buf.data();
+        while (reinterpret_cast<uintptr_t>(C) % 64 != 0) ++C;
+        for (int64_t b = b0; b < b1; ++b) {
+          const int64_t j0 = b * NJ;
+          const int64_t rows = j0 + NJ <= M ? NJ : M - j0;
+          if (rows == NJ) {
+            tn_rows<NJ>(A + j0, lda, B, ldb, K, C, ld, 0.0f, false, N);
+          } else {
+            for (int64_t j = 0; j < rows; ++j)
+              tn_rows<1>(A + j0 + j, lda, B, ldb, K, C + j * ld, ld, 0.0f, false, N);
+          }
+          if (ld == N) {
+            consume(j0, rows, C);
+          } else {
+            for (int64_t j = 0; j < rows; ++j) consume(j0 + j, 1, C + j * ld);
+          }
+        }
+      },
+      1, kThinParallelMin);
+}
+
 bool thin_enabled() {
 #if defined(__AVX512F__)
   return true;
@@ -207,6 +242,15 @@ void sgemm_thin_tn(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
   MP_CHECK(K <= kThinMax, "sgemm_thin_tn: K=" << K << " exceeds the thin limit " << kThinMax);
   if (M == 0 || N == 0) return;
   tn_run(M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
+void sgemm_thin_tn_consume(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
+                           const float* B, int64_t ldb, const RowBlockConsumer& consume) {
+  check_thin("sgemm_thin_tn_consume", M, N, K, lda, M > 1 ? M : 1, ldb, N > 1 ? N : 1, 0.0f, N);
+  MP_CHECK(K <= kThinMax,
+           "sgemm_thin_tn_consume: K=" << K << " exceeds the thin limit " << kThinMax);
+  if (M == 0 || N == 0) return;
+  tn_consume_run(M, N, K, A, lda, B, ldb, consume);
 }
 
 const char* sgemm_auto_path(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,

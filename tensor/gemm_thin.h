@@ -9,6 +9,7 @@
 // Each output element is one float accumulation in k order (k = 0, 1, ...), so results do not
 // depend on the thread count. sgemm_ref (tensor/gemm.h) is the oracle.
 #include <cstdint>
+#include <functional>
 
 namespace mp {
 
@@ -22,6 +23,16 @@ void sgemm_thin_nt(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
 // The Linear weight gradient dW [out,in] = dY[B,out]^T . x[B,in].
 void sgemm_thin_tn(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
                    int64_t ldb, float beta, float* C, int64_t ldc);
+
+// sgemm_thin_tn (beta 0) without storing C: each block of consecutive rows of C is computed into
+// a per-thread buffer and handed to `consume(row0, rows, block)` (block: rows x N, row stride
+// N) while it is still in cache, on the thread that computed it; blocks are disjoint and cover
+// C once, several threads consuming at once. Every element is computed exactly as
+// sgemm_thin_tn computes it. What a fused optimizer step uses instead of writing a weight
+// gradient to memory and reading it back (autograd/grad_sink.h).
+using RowBlockConsumer = std::function<void(int64_t row0, int64_t rows, const float* block)>;
+void sgemm_thin_tn_consume(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
+                           const float* B, int64_t ldb, const RowBlockConsumer& consume);
 
 // The sgemm of the autograd ops (same contract as mp::sgemm): the thin kernels for the shapes
 // where they were measured faster (alpha 1, beta 0 or 1, a thin dimension, AVX-512 available),

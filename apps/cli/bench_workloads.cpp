@@ -43,7 +43,8 @@ Tensor uniform_input(const Shape& s, Rng& rng) {
 
 }  // namespace
 
-WorkloadRunner::WorkloadRunner(const BenchWorkload& w, uint32_t seed, int64_t infer_batch)
+WorkloadRunner::WorkloadRunner(const BenchWorkload& w, uint32_t seed, int64_t infer_batch,
+                               bool fused)
     : w_(w), infer_batch_(infer_batch) {
   MP_CHECK(infer_batch >= 1, "bench: inference batch must be >= 1, got " << infer_batch);
   model_ = nn::make_model(w.arch, w.C, w.H, w.W, 10, seed);
@@ -51,6 +52,7 @@ WorkloadRunner::WorkloadRunner(const BenchWorkload& w, uint32_t seed, int64_t in
     opt_ = std::make_unique<nn::SGD>(model_->named_parameters(), 1e-3, 0.9);
   else
     opt_ = std::make_unique<nn::Adam>(model_->named_parameters(), 2e-4);
+  opt_->set_fused(fused);  // Adam does not fuse: unchanged either way
   Rng rng(seed + 1);
   for (int i = 0; i < kBatches; ++i) {
     xs_.push_back(uniform_input({w.batch, w.C, w.H, w.W}, rng));

@@ -39,8 +39,10 @@ class WorkloadRunner {
   static constexpr int kBatches = 8;
   static constexpr int64_t kInferBatch = 1000;  // the peer's
 
+  // `fused`: SGD updates inside the backward pass, as `memprobe train` runs it
+  // (Optimizer::set_fused); false steps after backward (for comparing the two).
   explicit WorkloadRunner(const BenchWorkload& w, uint32_t seed = 0,
-                          int64_t infer_batch = kInferBatch);
+                          int64_t infer_batch = kInferBatch, bool fused = true);
   int64_t infer_batch() const { return infer_batch_; }
   const BenchWorkload& workload() const { return w_; }
   nn::Model& model() { return *model_; }

@@ -25,6 +25,7 @@ struct BenchArgs {
   int warmup = 5;
   int64_t infer_batch = WorkloadRunner::kInferBatch;
   int64_t sgemm_size = 1024;
+  bool unfused = false;
 };
 
 std::vector<std::string> split_names(const std::vector<std::string>& args) {
@@ -55,7 +56,7 @@ int run_bench(CommandContext& ctx, const BenchArgs& a) {
   ro.seconds = a.seconds;
   ro.warmup = a.warmup;
   for (const std::string& n : names) {
-    WorkloadRunner r(bench_workload(n), 0, a.infer_batch);
+    WorkloadRunner r(bench_workload(n), 0, a.infer_batch, !a.unfused);
     const WorkloadRates rates = measure_workload(r, ro);
     ctx.out << rate_line(n, ctx.threads, rates) << std::endl;
     const double per_sample = training_gemm_flops_per_sample(r);
@@ -111,6 +112,9 @@ void add_bench_command(CLI::App& app) {
                   "n of the n x n x n cblas_sgemm measured first as the machine's ceiling")
       ->check(CLI::Range(int64_t{16}, int64_t{8192}))
       ->capture_default_str();
+  cmd->add_flag("--unfused", a->unfused,
+                "Step SGD after the backward pass instead of inside it (as memprobe train does; "
+                "bit-identical results): compares the two in one binary");
   cmd->add_flag("--probes", a->probes,
                 "Also time the MASC + linear probe fit and scoring (60,000 x 2,048 synthetic)");
   set_action(cmd, [a](CommandContext& ctx) { return run_bench(ctx, *a); });

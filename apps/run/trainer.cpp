@@ -54,8 +54,14 @@ struct SignalScope {
 };
 
 std::unique_ptr<nn::Optimizer> make_optimizer(const TrainConfig& cfg, nn::Model& model) {
-  if (cfg.optimizer == "sgd")
-    return std::make_unique<nn::SGD>(model.named_parameters(), cfg.lr, cfg.momentum);
+  if (cfg.optimizer == "sgd") {
+    auto sgd = std::make_unique<nn::SGD>(model.named_parameters(), cfg.lr, cfg.momentum);
+    // The Linear layers' updates inside the backward pass, while each gradient block is in
+    // cache: bit-identical to backward-then-step (tests/nn/test_sgd_fused.cpp), and the training
+    // loop never reads a gradient.
+    sgd->set_fused(true);
+    return sgd;
+  }
   return std::make_unique<nn::Adam>(model.named_parameters(), cfg.lr);
 }
 

@@ -3,6 +3,8 @@
 // and the routing of sgemm_auto.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "kernel_check.h"
 #include "tensor/gemm.h"
 #include "tensor/gemm_thin.h"
@@ -76,6 +78,36 @@ TEST_CASE("thin tn streams a large fresh output, results independent of thread c
   mp::set_num_threads(saved);
   CHECK(mp::testing::bit_equal(results[0], results[1]));
   CHECK(mp::testing::bit_equal(results[2], results[3]));
+}
+
+TEST_CASE("thin tn handed to a consumer: every row once, bit for bit the stored product",
+          "[tensor][gemm]") {
+  // Small (serial) and large (split among threads) products, N a whole number of vectors or not
+  // (the per-thread buffer's padded rows are then handed over one by one), M not a multiple of
+  // the 6-row blocks; at 1 and 2 threads.
+  const int saved = mp::num_threads();
+  uint32_t seed = 40;
+  for (int64_t M : {5, 6, 13, 1030})
+    for (int64_t N : {64, 200, 512})
+      for (int threads : {1, 2}) {
+        mp::set_num_threads(threads);
+        const int64_t K = 32, lda = M + 1, ldb = N + 3;
+        const auto A = random_vec(K * lda, seed += 2), B = random_vec(K * ldb, seed + 1);
+        std::vector<float> stored(static_cast<size_t>(M * N), 7.0f);
+        mp::sgemm_thin_tn(M, N, K, A.data(), lda, B.data(), ldb, 0.0f, stored.data(), N);
+        std::vector<float> consumed(static_cast<size_t>(M * N), -1.0f);
+        std::vector<int> hits(static_cast<size_t>(M), 0);
+        mp::sgemm_thin_tn_consume(M, N, K, A.data(), lda, B.data(), ldb,
+                                  [&](int64_t r0, int64_t rows, const float* block) {
+                                    // Disjoint rows: no two threads write the same element.
+                                    std::copy(block, block + rows * N, consumed.begin() + r0 * N);
+                                    for (int64_t r = r0; r < r0 + rows; ++r) ++hits[r];
+                                  });
+        INFO("M=" << M << " N=" << N << " threads=" << threads);
+        CHECK(std::all_of(hits.begin(), hits.end(), [](int h) { return h == 1; }));
+        CHECK(mp::testing::bit_equal(consumed, stored));
+      }
+  mp::set_num_threads(saved);
 }
 
 TEST_CASE("sgemm_auto routes thin shapes and agrees with sgemm everywhere", "[tensor][gemm]") {
