@@ -28,6 +28,23 @@ bool thin_weight_gradients() {
   return std::strcmp(sgemm_auto_path(true, false, 2048, 2048, 8, 1.0f, 0.0f), "thin_tn") == 0;
 }
 
+// Every tensor's values, in order.
+std::vector<float> flatten(const std::vector<std::pair<std::string, Tensor>>& named) {
+  std::vector<float> all;
+  for (const auto& [n, t] : named) {
+    const std::vector<float> v = t.to_vector();
+    all.insert(all.end(), v.begin(), v.end());
+  }
+  return all;
+}
+
+// One 32 x 64 weight (a thin-kernel weight gradient at batch 4) under fused SGD.
+struct FusedWeight {
+  Var W{uniform_tensor({32, 64}, 3), true};
+  nn::SGD opt{{{"w", W}}, 0.1, 0.9};
+  FusedWeight() { REQUIRE(opt.set_fused(true)); }
+};
+
 struct SgdCase {
   double momentum, dampening, weight_decay;
   bool nesterov;
@@ -50,15 +67,9 @@ std::vector<float> train_mlp(const SgdCase& c, bool fused, std::vector<std::stri
     for (const auto& [name, p] : m->named_parameters())
       if (p.grad_consumed()) consumed->push_back(name);
   }
-  std::vector<float> all;
-  for (auto& [n, t] : m->state_dict()) {
-    const std::vector<float> v = t.to_vector();
-    all.insert(all.end(), v.begin(), v.end());
-  }
-  for (auto& [n, t] : opt.state()) {
-    const std::vector<float> v = t.to_vector();
-    all.insert(all.end(), v.begin(), v.end());
-  }
+  std::vector<float> all = flatten(m->state_dict());
+  const std::vector<float> momenta = flatten(opt.state());
+  all.insert(all.end(), momenta.begin(), momenta.end());
   return all;
 }
 
@@ -99,42 +110,40 @@ TEST_CASE("fused SGD equals backward then step bit for bit, for every option", "
   set_num_threads(saved);
 }
 
-TEST_CASE("a fused update refuses a parameter used twice in one step", "[nn]") {
+TEST_CASE("a fused update refuses a parameter used twice and hides the gradient it consumed",
+          "[nn]") {
   if (!thin_weight_gradients()) {
     SUCCEED("no thin weight-gradient kernel on this CPU: nothing is fused");
     return;
   }
-  Var W(uniform_tensor({32, 64}, 3), true);
-  nn::SGD opt({{"w", W}}, 0.1, 0.9);
-  REQUIRE(opt.set_fused(true));
-  const Var x(uniform_tensor({4, 64}, 4)), x2(uniform_tensor({4, 64}, 5));
-  opt.zero_grad();
-  Var loss = add(sum(linear(x, W, Var())), sum(linear(x2, W, Var())));
-  CHECK_THROWS_WITH(loss.backward(), Catch::Contains("used twice"));
-  // Unfused, the same graph trains.
-  REQUIRE(opt.set_fused(false));
-  opt.zero_grad();
-  add(sum(linear(x, W, Var())), sum(linear(x2, W, Var()))).backward();
-  CHECK_NOTHROW(opt.step());
-}
-
-TEST_CASE("a consumed gradient cannot be read, and zero_grad makes it a gradient again", "[nn]") {
-  if (!thin_weight_gradients()) {
-    SUCCEED("no thin weight-gradient kernel on this CPU: nothing is fused");
-    return;
+  FusedWeight f;
+  Var& W = f.W;
+  nn::SGD& opt = f.opt;
+  SECTION("a parameter used twice in one step") {
+    const Var x(uniform_tensor({4, 64}, 4)), x2(uniform_tensor({4, 64}, 5));
+    opt.zero_grad();
+    Var loss = add(sum(linear(x, W, Var())), sum(linear(x2, W, Var())));
+    CHECK_THROWS_WITH(loss.backward(), Catch::Contains("used twice"));
+    // Unfused, the same graph trains.
+    REQUIRE(opt.set_fused(false));
+    opt.zero_grad();
+    add(sum(linear(x, W, Var())), sum(linear(x2, W, Var()))).backward();
+    CHECK_NOTHROW(opt.step());
   }
-  Var W(uniform_tensor({32, 64}, 3), true);
-  nn::SGD opt({{"w", W}}, 0.1, 0.9);
-  REQUIRE(opt.set_fused(true));
-  const Var x(uniform_tensor({4, 64}, 4));
-  opt.zero_grad();
-  sum(linear(x, W, Var())).backward();
-  REQUIRE(W.grad_consumed());
-  CHECK_THROWS_WITH(W.grad(), Catch::Contains("fused optimizer update"));
-  opt.step();  // updates nothing twice: W was updated in the backward
-  opt.zero_grad();
-  CHECK_FALSE(W.grad_consumed());
-  CHECK(W.grad().to_vector() == std::vector<float>(32 * 64, 0.0f));  // the deferred zeros
+  SECTION("a consumed gradient cannot be read until zero_grad") {
+    const Var x(uniform_tensor({4, 64}, 4));
+    opt.zero_grad();
+    sum(linear(x, W, Var())).backward();
+    REQUIRE(W.grad_consumed());
+    CHECK_THROWS_WITH(W.grad(), Catch::Contains("fused optimizer update"));
+    const std::vector<float> updated = W.data().to_vector();
+    REQUIRE(updated != uniform_tensor({32, 64}, 3).to_vector());  // the backward updated W
+    opt.step();
+    CHECK(W.data().to_vector() == updated);  // and step() did not update it a second time
+    opt.zero_grad();
+    CHECK_FALSE(W.grad_consumed());
+    CHECK(W.grad().to_vector() == std::vector<float>(32 * 64, 0.0f));  // the deferred zeros
+  }
 }
 
 TEST_CASE("an optimizer that goes away leaves no sink behind, and a newer one keeps its own",
@@ -158,12 +167,7 @@ TEST_CASE("an optimizer that goes away leaves no sink behind, and a newer one ke
       cross_entropy(m->forward(Var(x)), y).backward();
       opt->step();
     }
-    std::vector<float> all;
-    for (auto& [n, t] : m->state_dict()) {
-      const std::vector<float> v = t.to_vector();
-      all.insert(all.end(), v.begin(), v.end());
-    }
-    return all;
+    return flatten(m->state_dict());
   };
   CHECK(testing::arrays_equal(run(true), run(false)));
   // And without any optimizer left, a backward stores gradients as usual.
