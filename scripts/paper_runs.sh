@@ -8,9 +8,10 @@
 # `scripts/paper_runs.sh analyse`, which may run while later levels still train, and
 # `scripts/paper_runs.sh bundle` copies every analysed run's result files (no checkpoints, no
 # labels: the manifest holds their sha256) into results/paper/runs/ and writes the bundle's
-# summary and report from those files alone.
+# summary and report from those files alone. `scripts/paper_runs.sh status` says where each run
+# stands and what to run next (read-only, safe while a stage runs).
 #
-#   bash scripts/paper_runs.sh [train|analyse|bundle]
+#   bash scripts/paper_runs.sh [train|analyse|bundle|status]
 #                                                  RUNS=<dir> (default ~/memprobe-paper-runs)
 #                                                  MEMPROBE=<binary> (default ./build/memprobe)
 #                                                  THREADS=<n> (default 2)
@@ -53,8 +54,11 @@ case "$stage" in
     # The README's full-size table is the bundle's summary.md (refreshed by the script).
     bash scripts/bundle-results.sh "$runs" results/paper "$mp"
     ;;
+  status)
+    "$mp" status "$runs"
+    ;;
   *)
-    echo "usage: bash scripts/paper_runs.sh [train|analyse|bundle]" >&2
+    echo "usage: bash scripts/paper_runs.sh [train|analyse|bundle|status]" >&2
     exit 2
     ;;
 esac

@@ -26,6 +26,7 @@ void add_all_commands(CLI::App& app) {
   add_reproduce_command(app);
   add_bench_command(app);
   add_relabel_commands(app);
+  add_status_command(app);
 }
 
 namespace {

@@ -72,6 +72,7 @@ void add_audit_command(CLI::App& app);         // cmd_audit.cpp
 void add_reproduce_command(CLI::App& app);     // cmd_reproduce.cpp
 void add_bench_command(CLI::App& app);         // cmd_bench.cpp (bench)
 void add_relabel_commands(CLI::App& app);      // cmd_relabel.cpp (relabel, clean-control)
+void add_status_command(CLI::App& app);        // cmd_status.cpp (status)
 
 // (dataset name, "present ..." / "not fetched (...; run: memprobe data fetch NAME)") for each
 // study dataset in `data_dir`, judged by file presence (cmd_data.cpp; used by `info`).

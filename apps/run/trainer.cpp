@@ -527,6 +527,16 @@ TrainOutcome Trainer::run() {
              "run started with (labels.csv sha256 "
                  << manifest_.str("labels_sha256") << " vs " << labels_sha << ")");
     record_raised_cap();
+    // Going again: a manifest that the sitting before left "interrupted" (or "failed") says
+    // "running" until this one ends, as a fresh run's does (`memprobe status` reads it).
+    if (manifest_.status() == "interrupted" || manifest_.status() == "failed") {
+      nlohmann::json& j = manifest_.json();
+      j["status"] = "running";
+      j["finished"] = nullptr;  // the fields of a fresh run (Manifest::start)
+      j["final_epoch"] = nullptr;
+      j["stop_reason"] = nullptr;
+      run_.write_manifest(manifest_);
+    }
   } else {
     manifest_ = Manifest();
     manifest_.start(opt_.command, cfg_json, runtime_info(), num_threads());

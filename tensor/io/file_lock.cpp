@@ -64,6 +64,27 @@ std::optional<FileLock> FileLock::try_acquire(const std::string& dir, std::strin
   return FileLock(fd, path);
 }
 
+std::optional<std::string> FileLock::holder(const std::string& dir) {
+  const std::string path = dir.empty() ? std::string(".lock") : dir + "/.lock";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    MP_CHECK(err == ENOENT, "cannot open lock file '" << path << "': " << std::strerror(err));
+    return std::nullopt;
+  }
+  // A shared lock conflicts only with a writer's exclusive one, so it answers "is it held".
+  int rc;
+  do rc = ::flock(fd, LOCK_SH | LOCK_NB);
+  while (rc != 0 && errno == EINTR);
+  const int err = errno;
+  std::optional<std::string> who;
+  if (rc != 0 && err == EWOULDBLOCK) who = read_holder(fd);
+  ::close(fd);  // drops our shared lock, if taken
+  MP_CHECK(rc == 0 || err == EWOULDBLOCK,
+           "cannot test the lock '" << path << "': " << std::strerror(err));
+  return who;
+}
+
 FileLock::FileLock(FileLock&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) {
   o.fd_ = -1;
 }

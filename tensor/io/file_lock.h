@@ -19,6 +19,13 @@ class FileLock {
   // the lock file cannot be created.
   static std::optional<FileLock> try_acquire(const std::string& dir, std::string* holder_info);
 
+  // Who holds the lock on `dir` right now, without taking it for more than an instant: the
+  // holder's "pid=... host=... started=..." line, or nullopt when nobody does (or `dir` has no
+  // lock file: it never had a writer). A read-only look for `memprobe status`; it neither creates
+  // nor truncates the file. A writer that tries to lock in the same microseconds can be refused
+  // once, with the usual "in use" message.
+  static std::optional<std::string> holder(const std::string& dir);
+
   FileLock(FileLock&& o) noexcept;
   FileLock& operator=(FileLock&& o) noexcept;
   FileLock(const FileLock&) = delete;

@@ -294,3 +294,49 @@ TEST_CASE("reliability: an interrupted run is refused without --resume and with 
   // Nothing was touched by the refusals.
   CHECK(mp::testing::read_text(run / "manifest.json") == manifest);
 }
+
+TEST_CASE("reliability: a run stopped by SIGINT says interrupted, and running again once resumed",
+          "[apps][reliability][realdata]") {
+  MP_REQUIRE_MNIST(data_root);
+  MP_REQUIRE_BINARY(bin);
+  TempDir tmp;
+  const fs::path run = tmp / "run";
+  std::vector<std::string> args = mp::testing::small_train_args(data_root);
+  args[args.size() - 3] = "50";
+  args = with(args, {"--out", run.string()});
+  const auto status = [&] { return Manifest::load((run / "manifest.json").string()).status(); };
+
+  pid_t child = mp::testing::spawn_memprobe(args, tmp / "o1", tmp / "e1");
+  int exit_code = -1;
+  bool got = wait_for(
+      child, [&] { return listed_checkpoints(run).count(2) > 0; }, std::chrono::seconds(60),
+      &exit_code);
+  ::kill(child, SIGINT);  // stops after the epoch in progress, as Ctrl-C does
+  const int rc = mp::testing::wait_child(child);
+  INFO(mp::testing::read_text(tmp / "e1"));
+  REQUIRE(got);
+  CHECK(rc == 1);
+  CHECK_THAT(mp::testing::read_text(tmp / "e1"), Catch::Contains("interrupted during epoch"));
+  CHECK(status() == "interrupted");
+  const int last = listed_checkpoints(run).rbegin()->first;
+
+  // Resumed, then killed outright (no chance to write anything): the manifest must not still
+  // say "interrupted" from the sitting before - `memprobe status` and `report` read it.
+  child = mp::testing::spawn_memprobe(with(args, {"--resume"}), tmp / "o2", tmp / "e2");
+  got = wait_for(
+      child, [&] { return listed_checkpoints(run).rbegin()->first > last; },
+      std::chrono::seconds(60), &exit_code);
+  ::kill(child, SIGKILL);
+  mp::testing::wait_child(child);
+  INFO(mp::testing::read_text(tmp / "e2"));
+  REQUIRE(got);
+  const Manifest m = Manifest::load((run / "manifest.json").string());
+  CHECK(m.status() == "running");
+  CHECK(m.json()["finished"].is_null());
+  CHECK(m.json()["stop_reason"].is_null());
+
+  const mp::testing::CliResult r = mp::testing::run_cli_capture({"status", run.string()});
+  CHECK(r.rc == 0);
+  CHECK_THAT(r.out, Catch::Contains("stopped (running)") && Catch::Contains("train (resume)") &&
+                        Catch::Contains("--resume"));
+}

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 
 #include "tensor/io/file_lock.h"
@@ -72,4 +73,25 @@ TEST_CASE("FileLock on a missing directory throws naming the lock file", "[tenso
   const std::string d = (dir / "nope").string();
   CHECK_THROWS_WITH(mp::FileLock::try_acquire(d, nullptr),
                     Contains(d + "/.lock") && Contains("No such file"));
+}
+
+TEST_CASE("FileLock::holder names the holder without taking or creating the lock", "[tensor][io]") {
+  TempDir dir;
+  const std::string d = dir.path().string();
+  CHECK_FALSE(mp::FileLock::holder(d).has_value());  // never locked: no lock file, none made
+  CHECK_FALSE(std::filesystem::exists(dir / ".lock"));
+
+  std::optional<mp::FileLock> lock = mp::FileLock::try_acquire(d, nullptr);
+  REQUIRE(lock.has_value());
+  const std::optional<std::string> who = mp::FileLock::holder(d);
+  REQUIRE(who.has_value());
+  CHECK_THAT(*who, Contains("pid=" + std::to_string(::getpid())) && Contains("host="));
+  CHECK(mp::FileLock::holder(d) == who);  // looking twice leaves it held, by the same holder
+  std::string refused;
+  CHECK_FALSE(mp::FileLock::try_acquire(d, &refused).has_value());
+  CHECK(refused == *who);
+
+  lock->release();
+  CHECK_FALSE(mp::FileLock::holder(d).has_value());  // released: a stale holder line is not held
+  CHECK(mp::FileLock::try_acquire(d, nullptr).has_value());  // and the look took nothing
 }
