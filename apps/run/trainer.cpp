@@ -53,18 +53,6 @@ struct SignalScope {
   }
 };
 
-std::unique_ptr<nn::Optimizer> make_optimizer(const TrainConfig& cfg, nn::Model& model) {
-  if (cfg.optimizer == "sgd") {
-    auto sgd = std::make_unique<nn::SGD>(model.named_parameters(), cfg.lr, cfg.momentum);
-    // The Linear layers' updates inside the backward pass, while each gradient block is in
-    // cache: bit-identical to backward-then-step (tests/nn/test_sgd_fused.cpp), and the training
-    // loop never reads a gradient.
-    sgd->set_fused(true);
-    return sgd;
-  }
-  return std::make_unique<nn::Adam>(model.named_parameters(), cfg.lr);
-}
-
 std::map<std::string, std::string> checkpoint_meta(const TrainConfig& cfg, const StudyData& d,
                                                    int epoch) {
   return {{"format", "pt"},
@@ -646,6 +634,15 @@ TrainOutcome Trainer::run() {
 }
 
 }  // namespace
+
+std::unique_ptr<nn::Optimizer> make_optimizer(const TrainConfig& cfg, nn::Model& model) {
+  if (cfg.optimizer == "sgd") {
+    auto sgd = std::make_unique<nn::SGD>(model.named_parameters(), cfg.lr, cfg.momentum);
+    sgd->set_fused(true);
+    return sgd;
+  }
+  return std::make_unique<nn::Adam>(model.named_parameters(), cfg.lr);
+}
 
 TrainOutcome train_run(TrainConfig cfg, const fs::path& out, const TrainOptions& opt,
                        std::ostream& log) {

@@ -5,13 +5,22 @@
 // the last checkpoint after an interruption (the data order is a pure function of seed and
 // epoch; model, optimizer state and metrics are restored from the run directory).
 #include <filesystem>
+#include <memory>
 #include <ostream>
 #include <string>
 
 #include "apps/run/metrics_log.h"
 #include "apps/run/train_config.h"
+#include "nn/models.h"
+#include "nn/optimizer.h"
 
 namespace mp::app {
+
+// The optimizer `cfg` names (SGD with momentum, or Adam) over the model's parameters. SGD runs
+// fused: each Linear layer's update happens inside the backward pass while its gradient block is
+// in cache (bit-identical to backward-then-step, tests/nn/test_sgd_fused.cpp), so a loop that
+// uses it must not read gradients after backward(). Shared by training and `relabel`.
+std::unique_ptr<nn::Optimizer> make_optimizer(const TrainConfig& cfg, nn::Model& model);
 
 struct TrainOptions {
   bool resume = false;  // continue an unfinished run from its last checkpoint

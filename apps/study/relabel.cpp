@@ -8,13 +8,12 @@
 #include "apps/run/console.h"
 #include "apps/run/manifest.h"
 #include "apps/run/metrics_log.h"
+#include "apps/run/trainer.h"
 #include "apps/study/analysis.h"
 #include "autograd/ops.h"
 #include "data/loader.h"
 #include "data/subset.h"
-#include "nn/adam.h"
 #include "nn/checkpoint.h"
-#include "nn/sgd.h"
 #include "probes/model_eval.h"
 #include "tensor/io/atomic_file.h"
 #include "tensor/io/csv.h"
@@ -88,12 +87,6 @@ const FileFormat& relabel_split_format() {
 }
 
 namespace {
-
-std::unique_ptr<nn::Optimizer> make_optimizer(const TrainConfig& cfg, nn::Model& model) {
-  if (cfg.optimizer == "sgd")
-    return std::make_unique<nn::SGD>(model.named_parameters(), cfg.lr, cfg.momentum);
-  return std::make_unique<nn::Adam>(model.named_parameters(), cfg.lr);
-}
 
 double accuracy_at(const std::vector<int32_t>& pred, const std::vector<int32_t>& labels,
                    const std::vector<int64_t>& rows) {
