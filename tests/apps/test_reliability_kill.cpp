@@ -70,6 +70,26 @@ std::map<int, CheckpointEntry> listed_checkpoints(const fs::path& run) {
   }
 }
 
+// The small run with a 50-epoch cap, into `run`: long enough to be stopped part-way.
+std::vector<std::string> fifty_epoch_args(const std::string& data_root, const fs::path& run) {
+  std::vector<std::string> args = mp::testing::small_train_args(data_root);
+  args[args.size() - 3] = "50";
+  return with(args, {"--out", run.string()});
+}
+
+// Starts `args` as a child (output to out/err), waits up to 60 s for `ready` to hold, then sends
+// `sig` and reaps it. Returns whether `ready` held; *rc gets the child's exit code.
+template <class Pred>
+bool stop_when(const std::vector<std::string>& args, Pred ready, int sig, const fs::path& out,
+               const fs::path& err, int* rc) {
+  const pid_t child = mp::testing::spawn_memprobe(args, out, err);
+  int exit_code = -1;
+  const bool got = wait_for(child, ready, std::chrono::seconds(60), &exit_code);
+  ::kill(child, sig);
+  *rc = mp::testing::wait_child(child);
+  return got;
+}
+
 std::vector<fs::path> temp_files_under(const fs::path& root) {
   std::vector<fs::path> out;
   for (const auto& e : fs::recursive_directory_iterator(root))
@@ -258,16 +278,11 @@ TEST_CASE("reliability: an interrupted run is refused without --resume and with 
   MP_REQUIRE_BINARY(bin);
   TempDir tmp;
   const fs::path run = tmp / "run";
-  std::vector<std::string> args = mp::testing::small_train_args(data_root);
-  args[args.size() - 3] = "50";
-  args = with(args, {"--out", run.string()});
-  const pid_t child = mp::testing::spawn_memprobe(args, tmp / "o", tmp / "e");
-  int exit_code = -1;
-  const bool got = wait_for(
-      child, [&] { return listed_checkpoints(run).count(1) > 0; }, std::chrono::seconds(60),
-      &exit_code);
-  ::kill(child, SIGKILL);
-  mp::testing::wait_child(child);
+  const std::vector<std::string> args = fifty_epoch_args(data_root, run);
+  int rc = -1;
+  const bool got = stop_when(
+      args, [&] { return listed_checkpoints(run).count(1) > 0; }, SIGKILL, tmp / "o", tmp / "e",
+      &rc);
   INFO(mp::testing::read_text(tmp / "e"));
   REQUIRE(got);
   const std::string manifest = mp::testing::read_text(run / "manifest.json");
@@ -301,33 +316,24 @@ TEST_CASE("reliability: a run stopped by SIGINT says interrupted, and running ag
   MP_REQUIRE_BINARY(bin);
   TempDir tmp;
   const fs::path run = tmp / "run";
-  std::vector<std::string> args = mp::testing::small_train_args(data_root);
-  args[args.size() - 3] = "50";
-  args = with(args, {"--out", run.string()});
-  const auto status = [&] { return Manifest::load((run / "manifest.json").string()).status(); };
-
-  pid_t child = mp::testing::spawn_memprobe(args, tmp / "o1", tmp / "e1");
-  int exit_code = -1;
-  bool got = wait_for(
-      child, [&] { return listed_checkpoints(run).count(2) > 0; }, std::chrono::seconds(60),
-      &exit_code);
-  ::kill(child, SIGINT);  // stops after the epoch in progress, as Ctrl-C does
-  const int rc = mp::testing::wait_child(child);
+  const std::vector<std::string> args = fifty_epoch_args(data_root, run);
+  int rc = -1;
+  // SIGINT stops after the epoch in progress, as Ctrl-C does.
+  bool got = stop_when(
+      args, [&] { return listed_checkpoints(run).count(2) > 0; }, SIGINT, tmp / "o1", tmp / "e1",
+      &rc);
   INFO(mp::testing::read_text(tmp / "e1"));
   REQUIRE(got);
   CHECK(rc == 1);
   CHECK_THAT(mp::testing::read_text(tmp / "e1"), Catch::Contains("interrupted during epoch"));
-  CHECK(status() == "interrupted");
+  CHECK(Manifest::load((run / "manifest.json").string()).status() == "interrupted");
   const int last = listed_checkpoints(run).rbegin()->first;
 
   // Resumed, then killed outright (no chance to write anything): the manifest must not still
   // say "interrupted" from the sitting before - `memprobe status` and `report` read it.
-  child = mp::testing::spawn_memprobe(with(args, {"--resume"}), tmp / "o2", tmp / "e2");
-  got = wait_for(
-      child, [&] { return listed_checkpoints(run).rbegin()->first > last; },
-      std::chrono::seconds(60), &exit_code);
-  ::kill(child, SIGKILL);
-  mp::testing::wait_child(child);
+  got = stop_when(
+      with(args, {"--resume"}), [&] { return listed_checkpoints(run).rbegin()->first > last; },
+      SIGKILL, tmp / "o2", tmp / "e2", &rc);
   INFO(mp::testing::read_text(tmp / "e2"));
   REQUIRE(got);
   const Manifest m = Manifest::load((run / "manifest.json").string());
