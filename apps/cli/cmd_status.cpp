@@ -120,8 +120,8 @@ void add_status_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "status",
       "Where each run stands, from its files alone: epochs trained, probes / transfer / dynamics "
-      "done, checkpoints on disk, disk used, time spent, whether a process holds it now, and what "
-      "to run next. Read-only: safe beside a running job");
+      "done, checkpoints on disk, disk used, time spent, whether a training (or relabel) holds its "
+      "lock now, and what to run next. Read-only: safe beside a running job");
   auto dirs = std::make_shared<std::vector<std::string>>();
   auto json = std::make_shared<bool>(false);
   cmd->add_option("DIR", *dirs,

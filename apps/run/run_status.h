@@ -20,12 +20,15 @@ struct RunStatus {
   static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   std::filesystem::path root;
   std::string error;  // non-empty: a file of the run could not be read (the message names it)
-  std::string manifest_status;        // running | interrupted | failed | finished | unknown
-  std::optional<std::string> holder;  // "pid=... host=... started=..." of a process using it now
-  std::string command;                // the command that started it (manifest)
-  int last_epoch = -1;                // last row of metrics.csv; -1: none
-  int max_epochs = 0;                 // the config's cap; 0: unknown
-  std::string stop_reason;            // set when finished
+  std::string manifest_status;  // running | interrupted | failed | finished | unknown
+  // "pid=... host=... started=..." of the process holding the run's lock now: a training or a
+  // relabel. The analysis commands (probe, transfer, dynamics) do not take the lock, so a run
+  // being analysed shows as not in use.
+  std::optional<std::string> holder;
+  std::string command;      // the command that started it (manifest)
+  int last_epoch = -1;      // last row of metrics.csv; -1: none
+  int max_epochs = 0;       // the config's cap; 0: unknown
+  std::string stop_reason;  // set when finished
   // The last epoch's running training accuracy (corrupted labels) and test accuracy, fractions.
   double running_acc = kNaN, test_acc = kNaN;
   int checkpoints = 0;                    // saved so far, as the manifest lists them
