@@ -34,7 +34,8 @@ std::string percent_cell(double f) {
 
 std::string state_cell(const RunStatus& s) {
   if (!s.error.empty()) return "unreadable";
-  if (s.in_use()) return "in use";
+  if (s.in_use()) return s.being_analysed() ? "in use, being analysed" : "in use";
+  if (s.being_analysed()) return "being analysed";
   if (s.trained()) return "trained (" + s.stop_reason + ")";
   if (s.last_epoch < 0) return "not started";
   return "stopped (" + s.manifest_status + ")";
@@ -62,6 +63,7 @@ std::vector<std::string> notes(const RunStatus& s, const std::string& name) {
     return n;
   }
   if (s.in_use()) n.push_back(name + ": in use by " + *s.holder);
+  if (s.being_analysed()) n.push_back(name + ": being analysed by " + *s.analyser);
   if (!s.trained() && !s.in_use() && !s.command.empty()) {
     // reproduce picks up its unfinished runs by itself; train needs --resume.
     const bool reproduce = s.command.find(" reproduce ") != std::string::npos;
@@ -94,6 +96,7 @@ nlohmann::json to_json(const RunStatus& s, const std::string& name) {
       {"state", state_cell(s)},
       {"manifest_status", s.manifest_status},
       {"in_use_by", s.holder ? nlohmann::json(*s.holder) : nullptr},
+      {"analysed_by", s.analyser ? nlohmann::json(*s.analyser) : nullptr},
       {"last_epoch", s.last_epoch},
       {"max_epochs", s.max_epochs},
       {"stop_reason", s.stop_reason},
@@ -120,8 +123,9 @@ void add_status_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "status",
       "Where each run stands, from its files alone: epochs trained, probes / transfer / dynamics "
-      "done, checkpoints on disk, disk used, time spent, whether a training (or relabel) holds its "
-      "lock now, and what to run next. Read-only: safe beside a running job");
+      "done, checkpoints on disk, disk used, time spent, whether a training (or relabel) or an "
+      "analysis (probe, transfer, dynamics) holds it now, and what to run next. Read-only: safe "
+      "beside a running job");
   auto dirs = std::make_shared<std::vector<std::string>>();
   auto json = std::make_shared<bool>(false);
   cmd->add_option("DIR", *dirs,

@@ -79,6 +79,15 @@ void RunDir::unlock() {
   lock_.reset();
 }
 
+void RunDir::lock_analysis(const std::string& purpose) {
+  if (analysis_lock_) return;
+  std::string holder;
+  auto l = FileLock::try_acquire(root_.string(), &holder, kAnalysisLockName);
+  MP_CHECK(l.has_value(), root_.string() << " is being analysed by " << holder << " (refusing to "
+                                         << purpose << "; wait for it to finish or stop it)");
+  analysis_lock_ = std::make_unique<FileLock>(std::move(*l));
+}
+
 fs::path RunDir::manifest_path() const {
   return root_ / manifest_format().file;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // The run-directory contract (docs/formats.md). One training run = one (dataset, model,
 // corruption level, seed) lives in one directory: its manifest, metrics, labels, probes,
-// transfer, dynamics and timing files, checkpoints/epoch_NNNN{,.optim}.safetensors and .lock.
+// transfer, dynamics and timing files, checkpoints/epoch_NNNN{,.optim}.safetensors, .lock and
+// .analysis.lock.
 // Each file's name, columns, writer and reader belong to its owner (manifest.h, metrics_log.h,
 // training_labels.h, probe_results.h, transfer_results.h, dynamics_results.h, phase_times.h);
 // RunDir joins those names to the run's root, holds the exclusive lock of a writer, and answers
@@ -44,6 +45,14 @@ class RunDir {
   void lock(const std::string& purpose);
   void unlock();
   bool locked() const { return lock_ != nullptr; }
+  // The analysis lock (root/.analysis.lock), taken the same way by the commands that write the
+  // analysis files (probes.csv, transfer.csv, dynamics.csv, timing.csv, transfer/): two of them
+  // on one run would lose each other's rows in those files' read-modify-write. It is apart from
+  // the training lock so a checkpoint can be probed while the run still trains. Throws
+  //   "<root> is being analysed by pid=... (refusing to <purpose>; ...)".
+  void lock_analysis(const std::string& purpose);
+  bool analysis_locked() const { return analysis_lock_ != nullptr; }
+  static constexpr const char* kAnalysisLockName = ".analysis.lock";
 
   const std::filesystem::path& root() const { return root_; }
   // The run's files, each named by its owner's FileFormat.
@@ -74,6 +83,7 @@ class RunDir {
   explicit RunDir(std::filesystem::path root);
   std::filesystem::path root_;
   std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<FileLock> analysis_lock_;
 };
 
 // Every directory under `root` (root included) that holds a manifest.json, sorted by path.

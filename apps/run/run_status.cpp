@@ -76,6 +76,7 @@ void read_files(const RunDir& run, RunStatus& s) {
 std::string RunStatus::next_step() const {
   if (!error.empty()) return "fix the file named";
   if (in_use()) return "wait (in use)";
+  if (being_analysed()) return "wait (being analysed)";
   if (!trained()) return last_epoch < 0 ? "train" : "train (resume)";
   if (!probes) return "probe";
   if (!transfer) return "transfer";
@@ -89,6 +90,7 @@ RunStatus run_status(const fs::path& root) {
   try {
     const RunDir run = RunDir::open(root);
     s.holder = FileLock::holder(root.string());
+    s.analyser = FileLock::holder(root.string(), RunDir::kAnalysisLockName);
     read_files(run, s);
   } catch (const mp::Error& e) {
     s.error = e.what();

@@ -22,9 +22,11 @@ struct RunStatus {
   std::string error;  // non-empty: a file of the run could not be read (the message names it)
   std::string manifest_status;  // running | interrupted | failed | finished | unknown
   // "pid=... host=... started=..." of the process holding the run's lock now: a training or a
-  // relabel. The analysis commands (probe, transfer, dynamics) do not take the lock, so a run
-  // being analysed shows as not in use.
+  // relabel.
   std::optional<std::string> holder;
+  // The same for the analysis lock (RunDir::lock_analysis): probe, transfer, dynamics, or
+  // reproduce's analysis writing the run's analysis files now.
+  std::optional<std::string> analyser;
   std::string command;      // the command that started it (manifest)
   int last_epoch = -1;      // last row of metrics.csv; -1: none
   int max_epochs = 0;       // the config's cap; 0: unknown
@@ -43,10 +45,12 @@ struct RunStatus {
   PhaseCosts cost;
 
   bool in_use() const { return holder.has_value(); }
+  bool being_analysed() const { return analyser.has_value(); }
   bool trained() const { return manifest_status == "finished"; }
   int dynamics_left() const { return checkpoints - dynamics_done; }
   bool analysed() const { return trained() && probes && transfer && dynamics_left() == 0; }
-  // One short phrase: "in use", "train (resume)", "probe", "transfer", "dynamics", "done", ...
+  // One short phrase: "wait (in use)", "train (resume)", "probe", "transfer", "dynamics", "done",
+  // ...
   std::string next_step() const;
 };
 

@@ -443,6 +443,8 @@ void Trainer::log_epoch(const EpochMetrics& m) {
 
 TrainOutcome Trainer::run() {
   run_.lock("train");
+  // An edit run writes transfer.csv itself (record_edited_model), an analysis file.
+  if (cfg_.reference_edit()) run_.lock_analysis("train an edit run");
   remove_stale_temp_files(run_);
   TrainOutcome out;
   const nlohmann::json cfg_json = cfg_.to_json();
@@ -452,7 +454,9 @@ TrainOutcome Trainer::run() {
     Manifest old = run_.read_manifest();
     if (opt_.force) {
       // Everything the old run produced goes, so no row of it (a phase time, a probe, an edited
-      // model) is read as the new run's; the checkpoints folder is made again, empty.
+      // model) is read as the new run's; the checkpoints folder is made again, empty. Not under
+      // an analysis that is still writing those files.
+      run_.lock_analysis("start the run over (--force)");
       std::error_code ec;
       for (const fs::path& p : {run_.checkpoints_dir(), run_.root() / "transfer"})
         fs::remove_all(p, ec);

@@ -70,6 +70,7 @@ std::vector<probes::ProbeResult> run_probes(OpenedRun& r, const std::vector<std:
                                             bool write_csv, std::vector<PhaseTime>* times,
                                             SharedPass* shared) {
   probes::check_probe_spec(spec);
+  if (write_csv) r.dir.lock_analysis("probe");
   std::vector<probes::ProbeResult> results;
   std::vector<PhaseTime> timing;
   const data::Normalization norm;
@@ -169,6 +170,8 @@ TransferOutcome transfer_from_rows(OpenedRun& r, bool zero_bias, const probes::M
 
 TransferOutcome run_transfer(OpenedRun& r, bool zero_bias, const std::string& out_file,
                              std::ostream& log, bool write_csv) {
+  // The edited model goes to RUN/transfer/ unless named elsewhere.
+  if (write_csv || out_file.empty()) r.dir.lock_analysis("write the transfer");
   Timer clock;
   const data::Normalization norm;
   // One pass per set over the last hidden layer; the test pass also gives the unedited model's
@@ -210,6 +213,8 @@ TransferOutcome run_transfer(OpenedRun& r, bool zero_bias, const std::string& ou
 
 int run_dynamics(OpenedRun& r, const std::vector<std::string>& layers,
                  const probes::ProbeSpec& spec, std::ostream& log) {
+  // Held until r goes: the done set read here must still be true when the rows are written.
+  r.dir.lock_analysis("compute the dynamics");
   std::set<int> done;
   for (const DynamicsRow& d : read_dynamics_csv(r.dir.dynamics_csv())) done.insert(d.epoch);
   const data::Normalization norm;

@@ -160,6 +160,7 @@ ReportResult reproduce(const ReproduceOptions& opt, std::ostream& log) {
         if (opt.train_only) continue;
 
         OpenedRun r = open_run(dir, "last");
+        r.dir.lock_analysis("analyse");  // before deciding what is left to do
         // An edit run's results are its training curves (and the probes over its checkpoints).
         if (peak) {
           if (opt.dynamics && !dyn_spec.probes.empty())

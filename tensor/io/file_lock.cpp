@@ -23,6 +23,10 @@ std::string read_holder(int fd) {
   return s;
 }
 
+std::string lock_file(const std::string& dir, const std::string& name) {
+  return dir.empty() ? name : dir + "/" + name;
+}
+
 std::string describe_self() {
   char host[256] = "unknown";
   if (::gethostname(host, sizeof(host) - 1) != 0) std::strcpy(host, "unknown");
@@ -37,8 +41,9 @@ std::string describe_self() {
 
 }  // namespace
 
-std::optional<FileLock> FileLock::try_acquire(const std::string& dir, std::string* holder_info) {
-  std::string path = dir.empty() ? std::string(".lock") : dir + "/.lock";
+std::optional<FileLock> FileLock::try_acquire(const std::string& dir, std::string* holder_info,
+                                              const std::string& name) {
+  const std::string path = lock_file(dir, name);
   // The file is never deleted: unlinking a lock file lets two processes lock different inodes.
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   MP_CHECK(fd >= 0, "cannot open lock file '" << path << "': " << std::strerror(errno));
@@ -64,8 +69,8 @@ std::optional<FileLock> FileLock::try_acquire(const std::string& dir, std::strin
   return FileLock(fd, path);
 }
 
-std::optional<std::string> FileLock::holder(const std::string& dir) {
-  const std::string path = dir.empty() ? std::string(".lock") : dir + "/.lock";
+std::optional<std::string> FileLock::holder(const std::string& dir, const std::string& name) {
+  const std::string path = lock_file(dir, name);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     const int err = errno;

@@ -95,3 +95,19 @@ TEST_CASE("FileLock::holder names the holder without taking or creating the lock
   CHECK_FALSE(mp::FileLock::holder(d).has_value());  // released: a stale holder line is not held
   CHECK(mp::FileLock::try_acquire(d, nullptr).has_value());  // and the look took nothing
 }
+
+TEST_CASE("FileLock with a file name of its own is independent of the default lock",
+          "[tensor][io]") {
+  TempDir dir;
+  const std::string d = dir.path().string();
+  std::optional<mp::FileLock> main_lock = mp::FileLock::try_acquire(d, nullptr);
+  REQUIRE(main_lock.has_value());
+  std::optional<mp::FileLock> other = mp::FileLock::try_acquire(d, nullptr, ".other.lock");
+  REQUIRE(other.has_value());
+  CHECK(other->lock_path() == d + "/.other.lock");
+  CHECK(mp::FileLock::holder(d, ".other.lock").has_value());
+  CHECK_FALSE(mp::FileLock::try_acquire(d, nullptr, ".other.lock").has_value());
+  other->release();
+  CHECK_FALSE(mp::FileLock::holder(d, ".other.lock").has_value());
+  CHECK(mp::FileLock::holder(d).has_value());  // the default lock is still held
+}
