@@ -83,7 +83,9 @@ TEST_CASE("invariants: a memorising model's probes beat it, the zero-bias edit e
   CHECK(t.probe_test_acc == fc4_linear->test_acc);
   CHECK(fs::exists(tmp / "edited.safetensors"));
   // Keeping the bias: no sample-for-sample claim (mismatches are not counted).
-  OpenedRun r2 = open_run(tmp / "run", "last");
-  const TransferOutcome k = run_transfer(r2, false, (tmp / "kept.safetensors").string(), tlog);
+  // The same opened run (a second one in this process would be refused the analysis lock that
+  // r holds), with the edit undone in memory as reproduce does.
+  r.load_checkpoint(r.epoch);
+  const TransferOutcome k = run_transfer(r, false, (tmp / "kept.safetensors").string(), tlog);
   CHECK(k.prediction_mismatches == -1);
 }
