@@ -71,6 +71,12 @@ std::vector<std::string> notes(const RunStatus& s, const std::string& name) {
     n.push_back(name + ": continue with: " + s.command +
                 (reproduce || has_resume ? "" : " --resume"));
   }
+  if (!s.trained() && s.epochs_left_at_most() > 0 && !std::isnan(s.recent_epoch_seconds))
+    n.push_back(name + ": at most " + std::to_string(s.epochs_left_at_most()) +
+                " epochs to its cap of " + std::to_string(s.max_epochs) + ", at most about " +
+                format_duration(s.recent_epoch_seconds * s.epochs_left_at_most()) + " at the " +
+                format_fixed(s.recent_epoch_seconds, 1) +
+                " s per epoch of its last epochs (the stop rule may end it sooner)");
   if (s.trained() && s.dynamics_left() > 0) {
     std::string line = name + ": dynamics " + std::to_string(s.dynamics_left()) + " of " +
                        std::to_string(s.checkpoints) + " checkpoints left";
@@ -109,6 +115,8 @@ nlohmann::json to_json(const RunStatus& s, const std::string& name) {
       {"dynamics_done", s.dynamics_done},
       {"dynamics_missing", s.dynamics_missing},
       {"dynamics_seconds_per_checkpoint", num(s.dynamics_seconds_per_checkpoint)},
+      {"recent_epoch_seconds", num(s.recent_epoch_seconds)},
+      {"epochs_left_at_most", s.epochs_left_at_most()},
       {"disk_bytes", s.disk_bytes},
       {"training_seconds", s.cost.train + s.cost.eval + s.cost.checkpoint},
       {"analysis_seconds", s.cost.activations + s.cost.probes + s.cost.transfer + s.cost.dynamics},

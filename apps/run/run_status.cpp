@@ -50,6 +50,11 @@ void read_files(const RunDir& run, RunStatus& s) {
     s.last_epoch = metrics.back().epoch;
     s.running_acc = metrics.back().train_acc_running;
     s.test_acc = metrics.back().test_acc;
+    double sum = 0;
+    int n = 0;
+    for (auto it = metrics.rbegin(); it != metrics.rend() && n < 10; ++it)
+      if (it->epoch > 0) sum += it->epoch_s, ++n;
+    if (n > 0) s.recent_epoch_seconds = sum / n;
   }
   s.probes = !read_probes_csv(run.probes_csv()).empty();
   s.transfer = !read_transfer_csv(run.transfer_csv()).empty();

@@ -5,6 +5,7 @@
 // now, and what to run next. `memprobe status` prints it; nothing here writes or locks anything,
 // so it is safe beside a running job (a full-size study spans many sittings: this is how one
 // picks it up).
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -33,6 +34,9 @@ struct RunStatus {
   std::string stop_reason;  // set when finished
   // The last epoch's running training accuracy (corrupted labels) and test accuracy, fractions.
   double running_acc = kNaN, test_acc = kNaN;
+  // Mean wall time of the last (up to) ten epochs after epoch 0 (metrics.csv epoch_s: training
+  // steps, evaluation, checkpoint write): the pace at which the rest would go on this machine.
+  double recent_epoch_seconds = kNaN;
   int checkpoints = 0;                    // saved so far, as the manifest lists them
   int checkpoints_on_disk = 0;            // model files present in checkpoints/
   bool probes = false, transfer = false;  // probes.csv / transfer.csv hold rows
@@ -48,6 +52,10 @@ struct RunStatus {
   bool being_analysed() const { return analyser.has_value(); }
   bool trained() const { return manifest_status == "finished"; }
   int dynamics_left() const { return checkpoints - dynamics_done; }
+  // Epochs an unfinished run may still train: to its cap (the stop rule may end it sooner).
+  int epochs_left_at_most() const {
+    return trained() || max_epochs <= 0 ? 0 : max_epochs - std::max(last_epoch, 0);
+  }
   bool analysed() const { return trained() && probes && transfer && dynamics_left() == 0; }
   // One short phrase: "wait (in use)", "train (resume)", "probe", "transfer", "dynamics", "done",
   // ...

@@ -21,8 +21,8 @@ using mp::testing::TempDir;
 namespace {
 
 // A run with checkpoints at epochs 0, 1, 2, 4 (the last one's file deleted), metrics for epochs
-// 0-4 (2 s of training steps each after epoch 0), and dynamics done at epochs 0 and 1 (10 s and
-// 20 s). Status "interrupted" until finish_run().
+// 0-4 (2 s of training steps each after epoch 0, 3 s per epoch on average), and dynamics done at
+// epochs 0 and 1 (10 s and 20 s). Status "interrupted" until finish_run().
 RunDir make_run(const std::filesystem::path& root) {
   RunDir run = RunDir::create(root);
   Manifest m;
@@ -37,6 +37,7 @@ RunDir make_run(const std::filesystem::path& root) {
   for (int e = 0; e < 5; ++e) {
     rows[e].epoch = e;
     rows[e].train_s = e == 0 ? 0 : 2;
+    rows[e].epoch_s = e == 0 ? 1 : 2 + e % 2 * 2;  // epochs 1-4: 4, 2, 4, 2 s
     rows[e].test_acc = 0.5 + 0.01 * e;
     rows[e].train_acc_running = e == 0 ? EpochMetrics::kNotMeasured : 0.2 * e;
   }
@@ -79,6 +80,8 @@ TEST_CASE("run status follows a run from interrupted training to its missing che
   CHECK(s.dynamics_left() == 2);
   CHECK(s.dynamics_seconds_per_checkpoint == Approx(15.0));  // dynamics:* rows are inside
   CHECK(s.cost.train == Approx(8.0));
+  CHECK(s.recent_epoch_seconds == Approx(3.0));  // epoch 0 (evaluation only) is left out
+  CHECK(s.epochs_left_at_most() == 6);
   CHECK(s.disk_bytes >= 3000);  // three 1,000-byte checkpoints and the run's files
   CHECK(s.next_step() == "train (resume)");
 
@@ -86,6 +89,7 @@ TEST_CASE("run status follows a run from interrupted training to its missing che
   s = run_status(root);
   CHECK(s.trained());
   CHECK(s.stop_reason == "target reached");
+  CHECK(s.epochs_left_at_most() == 0);
   CHECK(s.next_step() == "probe");
 
   ProbeRow p;
@@ -138,6 +142,8 @@ TEST_CASE("memprobe status prints the sweep, what to type next, and names a dama
   // The note gives the command to continue, with --resume for a `train` run.
   CHECK_THAT(r.out, Contains("a-run: continue with: memprobe train --out " +
                              (sweep / "a-run").string() + " --resume"));
+  CHECK_THAT(r.out, Contains("a-run: at most 6 epochs to its cap of 10, at most about 18.0s at "
+                             "the 3.0 s per epoch"));
   CHECK_THAT(r.out, Contains("b-run: dynamics 2 of 4 checkpoints left, about 30.0s at the 15.0 s"));
   CHECK_THAT(r.out, Contains("b-run: 1 checkpoints the dynamics still needs are not on disk"));
 
@@ -152,6 +158,8 @@ TEST_CASE("memprobe status prints the sweep, what to type next, and names a dama
   CHECK(j[0]["dynamics_missing"] == 1);
   CHECK(j[0]["next"] == "probe");
   CHECK(j[0]["running_acc"] == Approx(0.8));
+  CHECK(j[0]["recent_epoch_seconds"] == Approx(3.0));
+  CHECK(j[0]["epochs_left_at_most"] == 0);  // trained
 
   // A damaged metrics.csv: that run says which file and why, the others are still listed, and
   // the exit code says something is wrong.
