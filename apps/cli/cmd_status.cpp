@@ -64,13 +64,8 @@ std::vector<std::string> notes(const RunStatus& s, const std::string& name) {
   }
   if (s.in_use()) n.push_back(name + ": in use by " + *s.holder);
   if (s.being_analysed()) n.push_back(name + ": being analysed by " + *s.analyser);
-  if (!s.trained() && !s.in_use() && !s.command.empty()) {
-    // reproduce picks up its unfinished runs by itself; train needs --resume.
-    const bool reproduce = s.command.find(" reproduce ") != std::string::npos;
-    const bool has_resume = s.command.find(" --resume") != std::string::npos;
-    n.push_back(name + ": continue with: " + s.command +
-                (reproduce || has_resume ? "" : " --resume"));
-  }
+  if (!s.trained() && !s.in_use() && !s.command.empty())
+    n.push_back(name + ": continue with: " + s.continue_command());
   if (!s.trained() && s.epochs_left_at_most() > 0 && !std::isnan(s.recent_epoch_seconds))
     n.push_back(name + ": at most " + std::to_string(s.epochs_left_at_most()) +
                 " epochs to its cap of " + std::to_string(s.max_epochs) + ", at most about " +

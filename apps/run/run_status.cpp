@@ -1,10 +1,12 @@
 #include "apps/run/run_status.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <system_error>
 
 #include "apps/run/dynamics_results.h"
+#include "apps/run/manifest.h"
 #include "apps/run/metrics_log.h"
 #include "apps/run/probe_results.h"
 #include "apps/run/run_dir.h"
@@ -76,7 +78,68 @@ void read_files(const RunDir& run, RunStatus& s) {
   if (dyn_rows > 0) s.dynamics_seconds_per_checkpoint = s.cost.dynamics / dyn_rows;
 }
 
+// The arguments of a command line written by join_command_line: words separated by spaces,
+// '...' quoting with '\'' for a quote inside (the only quoting shell_quote writes).
+std::vector<std::string> split_command_line(const std::string& line) {
+  std::vector<std::string> args;
+  std::string cur;
+  bool in_word = false, quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '\'')
+        quoted = false;
+      else
+        cur += c;
+    } else if (c == '\'') {
+      quoted = in_word = true;
+    } else if (c == '\\' && i + 1 < line.size()) {
+      cur += line[++i];
+      in_word = true;
+    } else if (c == ' ') {
+      if (in_word) args.push_back(cur);
+      cur.clear();
+      in_word = false;
+    } else {
+      cur += c;
+      in_word = true;
+    }
+  }
+  if (in_word) args.push_back(cur);
+  return args;
+}
+
+bool same_path(const fs::path& a, const fs::path& b) {
+  std::error_code ea, eb;
+  const fs::path ca = fs::weakly_canonical(a, ea), cb = fs::weakly_canonical(b, eb);
+  return !ea && !eb && ca == cb;
+}
+
 }  // namespace
+
+std::string RunStatus::continue_command() const {
+  if (command.empty()) return "";
+  std::vector<std::string> args = split_command_line(command);
+  const bool reproduce = std::find(args.begin(), args.end(), "reproduce") != args.end();
+  // Where the command put the run: train's --out is the run itself, reproduce's is the sweep
+  // holding runs/<name>. A run moved since (gathered from a cluster, a folder renamed) is
+  // continued where it is now.
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] != "--out") continue;
+    const fs::path out = args[i + 1];
+    const fs::path here = fs::absolute(root).lexically_normal();
+    if (!reproduce && !same_path(out, root)) {
+      args[i + 1] = here.string();
+    } else if (reproduce && !same_path(out / "runs" / here.filename(), root) &&
+               here.parent_path().filename() == "runs") {
+      args[i + 1] = here.parent_path().parent_path().string();
+    }
+    break;
+  }
+  const bool has_resume = std::find(args.begin(), args.end(), "--resume") != args.end();
+  if (!reproduce && !has_resume) args.push_back("--resume");
+  return join_command_line(args);
+}
 
 std::string RunStatus::next_step() const {
   if (!error.empty()) return "fix the file named";

@@ -57,6 +57,10 @@ struct RunStatus {
     return trained() || max_epochs <= 0 ? 0 : max_epochs - std::max(last_epoch, 0);
   }
   bool analysed() const { return trained() && probes && transfer && dynamics_left() == 0; }
+  // The command that continues an unfinished run: the manifest's `command` with --resume added
+  // for `train` (reproduce resumes by itself) and, when the run has been moved since it started,
+  // its --out pointed at where the run is now. "" when the manifest holds no command.
+  std::string continue_command() const;
   // One short phrase: "wait (in use)", "train (resume)", "probe", "transfer", "dynamics", "done",
   // ...
   std::string next_step() const;

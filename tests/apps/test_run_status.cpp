@@ -17,6 +17,7 @@
 using namespace mp::app;
 using Catch::Contains;
 using mp::testing::TempDir;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -175,4 +176,43 @@ TEST_CASE("memprobe status prints the sweep, what to type next, and names a dama
   r = mp::testing::run_cli_capture({"status", (tmp / "empty").string()});
   CHECK(r.rc == 1);
   CHECK_THAT(r.err, Contains("no run under") && Contains("manifest.json"));
+}
+
+TEST_CASE("run status: the command that continues a run points at where the run is now",
+          "[apps][status]") {
+  TempDir tmp;
+  const auto set_command = [](const RunDir& run, const std::string& command) {
+    Manifest m = run.read_manifest();
+    m.json()["command"] = command;
+    run.write_manifest(m);
+  };
+  // Not moved: the manifest's command, with --resume for train (the quoting kept as written).
+  const auto here = tmp / "it's here" / "run";
+  const RunDir run = make_run(here);
+  const std::vector<std::string> train = {"memprobe",    "train",        "--out",
+                                          here.string(), "--max-epochs", "10"};
+  set_command(run, join_command_line(train));
+  RunStatus s = run_status(here);
+  CHECK(s.continue_command() == join_command_line(train) + " --resume");
+  CHECK_THAT(s.continue_command(), Contains("'\\''s here/run"));  // shell quoting survives
+
+  // Moved since it started: --out names the folder it is in now.
+  set_command(run, "memprobe train --out /elsewhere/run --resume");
+  s = run_status(here);
+  CHECK(s.continue_command() ==
+        join_command_line({"memprobe", "train", "--out",
+                           fs::absolute(here).lexically_normal().string(), "--resume"}));
+
+  // reproduce: --out is the sweep holding runs/<name>, and it resumes by itself.
+  const auto sweep = tmp / "sweep";
+  const RunDir r = make_run(sweep / "runs" / "mnist-mlp-p0.80-s42");
+  set_command(r,
+              "memprobe --threads 1 reproduce --preset mnist-mlp --out /work/runs/p08 "
+              "--levels 0.8 --train-only");
+  CHECK(run_status(sweep / "runs" / "mnist-mlp-p0.80-s42").continue_command() ==
+        "memprobe --threads 1 reproduce --preset mnist-mlp --out " +
+            fs::absolute(sweep).lexically_normal().string() + " --levels 0.8 --train-only");
+  set_command(r, "memprobe reproduce --preset mnist-mlp --out " + sweep.string());
+  CHECK(run_status(sweep / "runs" / "mnist-mlp-p0.80-s42").continue_command() ==
+        "memprobe reproduce --preset mnist-mlp --out " + sweep.string());
 }
