@@ -120,7 +120,8 @@ void warn_runtime_differences(const Manifest& m, std::ostream& log) {
 
 // Temp files ("<name>.tmp.<pid>", tensor/io/atomic_file.h) that a trainer killed mid-write left
 // behind. Only names the trainer itself writes are touched (probe/transfer may write their CSVs
-// concurrently without the lock); the caller holds the run's lock, so no live trainer owns them.
+// concurrently: they hold the analysis lock, not this one); the caller holds the run's training
+// lock, so no live trainer owns them.
 void remove_stale_temp_files(const RunDir& run) {
   std::vector<fs::path> stale;
   std::error_code ec;
