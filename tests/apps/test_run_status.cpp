@@ -3,6 +3,7 @@
 // by another holder, damaged - and what the status, the table, the notes and the JSON say.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "apps/run/dynamics_results.h"
 #include "apps/run/metrics_log.h"
@@ -161,6 +162,12 @@ TEST_CASE("memprobe status prints the sweep, what to type next, and names a dama
   CHECK(j[0]["running_acc"] == Approx(0.8));
   CHECK(j[0]["recent_epoch_seconds"] == Approx(3.0));
   CHECK(j[0]["epochs_left_at_most"] == 0);  // trained
+  // docs/formats.md lists every key ("error" only for an unreadable run).
+  std::set<std::string> keys, documented;
+  for (auto it = j[0].begin(); it != j[0].end(); ++it) keys.insert(it.key());
+  for (const std::string& k : mp::testing::formats_doc_columns("memprobe status --json"))
+    if (k != "error") documented.insert(k);
+  CHECK(keys == documented);
 
   // A damaged metrics.csv: that run says which file and why, the others are still listed, and
   // the exit code says something is wrong.
