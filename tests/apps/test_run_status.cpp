@@ -214,7 +214,7 @@ TEST_CASE("run status: the command that continues a run points at where the run 
   const auto sweep = tmp / "sweep";
   const RunDir r = make_run(sweep / "runs" / "mnist-mlp-p0.80-s42");
   set_command(r,
-              "memprobe --threads 1 reproduce --preset mnist-mlp --out /work/runs/p08 "
+              "memprobe --threads 1 reproduce --preset mnist-mlp --out /elsewhere/p08 "
               "--levels 0.8 --train-only");
   CHECK(run_status(sweep / "runs" / "mnist-mlp-p0.80-s42").continue_command() ==
         "memprobe --threads 1 reproduce --preset mnist-mlp --out " +
