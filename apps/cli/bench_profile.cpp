@@ -254,19 +254,23 @@ double sgemm_gflops(int64_t n) {
   return 2.0 * static_cast<double>(n) * n * n / s * 1e-9;
 }
 
-double training_gemm_flops_per_sample(WorkloadRunner& r) {
+StepGemms training_step_gemms(WorkloadRunner& r) {
   r.train_step(0);  // the first step may build lazily what the profiled one then reuses
   ag::profiler_start();
   r.train_step(1);
   ag::profiler_stop();
+  StepGemms g;
+  g.batch = r.workload().batch;
   double f = 0;
   for (const ag::OpEvent& e : ag::profiler_take_events()) {
     if (e.gemm_m <= 0) continue;
     std::vector<Gemm> fg, bg;
     layer_gemms(e, fg, bg);
     f += flops(fg) + flops(bg);
+    g.raw_step_seconds += raw_seconds(fg) + raw_seconds(bg);
   }
-  return f / static_cast<double>(r.workload().batch);
+  g.flops_per_sample = f / static_cast<double>(g.batch);
+  return g;
 }
 
 void print_profile(WorkloadRunner& r, const ProfileOptions& o, std::ostream& out) {

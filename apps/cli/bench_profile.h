@@ -20,11 +20,24 @@ void print_profile(WorkloadRunner& r, const ProfileOptions& o, std::ostream& out
 // of several calls) at the thread count in force.
 double sgemm_gflops(int64_t n);
 
-// GEMM floating-point operations of one training step per sample: 2mnk for every forward and
-// backward product of each linear and conv layer (the weight gradient, and the input gradient
-// where the layer needs one), as the profiler records them. Elementwise work is not counted, so
-// rate x this / sgemm_gflops is the share of the GEMM ceiling the training step reaches.
-double training_gemm_flops_per_sample(WorkloadRunner& r);
+// The GEMM work of one training step: 2mnk for every forward and backward product of each
+// linear and conv layer (the weight gradient, and the input gradient where the layer needs one),
+// as the profiler records them, and the seconds raw cblas_sgemm takes for exactly those products
+// (same shapes and orientations, one after the other, best of several calls each). Elementwise
+// work (activations, pooling, loss, the optimizer update) is in neither. So
+//   rate x flops_per_sample / sgemm_gflops  is the share of the large-sgemm ceiling reached, and
+//   batch / raw_step_seconds                is the training rate of a step that did nothing but
+//                                           its GEMMs at this BLAS's speed on their own shapes:
+// an upper bound for any implementation that runs the step's products through this sgemm.
+struct StepGemms {
+  double flops_per_sample = 0;
+  double raw_step_seconds = 0;
+  int64_t batch = 0;
+  double ceiling_samples_per_s() const {
+    return raw_step_seconds > 0 ? static_cast<double>(batch) / raw_step_seconds : 0.0;
+  }
+};
+StepGemms training_step_gemms(WorkloadRunner& r);
 
 // The probe benchmark (MASC + linear probe fit and scoring).
 void run_probe_bench(std::ostream& out, std::ostream& err, int threads);

@@ -59,11 +59,21 @@ int run_bench(CommandContext& ctx, const BenchArgs& a) {
     WorkloadRunner r(bench_workload(n), 0, a.infer_batch, !a.unfused);
     const WorkloadRates rates = measure_workload(r, ro);
     ctx.out << rate_line(n, ctx.threads, rates) << std::endl;
-    const double per_sample = training_gemm_flops_per_sample(r);
-    const double gflops = rates.train * per_sample * 1e-9;
-    ctx.out << "# " << n << " training: " << format_fixed(per_sample * 1e-6, 1)
+    const StepGemms g = training_step_gemms(r);
+    const double gflops = rates.train * g.flops_per_sample * 1e-9;
+    ctx.out << "# " << n << " training: " << format_fixed(g.flops_per_sample * 1e-6, 1)
             << " MFLOP of GEMM work per sample -> " << format_fixed(gflops, 1) << " GFLOP/s, "
             << format_fixed(100.0 * gflops / ceiling, 0) << " % of sgemm" << std::endl;
+    // The limit of the target above: the step's own products (batch-sized, some with an inner
+    // dimension of only the batch) run well below a large square sgemm, and no implementation
+    // that calls this sgemm for them can train faster than those calls alone.
+    const double own = g.ceiling_samples_per_s();
+    const double own_gflops = own * g.flops_per_sample * 1e-9;
+    ctx.out << "# " << n << " ceiling at the step's own GEMM shapes: raw cblas_sgemm runs them in "
+            << format_fixed(g.raw_step_seconds * 1e3, 3) << " ms per step of " << g.batch << " = "
+            << format_fixed(own, 1) << " samples/s (" << format_fixed(own_gflops, 1) << " GFLOP/s, "
+            << format_fixed(100.0 * own_gflops / ceiling, 0) << " % of sgemm); training reaches "
+            << format_fixed(100.0 * rates.train / own, 0) << " % of it" << std::endl;
     if (a.profile) {
       ProfileOptions po;
       po.rss_steps = a.rss_steps;

@@ -102,6 +102,25 @@ TEST_CASE("bench: the sgemm ceiling and each workload's share of it", "[apps][be
   }
   CHECK(std::stod(m[1]) == Approx(expected * 1e-6).margin(0.05));
   CHECK(std::stod(m[2]) > 0.0);
+  const double mflop = std::stod(m[1]);
+
+  // The ceiling at the step's own shapes: batch / (raw ms per step) samples/s, those samples
+  // times the step's GEMM work in GFLOP/s, and the training rate's share of it, each re-derived
+  // from the printed numbers.
+  REQUIRE(std::regex_search(
+      r.out, m,
+      std::regex(R"(# mlp-mnist ceiling at the step's own GEMM shapes: raw cblas_sgemm runs them )"
+                 R"(in (\d+\.\d{3}) ms per step of 32 = (\d+\.\d) samples/s \((\d+\.\d) GFLOP/s, )"
+                 R"((\d+) % of sgemm\); training reaches (\d+) % of it)")));
+  const double step_ms = std::stod(m[1]), own = std::stod(m[2]), own_gf = std::stod(m[3]);
+  REQUIRE(step_ms > 0.0);
+  CHECK(own == Approx(32.0 / (step_ms * 1e-3)).epsilon(0.002));  // ms printed to 3 decimals
+  CHECK(own_gf == Approx(own * mflop * 1e-3).epsilon(0.01));
+  std::smatch t;
+  REQUIRE(std::regex_search(r.out, t,
+                            std::regex(R"(workload=mlp-mnist threads=1 )"
+                                       R"(train_samples_per_s=(\d+\.\d) )")));
+  CHECK(std::stod(m[5]) == Approx(100.0 * std::stod(t[1]) / own).margin(0.51));
 }
 
 TEST_CASE("bench: a steady-state training step allocates no new buffers", "[apps][bench]") {
