@@ -555,9 +555,21 @@ summary{cursor:pointer;font-weight:600}
 }  // namespace
 
 std::string summary_markdown(const ReportResult& r) {
-  return "# memprobe summary\n\nTest accuracy (%), mean ± sd over seeds; best hidden layer in "
-         "parentheses; the last column is the input-layer baseline.\n\n" +
-         summary_table(r.summary).to_markdown();
+  std::string s =
+      "# memprobe summary\n\nTest accuracy (%), mean ± sd over seeds; best hidden layer in "
+      "parentheses; the last column is the input-layer baseline.\n\n" +
+      summary_table(r.summary).to_markdown();
+  // Where runs ran at the paper's settings, the published numbers beside them on the same page
+  // (the README includes this file): compact here, in full with layers, epochs and notes in
+  // report.md.
+  if (!r.published.rows.empty())
+    s += "\nBeside the authors' published numbers: memprobe / published, test accuracy (%), "
+         "probes at their best hidden layer; * more than " +
+         format_fixed(kLargeDifference, 0) +
+         " points apart (each explained or open in report.md, \"Published numbers beside "
+         "ours\").\n\n" +
+         comparison_grid(r.published, kLargeDifference).to_markdown();
+  return s;
 }
 
 std::string report_markdown(const ReportResult& res, const ReportOptions& opt) {

@@ -17,6 +17,10 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+bool is_large(const ComparedValue& v, double points) {
+  return !std::isnan(v.difference) && std::abs(v.difference) > points;
+}
+
 // Recipe numbers come back from JSON as the doubles they were written from; the tolerance only
 // forgives a writer that printed fewer digits.
 bool same(double a, double b) {
@@ -242,6 +246,34 @@ Table comparison_table(const PublishedComparison& c) {
   return t;
 }
 
+Table comparison_grid(const PublishedComparison& c, double points) {
+  std::vector<std::string> measures;  // kMeasures' order, those some row has
+  for (const Measure& m : kMeasures)
+    if (std::any_of(c.rows.begin(), c.rows.end(),
+                    [&](const ComparedValue& v) { return v.measure == m.title; }))
+      measures.push_back(m.title);
+  std::vector<std::string> header = {"dataset", "model", "p"};
+  header.insert(header.end(), measures.begin(), measures.end());
+  Table t(header);
+  for (size_t i = 0; i < c.rows.size();) {
+    const ComparedValue& first = c.rows[i];
+    std::vector<std::string> row = {first.dataset, first.model, level_string(first.level)};
+    row.resize(header.size(), "-");
+    for (; i < c.rows.size() && c.rows[i].dataset == first.dataset &&
+           c.rows[i].model == first.model && c.rows[i].level == first.level;
+         ++i) {
+      const ComparedValue& v = c.rows[i];
+      const size_t col =
+          3 + static_cast<size_t>(std::find(measures.begin(), measures.end(), v.measure) -
+                                  measures.begin());
+      const std::string ours = v.ours.computed() ? format_percent(v.ours.mean, 2) : "-";
+      row[col] = ours + " / " + v.published->text + (is_large(v, points) ? " *" : "");
+    }
+    t.add_row(row);
+  }
+  return t;
+}
+
 std::string not_comparable_sentence(const PublishedComparison& c) {
   if (c.not_comparable.empty()) return "";
   const std::string items = join(c.not_comparable, "; ");
@@ -253,9 +285,6 @@ std::string not_comparable_sentence(const PublishedComparison& c) {
 }
 
 namespace {
-bool is_large(const ComparedValue& v, double points) {
-  return !std::isnan(v.difference) && std::abs(v.difference) > points;
-}
 
 bool note_matches(const DifferenceNote& n, const ComparedValue& v) {
   return n.dataset == v.dataset && n.model == v.model && std::abs(n.level - v.level) < 1e-9 &&

@@ -60,6 +60,11 @@ PublishedComparison compare_with_published(
 
 // The table of the report's "Published numbers beside ours" section.
 Table comparison_table(const PublishedComparison& c);
+// The same comparison compact, for the summary page: one row per (dataset, model, p), one
+// column per measure (model, MASC corrupted and true, linear, edited, NCM, logreg), each cell
+// "memprobe / published" in percent ("-" where one of the two is missing), a '*' after a cell more
+// than `points` apart.
+Table comparison_grid(const PublishedComparison& c, double points);
 // One sentence naming the summary rows left out and why ("" when none was).
 std::string not_comparable_sentence(const PublishedComparison& c);
 // The compared values more than `points` away from the published ones, one phrase each, ending

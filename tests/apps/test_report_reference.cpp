@@ -131,6 +131,57 @@ TEST_CASE("published comparison: a paper-settings mnist mlp run at p 0.8 stands 
   CHECK(md.find("| dataset | model | level | seeds | model test |") != std::string::npos);
 }
 
+TEST_CASE("published grid: one row per level, a column per measure, * beyond the tolerance",
+          "[apps][report]") {
+  // Hand-built comparison: p = 0.6 has the model (0.4 points off) and MASC (2.5 off); p = 1 has
+  // the model only and its MASC is not computed by memprobe.
+  PublishedValue pm6{"mnist", "mlp", 0.6, "model", "", "", "3-run mean", "52.89", 52.89, "s"};
+  PublishedValue pc6{"mnist", "mlp",        0.6,     "masc", "corrupted",
+                     "fc3",   "3-run mean", "93.67", 93.67,  "s"};
+  PublishedValue pm1{"mnist", "mlp", 1.0, "model", "", "", "3-run mean", "10.21", 10.21, "s"};
+  PublishedValue pc1{"mnist", "mlp",        1.0,     "masc", "corrupted",
+                     "",      "3-run mean", "10.17", 10.17,  "s"};
+  auto row = [](const PublishedValue& p, const std::string& measure, std::vector<double> ours) {
+    ComparedValue v;
+    v.dataset = p.dataset, v.model = p.model, v.level = p.level, v.n_seeds = 1;
+    v.metric = p.metric, v.subspace = p.subspace, v.measure = measure;
+    v.ours = mean_sd(ours);
+    v.published = &p;
+    v.difference = v.ours.computed() ? 100.0 * v.ours.mean - p.value : std::nan("");
+    return v;
+  };
+  PublishedComparison c;
+  c.rows = {row(pc6, "MASC best layer (corrupted)", {0.9117}),
+            row(pm6, "model test accuracy", {0.5329}), row(pm1, "model test accuracy", {0.1050}),
+            row(pc1, "MASC best layer (corrupted)", {})};
+  const std::string md = comparison_grid(c, 2.0).to_markdown();
+  INFO(md);
+  // Columns in the measures' fixed order, whatever order the rows come in.
+  CHECK(md.find("| dataset | model | p | model test accuracy | MASC best layer (corrupted) |") !=
+        std::string::npos);
+  CHECK(md.find("| mnist | mlp | 0.6 | 53.29 / 52.89 | 91.17 / 93.67 * |") != std::string::npos);
+  CHECK(md.find("| mnist | mlp | 1 | 10.50 / 10.21 | - / 10.17 |") != std::string::npos);
+}
+
+TEST_CASE("summary.md: the published numbers beside ours for paper-settings runs only",
+          "[apps][report]") {
+  TempDir tmp;
+  report_of(tmp.path() / "paper", {paper_run(0.8)});
+  const std::string sm = mp::read_file_text((tmp / "paper" / "out" / "summary.md").string());
+  INFO(sm);
+  // Fixture values (see the p = 0.8 case above): model 70.00, MASC (corrupted) 57.00.
+  CHECK(sm.find("Beside the authors' published numbers: memprobe / published") !=
+        std::string::npos);
+  CHECK(sm.find("| mnist | mlp | 0.8 | 70.00 / 31.16 * | 57.00 / 80.40 * |") != std::string::npos);
+
+  FakeRun quick = paper_run(0.8);
+  quick.train_subset = 1000;
+  report_of(tmp.path() / "subset", {quick});
+  const std::string sub = mp::read_file_text((tmp / "subset" / "out" / "summary.md").string());
+  CHECK(sub.find("| dataset | model | level |") != std::string::npos);
+  CHECK(sub.find("published") == std::string::npos);
+}
+
 TEST_CASE("published comparison: subset runs only get the not-comparable sentence",
           "[apps][report]") {
   TempDir tmp;
