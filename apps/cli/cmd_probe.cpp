@@ -18,6 +18,7 @@ void add_probe(CLI::App& app) {
       "probe",
       "Fit MASC, the linear probe and the baselines on every layer of a checkpoint "
       "(corrupted labels) and report test / train accuracy; writes RUN/probes.csv");
+  cmd->footer(kAnalysisLockHelp);
   auto run = std::make_shared<std::string>();
   auto ckpt = std::make_shared<std::string>("last");
   auto f = std::make_shared<ProbeFlags>();
@@ -83,6 +84,7 @@ void add_transfer(CLI::App& app) {
       "transfer",
       "Write the linear probe of the last hidden layer into the output layer (no "
       "training), evaluate the edited model and save it as a checkpoint");
+  cmd->footer(kAnalysisLockHelp);
   auto run = std::make_shared<std::string>();
   auto ckpt = std::make_shared<std::string>("last");
   auto bias = std::make_shared<std::string>("zero");
@@ -118,6 +120,7 @@ void add_dynamics(CLI::App& app) {
       "dynamics",
       "For every saved checkpoint: model accuracies, MASC and linear probe per layer, "
       "and the edited model; RUN/dynamics.csv (checkpoints already done are skipped)");
+  cmd->footer(kAnalysisLockHelp);
   auto run = std::make_shared<std::string>();
   auto f = std::make_shared<ProbeFlags>();
   f->probes = "masc,linear";

@@ -83,6 +83,7 @@ void add_clean_control(CLI::App& app) {
       "clean-control",
       "The clean-model control: MASC per layer fitted with a noisy run's corrupted labels on the "
       "activations of the model trained at p = 0; writes NOISY_RUN/clean_control.csv");
+  cmd->footer(kAnalysisLockHelp);
   auto run = std::make_shared<std::string>();
   auto clean = std::make_shared<std::string>();
   auto ckpt = std::make_shared<std::string>("last");
@@ -98,7 +99,10 @@ void add_clean_control(CLI::App& app) {
   add_masc_rule_flags(cmd, *masc);
   set_action(cmd, [run, clean, ckpt, layers, masc](CommandContext& ctx) {
     print_header(ctx);
-    const RunDir noisy_dir = RunDir::open(*run);
+    RunDir noisy_dir = RunDir::open(*run);
+    // clean_control.csv is an analysis file of the noisy run: refused while another analysis
+    // writes the run, and taken before any work so a refusal costs nothing.
+    noisy_dir.lock_analysis("write the clean-model control");
     const Manifest nm = noisy_dir.read_manifest();
     MP_CHECK(nm.json().contains("config"), noisy_dir.manifest_path().string()
                                                << ": no 'config' (not a memprobe run manifest?)");

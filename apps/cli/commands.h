@@ -41,6 +41,12 @@ using CommandAction = std::function<int(CommandContext&)>;  // returns the exit 
 // succeeded and --threads was applied.
 void set_action(CLI::App* cmd, CommandAction action);
 
+// The --help footer of every command that writes a run's analysis files, so --help says what a
+// refusal will say (docs/formats.md, "Run directory").
+inline constexpr const char* kAnalysisLockHelp =
+    "One analysis writes a run at a time (RUN/.analysis.lock; a second is refused naming the "
+    "first); a run that is still training can be analysed.";
+
 // "memprobe 0.1.0 (commit 1a2b3c4d5e6f)"
 std::string version_string();
 // One line for the top of every long-running command's output and log:

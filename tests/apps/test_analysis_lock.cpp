@@ -59,7 +59,8 @@ TEST_CASE(
     for (const std::vector<std::string>& cmd :
          {std::vector<std::string>{"dynamics", "--layers", "fc4"},
           {"probe", "--layers", "fc4", "--probes", "ncm"},
-          {"transfer"}}) {
+          {"transfer"},
+          {"clean-control", "--clean", run.string()}}) {
       std::vector<std::string> args = cmd;
       args.insert(args.end(), {"--run", run.string(), "--threads", "2"});
       const mp::testing::CliResult r = mp::testing::run_cli_capture(args);
@@ -69,7 +70,8 @@ TEST_CASE(
       CHECK(mp::testing::one_error_line(r.err));
     }
     // Refused before anything was computed or written.
-    for (const char* f : {"dynamics.csv", "probes.csv", "transfer.csv", "timing.csv"})
+    for (const char* f :
+         {"dynamics.csv", "probes.csv", "transfer.csv", "timing.csv", "clean_control.csv"})
       CHECK_FALSE(fs::exists(run / f));
     CHECK_FALSE(fs::exists(run / "transfer"));
   }
@@ -84,4 +86,13 @@ TEST_CASE(
   CHECK(p.rc == 0);
   CHECK(fs::exists(run / "probes.csv"));
   CHECK(fs::exists(timing));
+}
+
+TEST_CASE("analysis lock: the --help of every command that takes it says so", "[apps]") {
+  for (const char* cmd : {"probe", "transfer", "dynamics", "clean-control"}) {
+    const mp::testing::CliResult r = mp::testing::run_cli_capture({cmd, "--help"});
+    INFO(cmd << ": " << r.out << r.err);
+    CHECK(r.rc == 0);
+    CHECK_THAT(r.out, Contains("RUN/.analysis.lock"));
+  }
 }
