@@ -39,6 +39,23 @@ struct StepGemms {
 };
 StepGemms training_step_gemms(WorkloadRunner& r);
 
+// The optimizer's share of a step's floor: the seconds of a bare update pass over every
+// parameter of the model at the thread count in force, reading and writing each weight and each
+// optimizer state once (SGD with momentum: weights and momenta, 16 bytes per parameter; Adam:
+// weights and both moments, 24), the gradient taken from a block small enough to stay in cache,
+// as the fused update finds it (best of several passes). That traffic is the part of a step no
+// implementation of the optimizer avoids; for the MLP it is most of what lies between the
+// step's GEMMs and its wall time.
+struct UpdateFloor {
+  int64_t parameters = 0;
+  int64_t bytes = 0;  // moved per pass
+  double seconds = 0;
+  double gbytes_per_s() const {
+    return seconds > 0 ? static_cast<double>(bytes) / seconds * 1e-9 : 0;
+  }
+};
+UpdateFloor update_floor(WorkloadRunner& r);
+
 // The probe benchmark (MASC + linear probe fit and scoring).
 void run_probe_bench(std::ostream& out, std::ostream& err, int threads);
 

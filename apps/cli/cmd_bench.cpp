@@ -2,6 +2,7 @@
 // the PyTorch peer's format, so the two are compared as ratios measured in the same minute
 // (docs/performance.md). --profile adds a per-layer / per-op breakdown next to the raw sgemm
 // ceiling, allocation counts per step and RSS over 1,000 steps; --probes times the probe fit.
+#include <algorithm>
 #include <memory>
 #include <sstream>
 
@@ -74,6 +75,26 @@ int run_bench(CommandContext& ctx, const BenchArgs& a) {
             << format_fixed(own, 1) << " samples/s (" << format_fixed(own_gflops, 1) << " GFLOP/s, "
             << format_fixed(100.0 * own_gflops / ceiling, 0) << " % of sgemm); training reaches "
             << format_fixed(100.0 * rates.train / own, 0) << " % of it" << std::endl;
+    // The update's memory traffic beside the GEMMs. A step that runs its products and then each
+    // layer's update cannot train faster than the two taken alone one after the other; one that
+    // overlapped them perfectly (the update streams memory while the products compute) no
+    // faster than the slower of the two.
+    const UpdateFloor u = update_floor(r);
+    const auto share = [&](double rate) {
+      return format_fixed(100.0 * rate * g.flops_per_sample * 1e-9 / ceiling, 0) + " % of sgemm";
+    };
+    const double batch = static_cast<double>(g.batch);
+    const double serial = batch / (g.raw_step_seconds + u.seconds);
+    const double overlapped = batch / std::max(g.raw_step_seconds, u.seconds);
+    ctx.out << "# " << n << " update floor: " << r.workload().optimizer << " over "
+            << format_fixed(static_cast<double>(u.parameters) * 1e-6, 2) << " M parameters moves "
+            << format_fixed(static_cast<double>(u.bytes) * 1e-6, 1) << " MB per step, "
+            << format_fixed(u.seconds * 1e3, 3) << " ms alone ("
+            << format_fixed(u.gbytes_per_s(), 1) << " GB/s); GEMMs then update "
+            << format_fixed(serial, 1) << " samples/s (" << share(serial) << "), overlapped "
+            << format_fixed(overlapped, 1) << " samples/s (" << share(overlapped)
+            << "); training reaches " << format_fixed(100.0 * rates.train / serial, 0)
+            << " % of the first" << std::endl;
     if (a.profile) {
       ProfileOptions po;
       po.rss_steps = a.rss_steps;

@@ -3,6 +3,7 @@
 // profile prints its tables. No timing assertions: rates only have to be positive numbers.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <regex>
@@ -121,6 +122,24 @@ TEST_CASE("bench: the sgemm ceiling and each workload's share of it", "[apps][be
                             std::regex(R"(workload=mlp-mnist threads=1 )"
                                        R"(train_samples_per_s=(\d+\.\d) )")));
   CHECK(std::stod(m[5]) == Approx(100.0 * std::stod(t[1]) / own).margin(0.51));
+
+  // The update floor: SGD with momentum moves 16 bytes per parameter (weights and momenta, read
+  // and written); the two step rates follow from its ms and the GEMMs' ms above.
+  REQUIRE(std::regex_search(
+      r.out, m,
+      std::regex(
+          R"(# mlp-mnist update floor: sgd over (\d+\.\d\d) M parameters moves )"
+          R"((\d+\.\d) MB per step, (\d+\.\d{3}) ms alone \((\d+\.\d) GB/s\); )"
+          R"(GEMMs then update (\d+\.\d) samples/s \(\d+ % of sgemm\), overlapped )"
+          R"((\d+\.\d) samples/s \(\d+ % of sgemm\); training reaches \d+ % of the first)")));
+  const double params = static_cast<double>(w.model().num_parameters());
+  CHECK(std::stod(m[1]) == Approx(params * 1e-6).margin(0.006));
+  CHECK(std::stod(m[2]) == Approx(params * 16 * 1e-6).margin(0.06));
+  const double upd_ms = std::stod(m[3]);
+  REQUIRE(upd_ms > 0.0);
+  CHECK(std::stod(m[4]) == Approx(params * 16 / (upd_ms * 1e-3) * 1e-9).epsilon(0.01));
+  CHECK(std::stod(m[5]) == Approx(32.0 / ((step_ms + upd_ms) * 1e-3)).epsilon(0.002));
+  CHECK(std::stod(m[6]) == Approx(32.0 / (std::max(step_ms, upd_ms) * 1e-3)).epsilon(0.002));
 }
 
 TEST_CASE("bench: a steady-state training step allocates no new buffers", "[apps][bench]") {
