@@ -24,6 +24,11 @@ void sgemm_thin_nt(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
 void sgemm_thin_tn(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
                    int64_t ldb, float beta, float* C, int64_t ldc);
 
+// C[M,N] = A[M,K] . B[K,N]  (+ C when beta == 1); M <= kThinMax, beta 0 or 1.
+// The Linear input gradient dX [B,in] = dY[B,out] . W[out,in].
+void sgemm_thin_nn(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+                   int64_t ldb, float beta, float* C, int64_t ldc);
+
 // sgemm_thin_tn (beta 0) without storing C: each block of consecutive rows of C is computed into
 // a per-thread buffer and handed to `consume(row0, rows, block)` (block: rows x N, row stride
 // N) while it is still in cache, on the thread that computed it; blocks are disjoint and cover
@@ -40,7 +45,8 @@ void sgemm_thin_tn_consume(int64_t M, int64_t N, int64_t K, const float* A, int6
 void sgemm_auto(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                 const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
                 int64_t ldc);
-// Which path sgemm_auto takes for a shape: "thin_nt", "thin_tn" or "blas" (for the profile).
+// Which path sgemm_auto takes for a shape: "thin_nt", "thin_tn", "thin_nn" or "blas" (for the
+// profile).
 const char* sgemm_auto_path(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
                             float alpha, float beta);
 
