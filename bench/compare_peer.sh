@@ -43,5 +43,16 @@ for t in $THREADS; do
     printf "workload=%s threads=%s train: memprobe %s torch %s ratio %.2f [%s ] | infer: memprobe %s torch %s ratio %.2f [%s ]\n" \
       "$w" "$t" "$(med "$mts")" "$(med "$pts")" "$(med "$tr_ratios")" "$tr_ratios" \
       "$(med "$mis")" "$(med "$pis")" "$(med "$in_ratios")" "$in_ratios"
+    # What twice the peer's training rate would take, against this machine's ceilings measured
+    # now (memprobe bench: the step's GEMMs alone as bare cblas_sgemm calls, and those GEMMs
+    # followed by the optimizer's unavoidable update traffic). Above 100 %, no implementation that
+    # runs the step's products through this sgemm can reach it.
+    ceil=$("$MP" --threads "$t" bench --only "$w" --runs 1 --seconds 1 2>/dev/null)
+    own=$(echo "$ceil" | sed -n "s/.*ceiling at the step's own GEMM shapes:.* = \([0-9.]*\) samples\/s.*/\1/p")
+    serial=$(echo "$ceil" | sed -n 's/.*GEMMs then update \([0-9.]*\) samples\/s.*/\1/p')
+    awk -v w="$w" -v t="$t" -v p="$(med "$pts")" -v o="$own" -v s="$serial" 'BEGIN {
+      if (o == "" || s == "") exit
+      printf "# %s threads=%s: 2x torch = %.0f samples/s = %.0f %% of the step-shape GEMM ceiling (%.0f), %.0f %% of GEMMs then update (%.0f)\n",
+        w, t, 2 * p, 200 * p / o, o, 200 * p / s, s }'
   done
 done
