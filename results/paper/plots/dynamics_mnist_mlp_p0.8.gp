@@ -10,7 +10,7 @@ set key below center horizontal Left reverse height 1 noenhanced
 set bars small
 set nonlinear x via log10(x+1) inverse 10**x-1
 set xrange [0:*]
-set xtics (0, 1, 2, 5, 10, 20, 50, 100, 155)
+set xtics (0, 1, 2, 5, 10, 20, 50, 100, 200, 326)
 if (strstrt(GPVAL_TERMINALS, ' pngcairo ') > 0) {
   set terminal pngcairo size 1200,520 font 'sans,10'
 } else {
