@@ -28,14 +28,20 @@ TEST_CASE("invariants: a memorising model's probes beat it, the zero-bias edit e
   c.corrupt = 0.6;
   c.train_subset = 200;
   c.test_subset = 1000;
-  // Adam lr 3e-4, batch 8: memorised at epoch 41 (measured; the paper's SGD lr 1e-3 needs
-  // hundreds of epochs). Measured at the end: model test 31.2 %, best MASC 39.3 % and best
-  // linear probe 51.1 % (both at the input layer).
+  // Adam lr 3e-4, batch 8: memorised on the evaluation pass at epoch 35 (measured with
+  // Cooperlake's kernels; the paper's SGD lr 1e-3 needs hundreds of epochs). Measured at the end:
+  // model test 32.8 %, best MASC 39.3 % and best linear probe 51.1 % (both at the input layer).
   c.optimizer = "adam";
   c.lr = 3e-4;
   c.batch_size = 8;
   c.max_epochs = 150;
   c.checkpoints = "none";
+  // The invariants below need a model that memorises the corrupted labels as the probes see it:
+  // its final weights, evaluated after the epoch. The default running count can reach 100 % while
+  // that pass still misses a row (docs/method.md, "When training stops"), so this run stops on
+  // the evaluation pass, which makes the memorisation a property of the stop, not of how one
+  // kernel happens to round.
+  c.stop_on = "eval";
   std::ostringstream log;
   const TrainOutcome o = train_run(c, tmp / "run", {}, log);
   INFO(log.str());

@@ -56,22 +56,25 @@ TEST_CASE("train: random labels on 100 real MNIST images are memorised (100 % vs
   c.corrupt = 1.0;
   c.train_subset = 100;
   c.test_subset = 500;
-  // Adam lr 1e-3, batch 32 memorises 100 random labels at epoch 48 (measured; SGD lr 1e-2 with
-  // batch 32 needed 83 and the paper's SGD lr 1e-3 far more): the cap of 100 leaves a 2x margin.
+  // Adam lr 1e-3, batch 32 memorises 100 random labels by epoch 40-48 (measured; SGD lr 1e-2
+  // with batch 32 needed 83 and the paper's SGD lr 1e-3 far more): the cap of 100 leaves a 2x
+  // margin.
   c.optimizer = "adam";
   c.lr = 1e-3;
   c.max_epochs = 100;
   c.checkpoints = "none";
+  // 100 % of the corrupted labels as the final weights classify them: the run stops on the
+  // evaluation pass. The default running count can reach 100 % while that pass still misses a
+  // few rows (docs/method.md, "When training stops": measured here 99 % under OpenBLAS's Prescott
+  // kernels and 96 % once the input gradient moved to memprobe's own kernel), so how much it
+  // misses depends on rounding; stopping on the evaluation pass makes 100 % the stop itself.
+  // (tests/apps/test_train_stop_rule.cpp covers the running rule.)
+  c.stop_on = "eval";
   std::ostringstream log;
   const TrainOutcome o = train_run(c, tmp / "run", {}, log);
   INFO(log.str());
   CHECK(o.stop_reason == "target reached");
-  // The stop rule reads the running count (docs/method.md, "When training stops"): it is what
-  // reached 100 %. The evaluation pass after that epoch sees the weights after its last steps, so
-  // it may miss a row or two: under OpenBLAS's Prescott kernels this run stopped at epoch 35 with
-  // running 100 % and the after-epoch pass 99 % (under Cooperlake's, 100 % both).
-  CHECK(o.last.train_acc_running == 1.0);
-  CHECK(o.last.train_acc_corrupted >= 0.97);
+  CHECK(o.last.train_acc_corrupted == 1.0);
   CHECK(o.final_epoch < 100);
   // p = 1 redraws every label uniformly: about 1 in 10 still equals the true label, and the
   // memorised model knows nothing about the digits.
