@@ -289,6 +289,11 @@ void sgemm_thin_nn(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
   check_thin("sgemm_thin_nn", M, N, K, lda, K > 1 ? K : 1, ldb, N > 1 ? N : 1, beta, ldc);
   MP_CHECK(M <= kThinMax, "sgemm_thin_nn: M=" << M << " exceeds the thin limit " << kThinMax);
   if (M == 0 || N == 0) return;
+  if (K == 0) {  // an empty sum: nn_run's k blocks would leave C as it was
+    if (beta == 0.0f)
+      for (int64_t i = 0; i < M; ++i) std::memset(C + i * ldc, 0, sizeof(float) * N);
+    return;
+  }
   float* At = pack_workspace(K * M);
   for (int64_t k = 0; k < K; ++k)
     for (int64_t i = 0; i < M; ++i) At[k * M + i] = A[i * lda + k];
