@@ -71,7 +71,7 @@ std::vector<std::string> notes(const RunStatus& s, const std::string& name) {
                 " epochs to its cap of " + std::to_string(s.max_epochs) + ", at most about " +
                 format_duration(s.recent_epoch_seconds * s.epochs_left_at_most()) + " at the " +
                 format_fixed(s.recent_epoch_seconds, 1) +
-                " s per epoch of its last epochs (the stop rule may end it sooner)");
+                " s per epoch of its last epochs (their median; the stop rule may end it sooner)");
   if (s.trained() && s.dynamics_left() > 0) {
     std::string line = name + ": dynamics " + std::to_string(s.dynamics_left()) + " of " +
                        std::to_string(s.checkpoints) + " checkpoints left";

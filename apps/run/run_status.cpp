@@ -52,11 +52,17 @@ void read_files(const RunDir& run, RunStatus& s) {
     s.last_epoch = metrics.back().epoch;
     s.running_acc = metrics.back().train_acc_running;
     s.test_acc = metrics.back().test_acc;
-    double sum = 0;
-    int n = 0;
-    for (auto it = metrics.rbegin(); it != metrics.rend() && n < 10; ++it)
-      if (it->epoch > 0) sum += it->epoch_s, ++n;
-    if (n > 0) s.recent_epoch_seconds = sum / n;
+    // The median, not the mean: an epoch during which the run was paused (SIGSTOP while a
+    // benchmark or CI ran) or killed by a session's end holds that whole wait in its epoch_s
+    // (30 minutes against 30 s, seen here), and one such row would multiply a mean tenfold.
+    std::vector<double> recent;
+    for (auto it = metrics.rbegin(); it != metrics.rend() && recent.size() < 10; ++it)
+      if (it->epoch > 0) recent.push_back(it->epoch_s);
+    if (!recent.empty()) {
+      std::sort(recent.begin(), recent.end());
+      const size_t h = recent.size() / 2;
+      s.recent_epoch_seconds = recent.size() % 2 ? recent[h] : 0.5 * (recent[h - 1] + recent[h]);
+    }
   }
   s.probes = !read_probes_csv(run.probes_csv()).empty();
   s.transfer = !read_transfer_csv(run.transfer_csv()).empty();

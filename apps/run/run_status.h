@@ -34,8 +34,9 @@ struct RunStatus {
   std::string stop_reason;  // set when finished
   // The last epoch's running training accuracy (corrupted labels) and test accuracy, fractions.
   double running_acc = kNaN, test_acc = kNaN;
-  // Mean wall time of the last (up to) ten epochs after epoch 0 (metrics.csv epoch_s: training
-  // steps, evaluation, checkpoint write): the pace at which the rest would go on this machine.
+  // Median wall time of the last (up to) ten epochs after epoch 0 (metrics.csv epoch_s:
+  // training steps, evaluation, checkpoint write): the pace at which the rest would go on this
+  // machine, whatever one paused epoch holds.
   double recent_epoch_seconds = kNaN;
   int checkpoints = 0;                    // saved so far, as the manifest lists them
   int checkpoints_on_disk = 0;            // model files present in checkpoints/

@@ -127,6 +127,30 @@ TEST_CASE("run status follows a run from interrupted training to its missing che
   CHECK(s.next_step() == "done");
 }
 
+TEST_CASE("run status: the pace left ignores an epoch that held a pause", "[apps][status]") {
+  TempDir tmp;
+  const auto root = tmp / "mnist-mlp-p0.80-s42";
+  RunDir run = make_run(root);
+  // Epochs 1-13: 30 s each except epoch 9, which held a 30-minute pause (the run stopped with
+  // SIGSTOP, or killed by a session's end and resumed): a mean of the last ten would say 207 s.
+  std::vector<EpochMetrics> rows(14);
+  for (int e = 0; e < 14; ++e) {
+    rows[e].epoch = e;
+    rows[e].epoch_s = e == 0 ? 5 : e == 9 ? 1800 : 30;
+    rows[e].test_acc = 0.5;
+    rows[e].train_acc_running = e == 0 ? EpochMetrics::kNotMeasured : 0.5;
+  }
+  write_metrics_csv(run.metrics_csv(), rows);
+  RunStatus s = run_status(root);
+  CHECK(s.recent_epoch_seconds == Approx(30.0));
+  // An odd count takes the middle row: epochs 1-3 only, 30, 40 and 1800 s.
+  rows.resize(4);
+  rows[2].epoch_s = 40;
+  rows[3].epoch_s = 1800;
+  write_metrics_csv(run.metrics_csv(), rows);
+  CHECK(run_status(root).recent_epoch_seconds == Approx(40.0));
+}
+
 TEST_CASE("memprobe status prints the sweep, what to type next, and names a damaged file",
           "[apps][status]") {
   TempDir tmp;
