@@ -112,7 +112,9 @@ void add_convert(CLI::App* data) {
       ->check(CLI::IsMember({"cifar10"}));
   cmd->add_option("--to", *to, "Target form")->check(CLI::IsMember({"binary"}));
   add_data_dir_option(cmd, *dir);
-  set_action(cmd, [dir](CommandContext& ctx) {
+  // The action owns every string the options write into: CLI11 assigns them while parsing,
+  // after this function has returned.
+  set_action(cmd, [name, to, dir](CommandContext& ctx) {
     print_header(ctx);
     data::convert_cifar10_to_binary(resolve_data_dir(*dir), ctx.out);
     return 0;

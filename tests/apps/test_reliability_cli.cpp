@@ -97,6 +97,13 @@ TEST_CASE("cli validation: every bad training flag is one error line naming it, 
                  "imagenet-vit", &tried);
   expect_refused({"data", "fetch", "imagenet"}, "imagenet", &tried);
   expect_refused({"data", "labels", "--corrupt", "2"}, "--corrupt", &tried);
+  // `data convert` once wrote its positional and --to into strings that had gone with the
+  // function that declared them (free(): invalid size on every call): it must get as far as
+  // naming the missing PNG form.
+  expect_refused(
+      {"data", "convert", "cifar10", "--to", "binary", "--data-dir", (tmp / "empty-data").string()},
+      "is missing", &tried);
+  expect_refused({"data", "convert", "cifar100"}, "cifar100", &tried);
   std::cout << "bad training/CLI flags tried: " << tried << "\n";
 }
 
