@@ -1,0 +1,30 @@
+# memprobe plot: cifar10 cnn, corruption 0.8: test accuracy during training
+# data: dynamics_cifar10_cnn_p0.8.csv (accuracies are fractions; drawn as %)
+set datafile separator ','
+set title 'cifar10 cnn, corruption 0.8: test accuracy during training' noenhanced
+set xlabel 'epoch (log scale; 0 = initialisation)' noenhanced
+set ylabel 'accuracy (%)' noenhanced
+set yrange [0:100]
+set grid
+set key below center horizontal Left reverse height 1 noenhanced
+set bars small
+set nonlinear x via log10(x+1) inverse 10**x-1
+set xrange [0:*]
+set xtics (0, 1, 2, 5, 10, 20, 50, 100, 200, 500)
+if (strstrt(GPVAL_TERMINALS, ' pngcairo ') > 0) {
+  set terminal pngcairo size 1200,520 font 'sans,10'
+} else {
+  set terminal png size 1200,520
+}
+set output '/work/main/results/paper/plots/dynamics_cifar10_cnn_p0.8.png'
+plot '/work/main/results/paper/plots/dynamics_cifar10_cnn_p0.8.csv' skip 1 using 1:($2*100):(column(3) == column(3) ? column(3)*100 : 0) with yerrorlines lw 2 title 'model', \
+     '' skip 1 using 1:($4*100):(column(5) == column(5) ? column(5)*100 : 0) with yerrorlines lw 2 title 'MASC (best layer)', \
+     '' skip 1 using 1:($6*100):(column(7) == column(7) ? column(7)*100 : 0) with yerrorlines lw 2 title 'linear probe (best layer)', \
+     '' skip 1 using 1:($8*100):(column(9) == column(9) ? column(9)*100 : 0) with yerrorlines lw 2 dt 2 title 'edited model'
+set terminal svg size 1200,520 dynamic font 'sans,10'
+set output '/work/main/results/paper/plots/dynamics_cifar10_cnn_p0.8.svg'
+plot '/work/main/results/paper/plots/dynamics_cifar10_cnn_p0.8.csv' skip 1 using 1:($2*100):(column(3) == column(3) ? column(3)*100 : 0) with yerrorlines lw 2 title 'model', \
+     '' skip 1 using 1:($4*100):(column(5) == column(5) ? column(5)*100 : 0) with yerrorlines lw 2 title 'MASC (best layer)', \
+     '' skip 1 using 1:($6*100):(column(7) == column(7) ? column(7)*100 : 0) with yerrorlines lw 2 title 'linear probe (best layer)', \
+     '' skip 1 using 1:($8*100):(column(9) == column(9) ? column(9)*100 : 0) with yerrorlines lw 2 dt 2 title 'edited model'
+set output
