@@ -76,6 +76,7 @@ std::string gnuplot_script(const PlotSpec& s, const fs::path& csv, const fs::pat
   std::ostringstream o;
   o << "# memprobe plot: " << s.title << "\n"
     << "# data: " << csv.filename().string() << " (accuracies are fractions; drawn as %)\n"
+    << "# run from this script's folder: gnuplot " << s.name << ".gp\n"
     << "set datafile separator ','\n"
     << "set title " << gp_quote(s.title) << " noenhanced\n"
     << "set xlabel " << gp_quote(s.xlabel) << " noenhanced\n"
@@ -131,16 +132,19 @@ RenderedPlot render_plot(const PlotSpec& spec, const fs::path& dir, const std::s
   r.script = dir / (spec.name + ".gp");
   r.png = dir / (spec.name + ".png");
   r.svg = dir / (spec.name + ".svg");
-  const fs::path abs_dir = fs::absolute(dir);
+  // The script names its files relative to its own folder, so a committed or copied bundle's
+  // scripts run anywhere (`cd plots && gnuplot NAME.gp`); absolute paths tied them to the
+  // machine that wrote them.
   write_file_atomic(r.script.string(),
-                    gnuplot_script(spec, abs_dir / r.csv.filename(), abs_dir / r.png.filename(),
-                                   abs_dir / r.svg.filename()));
+                    gnuplot_script(spec, r.csv.filename(), r.png.filename(), r.svg.filename()));
   if (gnuplot.empty()) return r;
   std::error_code ec;
   fs::remove(r.png, ec);
   fs::remove(r.svg, ec);
-  const fs::path log = dir / (spec.name + ".gnuplot.log");
-  const std::string cmd = shell_quote(gnuplot) + " " + shell_quote(r.script.string()) + " > " +
+  const fs::path abs_dir = fs::absolute(dir);
+  const fs::path log = abs_dir / (spec.name + ".gnuplot.log");
+  const std::string cmd = "cd " + shell_quote(abs_dir.string()) + " && " + shell_quote(gnuplot) +
+                          " " + shell_quote(r.script.filename().string()) + " > " +
                           shell_quote(log.string()) + " 2>&1";
   const int rc = std::system(cmd.c_str());
   std::string out;

@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "apps/report/gnuplot.h"
 #include "apps/report/report.h"
 #include "tensor/io/atomic_file.h"
 #include "test_report_fixture.h"
@@ -95,4 +96,21 @@ TEST_CASE("report layout: plots are drawn wide with the legend below", "[apps][r
   CHECK(gp.find("set terminal svg size 1200,520") != std::string::npos);
   CHECK(gp.find("set key below") != std::string::npos);
   CHECK(gp.find("outside right") == std::string::npos);
+}
+
+TEST_CASE("report layout: a plot's script names its files relative to its own folder",
+          "[apps][report]") {
+  // The bundle's scripts are committed and copied: an absolute path would tie them to the
+  // machine that wrote them (they named /work/main/results/paper/plots/... until it was found).
+  TempDir tmp;
+  PlotSpec s;
+  s.name = "x";
+  s.title = "t";
+  s.series = {{"model", 2, 0, false}};
+  const RenderedPlot r = render_plot(s, std::filesystem::absolute(tmp.path()), "");
+  const std::string gp = mp::read_file_text(r.script.string());
+  CHECK(gp.find("set output 'x.png'") != std::string::npos);
+  CHECK(gp.find("set output 'x.svg'") != std::string::npos);
+  CHECK(gp.find("plot 'x.csv'") != std::string::npos);
+  CHECK(gp.find(tmp.path().string()) == std::string::npos);
 }

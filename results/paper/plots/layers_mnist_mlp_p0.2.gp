@@ -1,5 +1,6 @@
 # memprobe plot: mnist mlp, corruption 0.2: test accuracy by layer (mean over 1 seed)
 # data: layers_mnist_mlp_p0.2.csv (accuracies are fractions; drawn as %)
+# run from this script's folder: gnuplot layers_mnist_mlp_p0.2.gp
 set datafile separator ','
 set title 'mnist mlp, corruption 0.2: test accuracy by layer (mean over 1 seed)' noenhanced
 set xlabel 'layer' noenhanced
@@ -15,16 +16,16 @@ if (strstrt(GPVAL_TERMINALS, ' pngcairo ') > 0) {
 } else {
   set terminal png size 1200,520
 }
-set output '/work/main/results/paper/plots/layers_mnist_mlp_p0.2.png'
-plot '/work/main/results/paper/plots/layers_mnist_mlp_p0.2.csv' skip 1 using 0:($3*100):(column(4) == column(4) ? column(4)*100 : 0):xtic(2) with yerrorlines lw 2 dt 2 title 'model (output)', \
+set output 'layers_mnist_mlp_p0.2.png'
+plot 'layers_mnist_mlp_p0.2.csv' skip 1 using 0:($3*100):(column(4) == column(4) ? column(4)*100 : 0):xtic(2) with yerrorlines lw 2 dt 2 title 'model (output)', \
      '' skip 1 using 0:($5*100):(column(6) == column(6) ? column(6)*100 : 0):xtic(2) with yerrorlines lw 2 title 'MASC (corrupted subspaces)', \
      '' skip 1 using 0:($7*100):(column(8) == column(8) ? column(8)*100 : 0):xtic(2) with yerrorlines lw 2 title 'MASC (true subspaces)', \
      '' skip 1 using 0:($9*100):(column(10) == column(10) ? column(10)*100 : 0):xtic(2) with yerrorlines lw 2 title 'linear probe', \
      '' skip 1 using 0:($11*100):(column(12) == column(12) ? column(12)*100 : 0):xtic(2) with yerrorlines lw 2 title 'NCM', \
      '' skip 1 using 0:($13*100):(column(14) == column(14) ? column(14)*100 : 0):xtic(2) with yerrorlines lw 2 title 'logistic regression'
 set terminal svg size 1200,520 dynamic font 'sans,10'
-set output '/work/main/results/paper/plots/layers_mnist_mlp_p0.2.svg'
-plot '/work/main/results/paper/plots/layers_mnist_mlp_p0.2.csv' skip 1 using 0:($3*100):(column(4) == column(4) ? column(4)*100 : 0):xtic(2) with yerrorlines lw 2 dt 2 title 'model (output)', \
+set output 'layers_mnist_mlp_p0.2.svg'
+plot 'layers_mnist_mlp_p0.2.csv' skip 1 using 0:($3*100):(column(4) == column(4) ? column(4)*100 : 0):xtic(2) with yerrorlines lw 2 dt 2 title 'model (output)', \
      '' skip 1 using 0:($5*100):(column(6) == column(6) ? column(6)*100 : 0):xtic(2) with yerrorlines lw 2 title 'MASC (corrupted subspaces)', \
      '' skip 1 using 0:($7*100):(column(8) == column(8) ? column(8)*100 : 0):xtic(2) with yerrorlines lw 2 title 'MASC (true subspaces)', \
      '' skip 1 using 0:($9*100):(column(10) == column(10) ? column(10)*100 : 0):xtic(2) with yerrorlines lw 2 title 'linear probe', \
