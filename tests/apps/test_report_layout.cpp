@@ -101,7 +101,7 @@ TEST_CASE("report layout: plots are drawn wide with the legend below", "[apps][r
 TEST_CASE("report layout: a plot's script names its files relative to its own folder",
           "[apps][report]") {
   // The bundle's scripts are committed and copied: an absolute path would tie them to the
-  // machine that wrote them (they named /work/main/results/paper/plots/... until it was found).
+  // machine that wrote them (the bundle's scripts named its absolute paths until this was found).
   TempDir tmp;
   PlotSpec s;
   s.name = "x";
