@@ -44,8 +44,8 @@ for t in $THREADS; do
       "$w" "$t" "$(med "$mts")" "$(med "$pts")" "$(med "$tr_ratios")" "$tr_ratios" \
       "$(med "$mis")" "$(med "$pis")" "$(med "$in_ratios")" "$in_ratios"
     # What the target multiple of the peer's training rate would take, against this machine's
-    # ceilings measured now (memprobe bench: the step's GEMMs alone as bare cblas_sgemm calls, and those GEMMs
-    # followed by the optimizer's unavoidable update traffic). Above 100 % of the large sgemm (the
+    # ceilings measured now (memprobe bench: the step's GEMMs alone as bare cblas_sgemm calls,
+    # and those GEMMs followed by the optimizer's unavoidable update traffic). Above 100 % of the large sgemm (the
     # machine's practical FMA peak) the target is out of reach for any implementation of the
     # step's arithmetic; above 100 % of the step-shape ceiling, for one that runs the step's
     # products through this sgemm (memprobe's own thin and conv kernels can beat that one).
