@@ -8,6 +8,7 @@
 #include "apps/run/console.h"
 #include "apps/run/metrics_log.h"
 #include "apps/run/probe_results.h"
+#include "apps/run/run_dir.h"
 #include "apps/run/trainer.h"
 #include "apps/run/transfer_results.h"
 #include "apps/study/analysis.h"
@@ -60,7 +61,9 @@ void ReproduceOptions::check() const {
 fs::path ReproduceOptions::out_dir() const {
   if (!out.empty()) return out;
   const std::string name = find_preset(preset).name;
-  return fs::path("results") / (dropout != 0 ? name + "-" + dropout_tag(dropout) : name);
+  // runs/, not results/: the repository commits its own result bundles under results/<preset>,
+  // and a study run from the repository root must not land in (and reuse) those.
+  return fs::path("runs") / (dropout != 0 ? name + "-" + dropout_tag(dropout) : name);
 }
 
 bool ReproduceOptions::operator==(const ReproduceOptions& o) const {
@@ -73,8 +76,8 @@ bool ReproduceOptions::operator==(const ReproduceOptions& o) const {
 
 void add_reproduce_options(CLI::App* cmd, ReproduceOptions& o) {
   cmd->add_option("--out", o.out,
-                  "Output directory (default: results/<preset>, or results/<preset>-dropout<rate> "
-                  "with --dropout)");
+                  "Output directory (default: runs/<preset>, or runs/<preset>-dropout<rate> with "
+                  "--dropout; results/ holds the repository's committed results)");
   cmd->add_option("--levels", o.levels,
                   "Corruption levels, comma separated (default: the preset's)")
       ->delimiter(',')
@@ -159,6 +162,14 @@ ReportResult reproduce(const ReproduceOptions& opt, std::ostream& log) {
         // (overnight, on a cluster) and the analysis follow with the same command later.
         if (opt.train_only) continue;
 
+        // A result bundle (the repository's results/, scripts/bundle-results.sh) keeps a run's
+        // result files but not its checkpoints: say so, rather than fail on the first probe.
+        MP_CHECK(!RunDir::open(dir).checkpoint_epochs().empty(),
+                 dir.string() << ": a finished run without checkpoints (a result bundle keeps "
+                                 "only the result files), so there is nothing to probe; run the "
+                                 "study into another directory with --out, or re-read these "
+                                 "files with `memprobe report --runs "
+                              << out.string() << "`");
         OpenedRun r = open_run(dir, "last");
         r.dir.lock_analysis("analyse");  // before deciding what is left to do
         // An edit run's results are its training curves (and the probes over its checkpoints).

@@ -17,7 +17,7 @@ namespace mp::app {
 
 struct ReproduceOptions {
   std::string preset = "quick";
-  std::filesystem::path out;           // default: results/<preset>
+  std::filesystem::path out;           // default: runs/<preset>
   std::vector<double> levels;          // empty: the preset's
   std::vector<uint32_t> seeds = {42};  // initial weights only: every run has the same labels
   int64_t label_seed = -1;             // < 0: the preset's (42, as the reference)
@@ -37,7 +37,7 @@ struct ReproduceOptions {
   // job is `reproduce --preset P --levels L --seeds S --out O` followed by these, so no option
   // can be dropped on the way (add_reproduce_options() parses them back; tested).
   std::vector<std::string> job_args() const;
-  // --out, or results/<preset> (results/<preset>-dropout<rate> for the dropout variant, so its
+  // --out, or runs/<preset> (runs/<preset>-dropout<rate> for the dropout variant, so its
   // report never mixes with the plain model's).
   std::filesystem::path out_dir() const;
   // Errors (mp::Error, naming the flag) for options no run of the preset can take.

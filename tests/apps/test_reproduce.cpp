@@ -3,6 +3,7 @@
 // individual commands reproduce them, and the emitted job list runs line by line.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -167,6 +168,26 @@ TEST_CASE("reproduce writes a summary consistent with every run's own files",
   const std::string before = slurp(out / "summary.csv");
   REQUIRE(cli(args) == 0);
   CHECK(slurp(out / "summary.csv") == before);
+
+  // A result bundle (as the repository commits under results/: result files, no checkpoints)
+  // is not a study to resume: reproduce into it says so, naming the run, and changes nothing.
+  const fs::path bundle = tmp / "bundle";
+  for (const auto& e : fs::recursive_directory_iterator(out)) {
+    const fs::path rel = fs::relative(e.path(), out);
+    if (rel.string().find("checkpoints") != std::string::npos) continue;
+    if (e.is_directory())
+      fs::create_directories(bundle / rel);
+    else
+      fs::copy_file(e.path(), bundle / rel);
+  }
+  std::vector<std::string> into_bundle = args;
+  *std::find(into_bundle.begin(), into_bundle.end(), out.string()) = bundle.string();
+  std::ostringstream o, e;
+  CHECK(mp::app::run_cli(into_bundle, o, e) != 0);
+  CHECK(e.str().find((bundle / "runs" / "mnist-mlp-p0.00-s42").string() +
+                     ": a finished run without checkpoints") != std::string::npos);
+  CHECK(e.str().find("--out") != std::string::npos);
+  CHECK(slurp(bundle / "summary.csv") == before);
 }
 
 TEST_CASE("reproduce --emit-jobs writes one runnable command per level and seed",

@@ -66,9 +66,10 @@ TEST_CASE("reproduce: the dropout variant gets its own output folder and run nam
           "[apps][reproduce][options]") {
   ReproduceOptions o;
   o.preset = "cifar-cnn";
-  CHECK(o.out_dir() == std::filesystem::path("results") / "cifar-cnn");
+  // Under runs/, never results/ (where the repository commits its own result bundles).
+  CHECK(o.out_dir() == std::filesystem::path("runs") / "cifar-cnn");
   o.dropout = 0.5;
-  CHECK(o.out_dir() == std::filesystem::path("results") / "cifar-cnn-dropout0.5");
+  CHECK(o.out_dir() == std::filesystem::path("runs") / "cifar-cnn-dropout0.5");
   o.out = "/tmp/mine";
   CHECK(o.out_dir() == std::filesystem::path("/tmp/mine"));  // --out always wins
 
