@@ -82,7 +82,8 @@ std::map<std::string, std::string> checkpoint_meta_with_dropout(const TrainConfi
 // `raised_cap_ok`, max_epochs may be higher than the stored one (never lower): the cap only
 // decides where training stops, so the epochs trained so far are the ones the higher cap trains.
 void check_same_config(const nlohmann::json& stored_json, const nlohmann::json& now,
-                       const std::string& run_dir_hint, bool raised_cap_ok) {
+                       const std::string& run_dir_hint, bool raised_cap_ok,
+                       const std::string& start_over) {
   const nlohmann::json stored = TrainConfig::from_json(stored_json).to_json();
   for (auto it = now.begin(); it != now.end(); ++it) {
     if (it.key() == "threads" || it.key() == "data_dir" || it.key() == "keep_optim") continue;
@@ -93,7 +94,7 @@ void check_same_config(const nlohmann::json& stored_json, const nlohmann::json& 
              run_dir_hint << ": the run there was started with " << it.key() << " = "
                           << (stored.contains(it.key()) ? stored.at(it.key()).dump() : "(unset)")
                           << ", this command says " << it.value().dump()
-                          << "; use the original settings, or --force to start over");
+                          << "; use the original settings, or " << start_over);
   }
   // Keys written only when set (lr_steps, dropout): a run started with one must not be resumed
   // or reused by a command without it.
@@ -102,7 +103,7 @@ void check_same_config(const nlohmann::json& stored_json, const nlohmann::json& 
              run_dir_hint << ": the run there was started with " << it.key() << " = "
                           << it.value().dump()
                           << ", this command does not set it; use the original settings, or "
-                             "--force to start over");
+                          << start_over);
 }
 
 int stored_max_epochs(const Manifest& m) {
@@ -474,27 +475,29 @@ TrainOutcome Trainer::run() {
       MP_CHECK(opt_.resume, run_.root().string()
                                 << " holds a run that stopped at its epoch cap ("
                                 << stored_max_epochs(old) << "); pass --resume to train it on to "
-                                << cfg_.max_epochs << " epochs, or --force to start over");
+                                << cfg_.max_epochs << " epochs, or " << opt_.start_over);
       check_same_config(old.json().value("config", nlohmann::json::object()), cfg_json,
-                        run_.root().string(), true);
+                        run_.root().string(), true, opt_.start_over);
       manifest_ = old;
       resuming = continue_from_last_checkpoint(old);
       MP_CHECK(resuming, run_.root().string()
                              << ": the run stopped at its epoch cap but no checkpoint with "
-                                "optimizer state is left to continue from; use --force");
+                                "optimizer state is left to continue from; "
+                             << opt_.start_over);
     } else if (old.status() == "finished") {
       // Reuse only a run of the same settings: a finished run with another config in this
       // directory is refused, never silently passed off as the requested one. A run that reached
       // its target is also the run any higher cap asks for (it stops at the same epoch).
       check_same_config(old.json().value("config", nlohmann::json::object()), cfg_json,
-                        run_.root().string(), old.str("stop_reason") == "target reached");
+                        run_.root().string(), old.str("stop_reason") == "target reached",
+                        opt_.start_over);
       metrics_ = read_metrics_csv(run_.metrics_csv());
       out.reused = true;
       out.stop_reason = "already finished";
       out.final_epoch = old.final_epoch().value_or(0);
       if (!metrics_.empty()) out.last = metrics_.back();
       log_ << "run " << run_.root().string() << " is already finished (epoch " << out.final_epoch
-           << "); not retraining it (use --force to start over)\n";
+           << "); not retraining it (" << opt_.start_over << ")\n";
       return out;
     } else {
       const auto ckpts = run_.checkpoint_epochs();
@@ -503,9 +506,9 @@ TrainOutcome Trainer::run() {
                    << " holds an unfinished run (status " << old.status()
                    << (ckpts.empty() ? ", no checkpoint"
                                      : ", last checkpoint epoch " + std::to_string(ckpts.back()))
-                   << "): pass --resume to continue it or --force to start over");
+                   << "): pass --resume to continue it, or " << opt_.start_over);
       check_same_config(old.json().value("config", nlohmann::json::object()), cfg_json,
-                        run_.root().string(), true);
+                        run_.root().string(), true, opt_.start_over);
       manifest_ = old;
       resuming = continue_from_last_checkpoint(old);
     }

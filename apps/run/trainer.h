@@ -26,7 +26,10 @@ struct TrainOptions {
   bool resume = false;  // continue an unfinished run from its last checkpoint
   bool force = false;   // discard an existing run directory's contents and start again
   std::string command;  // the command line, recorded in the manifest
-  bool quiet = false;   // no per-epoch lines (progress bar only)
+  // How the calling command starts a run over, as the end of the messages that refuse or reuse
+  // an existing run: `train` has --force, `reproduce` reuses what it finds.
+  std::string start_over = "use --force to start over";
+  bool quiet = false;  // no per-epoch lines (progress bar only)
 };
 
 struct TrainOutcome {

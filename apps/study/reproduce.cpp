@@ -157,6 +157,7 @@ ReportResult reproduce(const ReproduceOptions& opt, std::ostream& log) {
         TrainOptions topt;
         topt.resume = true;  // an interrupted reproduce continues where it stopped
         topt.command = opt.command;
+        topt.start_over = "remove " + dir.string() + " to start it over";
         TrainOutcome t = train_run(cfg, dir, topt, log);
         // Training is most of a full-size study's cost; --train-only lets every level train first
         // (overnight, on a cluster) and the analysis follow with the same command later.

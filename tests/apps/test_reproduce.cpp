@@ -166,8 +166,15 @@ TEST_CASE("reproduce writes a summary consistent with every run's own files",
 
   // A second reproduce reuses everything (nothing retrained): same summary bytes.
   const std::string before = slurp(out / "summary.csv");
-  REQUIRE(cli(args) == 0);
+  std::ostringstream again_out, again_log;
+  REQUIRE(mp::app::run_cli(args, again_out, again_log) == 0);
+  const std::string again = again_log.str();
   CHECK(slurp(out / "summary.csv") == before);
+  // Its message says how to start a run over with this command (reproduce has no --force).
+  const fs::path run0 = out / "runs" / "mnist-mlp-p0.00-s42";
+  CHECK(again.find("not retraining it (remove " + run0.string() + " to start it over)") !=
+        std::string::npos);
+  CHECK(again.find("--force") == std::string::npos);
 
   // A result bundle (as the repository commits under results/: result files, no checkpoints)
   // is not a study to resume: reproduce into it says so, naming the run, and changes nothing.
